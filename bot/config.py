@@ -1,0 +1,98 @@
+"""Settings: the only module that reads the environment.
+
+Every option is a ``MINSHENG_``-prefixed environment variable (or a line in ``.env``).
+The defaults give the embedded mode: a SQLite file under ``./var/``, in-process dialogue
+state and the web channel on 127.0.0.1:8080.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Typed configuration of one gateway process."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="MINSHENG_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=1, le=65535)
+    public_url: str = "http://127.0.0.1:8080"
+
+    var_dir: Path = Path("var")
+    database_url: str = ""
+    redis_url: str = ""
+
+    training_data_dir: Path = PROJECT_ROOT / "training_data"
+    model_dir: Path = Path("var/models")
+    nlu_fallback_threshold: float = Field(0.35, ge=0.0, le=1.0)
+    nlu_ambiguity_threshold: float = Field(0.08, ge=0.0, le=1.0)
+
+    load_demo_data: bool = True
+    upload_max_bytes: int = Field(10 * 1024 * 1024, gt=0)
+    conversation_ttl_seconds: int = Field(30 * 60, gt=0)
+    dedupe_ttl_seconds: int = Field(24 * 3600, gt=0)
+
+    wechat_token: str = ""
+    wechat_app_id: str = ""
+    wechat_app_secret: str = ""
+    wechat_aes_key: str = ""
+    wechat_api_base: str = "https://api.weixin.qq.com"
+    telegram_token: str = ""
+    telegram_secret: str = ""
+    telegram_api_base: str = "https://api.telegram.org"
+    open311_api_keys: list[str] = Field(default_factory=list)
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if value and not value.startswith(("sqlite", "postgresql", "postgres")):
+            raise ValueError("MINSHENG_DATABASE_URL must be a sqlite:// or postgresql:// URL")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _known_redis(cls, value: str) -> str:
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("MINSHENG_REDIS_URL must be a redis:// URL")
+        return value
+
+    @property
+    def effective_database_url(self) -> str:
+        """The database URL, defaulting to a SQLite file in ``var_dir``."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.var_dir / 'minsheng.db').resolve()}"
+
+    @property
+    def upload_dir(self) -> Path:
+        return self.var_dir / "uploads"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings from the environment, turning validation errors into ConfigError."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"MINSHENG_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise ConfigError(problems) from exc
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

@@ -1,0 +1,98 @@
+"""Channel-neutral message types.
+
+A connector turns a platform's request into one :class:`InboundMessage` and turns each
+:class:`OutboundMessage` back into the platform's format. Nothing past the connector knows
+which platform a message came from except through ``channel`` (used to route pushes back).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class ChatType(StrEnum):
+    PRIVATE = "private"
+    GROUP = "group"
+
+
+class MediaKind(StrEnum):
+    IMAGE = "image"
+    VIDEO = "video"
+    VOICE = "voice"
+    FILE = "file"
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    lat: float
+    lng: float
+    label: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """Evidence sent by a resident: stored first, referenced here by URL or storage key."""
+
+    kind: MediaKind
+    url: str
+    content_type: str | None = None
+    size: int | None = None
+    # Speech-to-text the platform already did for a voice message (WeChat "Recognition").
+    recognized_text: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """A quick reply. ``payload`` is what comes back as text when the resident taps it."""
+
+    title: str
+    payload: str
+
+
+@dataclass(frozen=True, slots=True)
+class InboundMessage:
+    """One thing a resident said or sent, on any channel."""
+
+    channel: str
+    sender_id: str
+    text: str = ""
+    message_id: str | None = None
+    chat_type: ChatType = ChatType.PRIVATE
+    group_id: str | None = None
+    mentioned: bool = False
+    scene: str | None = None
+    phone: str | None = None
+    location: Location | None = None
+    attachments: tuple[Attachment, ...] = ()
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def conversation_id(self) -> str:
+        """Dialogue state is kept per channel, per chat (a group shares nothing with DMs)."""
+        if self.chat_type is ChatType.GROUP and self.group_id:
+            return f"{self.channel}:group:{self.group_id}:{self.sender_id}"
+        return f"{self.channel}:{self.sender_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundMessage:
+    """One reply or push to a resident (or a group)."""
+
+    recipient_id: str
+    text: str = ""
+    buttons: tuple[Button, ...] = ()
+    image: str | None = None
+    # A link the channel may render as a card, e.g. to continue privately.
+    link: str | None = None
+    # Set when the message must go to a group rather than to the recipient privately.
+    group_id: str | None = None
+    custom: dict[str, Any] = field(default_factory=dict)
+
+    def as_plain_text(self) -> str:
+        """Buttons fall back to numbered text on channels without quick replies."""
+        if not self.buttons:
+            return self.text
+        options = "\n".join(f"{i}. {b.title}" for i, b in enumerate(self.buttons, start=1))
+        return f"{self.text}\n{options}" if self.text else options

@@ -1,0 +1,112 @@
+"""Shared fixtures: real SQLite and PostgreSQL databases, a real Redis.
+
+PostgreSQL (127.0.0.1:5432, trust auth) and Redis (127.0.0.1:6379) are started by the test
+command (`make test`) when installed but stopped; if they still cannot be reached the whole
+run stops with a message saying which one and how to start it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.db.migrate import upgrade_sync
+
+PG_HOST = os.environ.get("MINSHENG_TEST_PG_HOST", "127.0.0.1")
+PG_PORT = int(os.environ.get("MINSHENG_TEST_PG_PORT", "5432"))
+PG_USER = os.environ.get("MINSHENG_TEST_PG_USER", "postgres")
+PG_ADMIN_DB = os.environ.get("MINSHENG_TEST_PG_DB", "test")
+REDIS_URL = os.environ.get("MINSHENG_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def _reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    if not _reachable(PG_HOST, PG_PORT):
+        pytest.exit(
+            f"PostgreSQL is not reachable on {PG_HOST}:{PG_PORT}. Start it with "
+            "`pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start` "
+            "or run the suite through `make test`, which starts it.",
+            returncode=3,
+        )
+    return f"postgresql://{PG_USER}@{PG_HOST}:{PG_PORT}"
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> str:
+    host, port = "127.0.0.1", 6379
+    if not _reachable(host, port):
+        pytest.exit(
+            f"Redis is not reachable on {host}:{port}. Start it with `redis-server --daemonize yes` "
+            "or run the suite through `make test`, which starts it.",
+            returncode=3,
+        )
+    return REDIS_URL
+
+
+async def _pg_admin(server: str, sql: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(f"{server}/{PG_ADMIN_DB}")
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str) -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database for one test, dropped afterwards."""
+    name = f"minsheng_t_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_pg_admin(postgres_server, f'CREATE DATABASE "{name}"'))
+    url = f"{postgres_server}/{name}"
+    try:
+        upgrade_sync(url)
+        yield url
+    finally:
+        asyncio.run(_pg_admin(postgres_server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """A fresh, migrated SQLite file for one test."""
+    url = f"sqlite:///{tmp_path / 'minsheng.db'}"
+    upgrade_sync(url)
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest) -> str:
+    """Runs the test once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        return request.getfixturevalue("sqlite_url")
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+async def redis_namespace(redis_server: str) -> AsyncIterator[tuple[str, str]]:
+    """A Redis URL and a key prefix unique to this test; its keys are removed afterwards."""
+    from redis.asyncio import Redis
+
+    prefix = f"minsheng-test:{uuid.uuid4().hex[:10]}:"
+    yield redis_server, prefix
+    client = Redis.from_url(redis_server)
+    try:
+        keys = [key async for key in client.scan_iter(match=f"{prefix}*")]
+        if keys:
+            await client.delete(*keys)
+    finally:
+        await client.aclose()
