@@ -11,7 +11,7 @@ import asyncio
 import os
 import socket
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -50,7 +50,8 @@ def redis_server() -> str:
     host, port = "127.0.0.1", 6379
     if not _reachable(host, port):
         pytest.exit(
-            f"Redis is not reachable on {host}:{port}. Start it with `redis-server --daemonize yes` "
+            f"Redis is not reachable on {host}:{port}. Start it with "
+            "`redis-server --daemonize yes` "
             "or run the suite through `make test`, which starts it.",
             returncode=3,
         )
@@ -97,16 +98,16 @@ def database_url(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-async def redis_namespace(redis_server: str) -> AsyncIterator[tuple[str, str]]:
+def redis_namespace(redis_server: str) -> Iterator[tuple[str, str]]:
     """A Redis URL and a key prefix unique to this test; its keys are removed afterwards."""
-    from redis.asyncio import Redis
+    from redis import Redis
 
     prefix = f"minsheng-test:{uuid.uuid4().hex[:10]}:"
     yield redis_server, prefix
     client = Redis.from_url(redis_server)
     try:
-        keys = [key async for key in client.scan_iter(match=f"{prefix}*")]
+        keys = list(client.scan_iter(match=f"{prefix}*"))
         if keys:
-            await client.delete(*keys)
+            client.delete(*keys)
     finally:
-        await client.aclose()
+        client.close()

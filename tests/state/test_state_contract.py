@@ -1,0 +1,122 @@
+"""One contract, two stores: the in-process store and a real Redis."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.state import LockTimeout, MemoryStateStore, RedisStateStore, StateStore
+
+
+class ManualClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture(params=["memory", "redis"])
+async def store(request: pytest.FixtureRequest) -> AsyncIterator[StateStore]:
+    if request.param == "memory":
+        yield MemoryStateStore()
+        return
+    url, prefix = request.getfixturevalue("redis_namespace")
+    redis_store = RedisStateStore.from_url(url, namespace=prefix)
+    yield redis_store
+    await redis_store.close()
+
+
+async def test_round_trip_keeps_unicode_and_nesting(store: StateStore) -> None:
+    value = {"flow": "report_issue", "slots": {"address": "锦园小区2号楼", "n": [1, 2]}}
+    await store.set("conv:a", value, ttl=60)
+    assert await store.get("conv:a") == value
+    assert await store.get("conv:missing") is None
+
+
+async def test_stored_value_is_a_copy(store: StateStore) -> None:
+    value = {"slots": {"a": 1}}
+    await store.set("k", value, ttl=60)
+    value["slots"]["a"] = 2
+    loaded = await store.get("k")
+    assert loaded == {"slots": {"a": 1}}
+
+
+async def test_delete(store: StateStore) -> None:
+    await store.set("k", {"a": 1}, ttl=60)
+    await store.delete("k")
+    await store.delete("never-there")
+    assert await store.get("k") is None
+
+
+async def test_values_expire(store: StateStore) -> None:
+    await store.set("short", {"a": 1}, ttl=0.05)
+    await asyncio.sleep(0.2)
+    assert await store.get("short") is None
+
+
+async def test_add_if_absent_is_first_wins_under_concurrency(store: StateStore) -> None:
+    results = await asyncio.gather(*(store.add_if_absent("msg:1", ttl=60) for _ in range(20)))
+    assert results.count(True) == 1
+    assert await store.add_if_absent("msg:2", ttl=60) is True
+
+
+async def test_lock_serialises_holders(store: StateStore) -> None:
+    inside = 0
+    peak = 0
+
+    async def worker() -> None:
+        nonlocal inside, peak
+        async with store.lock("conv:x", timeout=5):
+            inside += 1
+            peak = max(peak, inside)
+            await asyncio.sleep(0.01)
+            inside -= 1
+
+    await asyncio.gather(*(worker() for _ in range(8)))
+    assert peak == 1
+
+
+async def test_lock_times_out_with_clear_error(store: StateStore) -> None:
+    async with store.lock("conv:y", timeout=5):
+        with pytest.raises(LockTimeout):
+            async with store.lock("conv:y", timeout=0.1):
+                pass
+    # Released afterwards: can be taken again.
+    async with store.lock("conv:y", timeout=0.5):
+        pass
+
+
+async def test_ping(store: StateStore) -> None:
+    assert await store.ping() is True
+
+
+def test_memory_expiry_uses_injected_clock() -> None:
+    clock = ManualClock()
+    memory = MemoryStateStore(clock=clock)
+
+    async def scenario() -> None:
+        await memory.set("k", {"a": 1}, ttl=10)
+        clock.now += 9
+        assert await memory.get("k") == {"a": 1}
+        clock.now += 2
+        assert await memory.get("k") is None
+        assert await memory.add_if_absent("k", ttl=10) is True
+
+    asyncio.run(scenario())
+
+
+async def test_redis_lock_lease_expires_when_holder_dies(redis_namespace: tuple[str, str]) -> None:
+    url, prefix = redis_namespace
+    a = RedisStateStore.from_url(url, namespace=prefix)
+    b = RedisStateStore.from_url(url, namespace=prefix)
+    try:
+        holder = a.lock("conv:z", timeout=0.3)
+        await holder.__aenter__()  # never released: a crashed worker
+        async with b.lock("conv:z", timeout=2):
+            pass
+    finally:
+        await a.close()
+        await b.close()
