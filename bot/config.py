@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     model_dir: Path = Path("var/models")
     nlu_fallback_threshold: float = Field(0.35, ge=0.0, le=1.0)
     nlu_ambiguity_threshold: float = Field(0.08, ge=0.0, le=1.0)
+    # Parses below this confidence are kept (masked) for trainers to review.
+    nlu_review_threshold: float = Field(0.6, ge=0.0, le=1.0)
 
     load_demo_data: bool = True
     upload_max_bytes: int = Field(10 * 1024 * 1024, gt=0)

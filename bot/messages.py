@@ -96,3 +96,31 @@ class OutboundMessage:
             return self.text
         options = "\n".join(f"{i}. {b.title}" for i, b in enumerate(self.buttons, start=1))
         return f"{self.text}\n{options}" if self.text else options
+
+
+def outbound_to_dict(message: OutboundMessage) -> dict[str, Any]:
+    """JSON form used for cached replies and the web inbox (Rasa's REST reply shape + extras)."""
+    data: dict[str, Any] = {"recipient_id": message.recipient_id, "text": message.text}
+    if message.buttons:
+        data["buttons"] = [{"title": b.title, "payload": b.payload} for b in message.buttons]
+    if message.image:
+        data["image"] = message.image
+    if message.link:
+        data["link"] = message.link
+    if message.group_id:
+        data["group_id"] = message.group_id
+    if message.custom:
+        data["custom"] = message.custom
+    return data
+
+
+def outbound_from_dict(data: dict[str, Any]) -> OutboundMessage:
+    return OutboundMessage(
+        recipient_id=str(data["recipient_id"]),
+        text=str(data.get("text") or ""),
+        buttons=tuple(Button(str(b["title"]), str(b["payload"])) for b in data.get("buttons", ())),
+        image=data.get("image"),
+        link=data.get("link"),
+        group_id=data.get("group_id"),
+        custom=dict(data.get("custom") or {}),
+    )

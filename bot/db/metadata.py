@@ -2,6 +2,8 @@
 
 from sqlmodel import SQLModel
 
-import bot.review  # noqa: F401
+import bot.review
+import bot.tickets.models  # noqa: F401
+import connectors.web.inbox  # noqa: F401
 
 target_metadata = SQLModel.metadata

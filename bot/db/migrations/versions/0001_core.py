@@ -1,4 +1,4 @@
-"""core tables: NLU review queue
+"""core tables: NLU review queue, web inbox
 
 Revision ID: 0001_core
 Revises:
@@ -29,7 +29,16 @@ def upgrade() -> None:
     )
     op.create_index("ix_nlu_review_item_created_at", "nlu_review_item", ["created_at"])
     op.create_index("ix_nlu_review_item_exported", "nlu_review_item", ["exported"])
+    op.create_table(
+        "web_inbox",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("recipient_id", sa.String(length=128), nullable=False),
+        sa.Column("payload", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+    )
+    op.create_index("ix_web_inbox_recipient_id", "web_inbox", ["recipient_id"])
 
 
 def downgrade() -> None:
+    op.drop_table("web_inbox")
     op.drop_table("nlu_review_item")

@@ -1,0 +1,153 @@
+"""The ``minsheng`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Callable, Sequence
+
+from bot.errors import ConfigError, MinshengError
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from bot.config import load_settings
+
+    overrides: dict[str, object] = {}
+    for name in ("host", "port", "database_url", "redis_url"):
+        value = getattr(args, name, None)
+        if value is not None:
+            overrides[name] = value
+    if getattr(args, "no_demo", False):
+        overrides["load_demo_data"] = False
+    return load_settings(**overrides)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from aiohttp import web
+
+    from bot.app import create_app
+
+    settings = _settings(args)
+    print(
+        f"minsheng: starting on http://{settings.host}:{settings.port}/ "
+        f"(first start trains the NLU model and loads demo data; this takes a minute)",
+        flush=True,
+    )
+    web.run_app(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        print=lambda line: print(line, flush=True),
+    )
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from bot.terminal import run_terminal_chat
+
+    return asyncio.run(run_terminal_chat(_settings(args), sender=args.sender))
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from bot.db.migrate import upgrade_sync
+
+    settings = _settings(args)
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    upgrade_sync(settings.effective_database_url)
+    print("数据库已升级到最新版本 (database migrated to head)")
+    return 0
+
+
+def _add_connection_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--database-url",
+        help="overrides MINSHENG_DATABASE_URL (sqlite:///path or postgresql://user@host/db)",
+    )
+    parser.add_argument(
+        "--redis-url",
+        help="overrides MINSHENG_REDIS_URL; when set, dialogue "
+        "state, locks and de-duplication live in Redis",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="minsheng", description="民生诉求网关: residents raise demands and get answers."
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = sub.add_parser(
+        "serve",
+        help="run the gateway (HTTP: web chat, webhooks, console, APIs)",
+        description="Run the gateway. Defaults give the embedded mode: a SQLite file under "
+        "./var/, in-process dialogue state, the web channel on http://127.0.0.1:8080/, demo "
+        "address data, and the default NLU model (trained on first start). Every option can "
+        "also be set with a MINSHENG_* environment variable or a .env file.",
+    )
+    serve.add_argument("--host", help="bind address (MINSHENG_HOST, default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (MINSHENG_PORT, default 8080)")
+    serve.add_argument(
+        "--no-demo",
+        action="store_true",
+        help="do not load the demo address registry into an empty database",
+    )
+    _add_connection_options(serve)
+    serve.set_defaults(handler=cmd_serve)
+
+    chat = sub.add_parser(
+        "chat",
+        help="talk to the bot in this terminal",
+        description="Chat with the bot in the terminal, through the same "
+        "engine, flows, NLU and database as the web channel.",
+    )
+    chat.add_argument("--sender", default="terminal-user", help="resident id for this session")
+    chat.add_argument("--no-demo", action="store_true", help="do not load demo data")
+    _add_connection_options(chat)
+    chat.set_defaults(handler=cmd_chat)
+
+    db = sub.add_parser("db", help="database maintenance")
+    db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    db_upgrade = db_sub.add_parser("upgrade", help="apply Alembic migrations")
+    _add_connection_options(db_upgrade)
+    db_upgrade.set_defaults(handler=cmd_db_upgrade)
+
+    for register in _area_registrars():
+        register(sub)
+    return parser
+
+
+def _area_registrars() -> list[Callable[[argparse._SubParsersAction], None]]:  # type: ignore[type-arg]
+    from nlu.cli import register_cli as nlu
+
+    from bot.addresses.cli import register_cli as addresses
+    from bot.tickets.cli import register_cli as tickets
+
+    return [nlu, addresses, tickets]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return int(args.handler(args) or 0)
+    except ConfigError as exc:
+        print(f"配置错误 (configuration error): {exc}", file=sys.stderr)
+        return 2
+    except MinshengError as exc:
+        print(f"错误: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

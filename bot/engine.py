@@ -1,0 +1,111 @@
+"""The conversation engine: one inbound message in, the replies out.
+
+::
+
+    de-duplicate by message id -> lock the conversation -> load state
+      -> NLU parse -> dialogue step -> save state -> remember the replies
+
+The engine knows no platform. A retried delivery of a message id it has already answered
+gets the same replies again (WeChat expects that) and changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
+
+from bot.messages import InboundMessage, OutboundMessage, outbound_from_dict, outbound_to_dict
+from bot.state import StateStore
+
+log = logging.getLogger(__name__)
+
+# The dialogue state outlives a conversation's own expiry so flows can say politely that a
+# stale conversation was closed, instead of silently forgetting it.
+STATE_RETENTION_SECONDS = 24 * 3600
+
+
+class Parser(Protocol):
+    def parse(self, text: str) -> Any: ...
+
+
+class Dialogue(Protocol):
+    async def handle(
+        self, state: dict[str, Any], message: InboundMessage, parse: Any
+    ) -> tuple[dict[str, Any], list[OutboundMessage]]: ...
+
+
+UncertainHook = Callable[[InboundMessage, Any], Awaitable[None]]
+
+
+class Engine:
+    """Runs one message through NLU and the dialogue manager under the conversation's lock."""
+
+    def __init__(
+        self,
+        *,
+        store: StateStore,
+        nlu: Parser,
+        dialogue: Dialogue,
+        dedupe_ttl: float = 24 * 3600,
+        lock_timeout: float = 30.0,
+        on_uncertain: UncertainHook | None = None,
+        is_uncertain: Callable[[Any], bool] | None = None,
+    ) -> None:
+        self._store = store
+        self._nlu = nlu
+        self._dialogue = dialogue
+        self._dedupe_ttl = dedupe_ttl
+        self._lock_timeout = lock_timeout
+        self._on_uncertain = on_uncertain
+        self._is_uncertain = is_uncertain
+
+    @staticmethod
+    def _state_key(message: InboundMessage) -> str:
+        return f"conv:{message.conversation_id}"
+
+    @staticmethod
+    def _reply_key(message: InboundMessage) -> str | None:
+        if not message.message_id:
+            return None
+        return f"reply:{message.channel}:{message.sender_id}:{message.message_id}"
+
+    async def state_of(self, conversation_id: str) -> dict[str, Any] | None:
+        """The stored dialogue state of a conversation (for the console and tests)."""
+        return await self._store.get(f"conv:{conversation_id}")
+
+    async def handle(self, message: InboundMessage) -> list[OutboundMessage]:
+        reply_key = self._reply_key(message)
+        async with self._store.lock(self._state_key(message), timeout=self._lock_timeout):
+            if reply_key is not None:
+                cached = await self._store.get(reply_key)
+                if cached is not None:
+                    log.info(
+                        "duplicate message %s on %s answered from cache",
+                        message.message_id,
+                        message.channel,
+                    )
+                    return [outbound_from_dict(item) for item in cached["replies"]]
+
+            state = await self._store.get(self._state_key(message)) or {}
+            parse = self._nlu.parse(message.text) if message.text.strip() else None
+            if parse is not None and self._is_uncertain and self._is_uncertain(parse):
+                await self._record_uncertain(message, parse)
+
+            new_state, replies = await self._dialogue.handle(state, message, parse)
+            await self._store.set(self._state_key(message), new_state, ttl=STATE_RETENTION_SECONDS)
+            if reply_key is not None:
+                await self._store.set(
+                    reply_key,
+                    {"replies": [outbound_to_dict(r) for r in replies]},
+                    ttl=self._dedupe_ttl,
+                )
+            return replies
+
+    async def _record_uncertain(self, message: InboundMessage, parse: Any) -> None:
+        if self._on_uncertain is None:
+            return
+        try:
+            await self._on_uncertain(message, parse)
+        except Exception:  # the review queue must never cost a resident their answer
+            log.exception("could not record an uncertain parse for review")

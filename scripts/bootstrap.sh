@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Create .venv with the exact locked dependencies (uv.lock). Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+UV_VERSION=0.13.9
+if ! python3 -m uv --version 2>/dev/null | grep -q "$UV_VERSION"; then
+  echo "bootstrap: installing uv $UV_VERSION"
+  python3 -m pip install --quiet --disable-pip-version-check "uv==$UV_VERSION"
+fi
+export UV_PYTHON_DOWNLOADS=never
+python3 -m uv sync --frozen --quiet
+echo "bootstrap: .venv ready ($(.venv/bin/python --version))"
