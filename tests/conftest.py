@@ -111,3 +111,32 @@ def redis_namespace(redis_server: str) -> Iterator[tuple[str, str]]:
             client.delete(*keys)
     finally:
         client.close()
+
+
+@pytest.fixture(scope="session")
+def default_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The default NLU model, trained once per test session from training_data/."""
+    from bot.config import load_settings
+    from nlu import ensure_model
+
+    model_dir = tmp_path_factory.mktemp("models")
+    ensure_model(load_settings(model_dir=model_dir))
+    return model_dir
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path, default_model_dir: Path):  # type: ignore[no-untyped-def]
+    """Settings for a whole gateway in ``tmp_path``: SQLite by default, demo data, shared model."""
+    from bot.config import Settings, load_settings
+
+    def factory(**overrides: object) -> Settings:
+        values: dict[str, object] = {
+            "var_dir": tmp_path / "var",
+            "model_dir": default_model_dir,
+            "database_url": f"sqlite:///{tmp_path / 'gateway.db'}",
+            "redis_url": "",
+        }
+        values.update(overrides)
+        return load_settings(**values)
+
+    return factory

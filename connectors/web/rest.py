@@ -98,7 +98,9 @@ def inbound_from_rest(body: Any, *, channel: str = CHANNEL) -> InboundMessage:
         text = ""
     if not isinstance(text, str):
         raise ValueError("message must be a string")
-    metadata = body.get("metadata") or {}
+    metadata = body.get("metadata")
+    if metadata is None:
+        metadata = {}
     if not isinstance(metadata, dict):
         raise ValueError("metadata must be an object")
     chat_type = ChatType(metadata.get("chat_type", "private"))
