@@ -45,7 +45,11 @@ def test_metadata_maps_to_neutral_fields() -> None:
         {"sender": "u", "message": "hi", "metadata": []},
         {"sender": "u", "message": "hi", "metadata": {"chat_type": "channel"}},
         {"sender": "u", "message": "hi", "metadata": {"location": {"lat": 200, "lng": 0}}},
-        {"sender": "u", "message": "hi", "metadata": {"attachments": [{"kind": "exe", "url": "x"}]}},
+        {
+            "sender": "u",
+            "message": "hi",
+            "metadata": {"attachments": [{"kind": "exe", "url": "x"}]},
+        },
         {"sender": "x" * 500, "message": "hi"},
     ],
 )
