@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     telegram_secret: str = ""
     telegram_api_base: str = "https://api.telegram.org"
     open311_api_keys: list[str] = Field(default_factory=list)
+    ticket_cluster_min_reporters: int = Field(5, ge=2)
+    ticket_cluster_window_hours: float = Field(24.0, gt=0)
+    ticket_staff_channel: str = "wecom"
 
     @field_validator("database_url")
     @classmethod

@@ -1,0 +1,1 @@
+"""Tickets: routing, deadlines, escalation, clusters, status pushes and Open311."""

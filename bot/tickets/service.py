@@ -1,0 +1,605 @@
+"""TicketService: the one door through which tickets are filed, read and changed.
+
+Residents' side (called by flows): :meth:`file`, :meth:`find_similar_open`, :meth:`follow`,
+:meth:`get`, :meth:`list_for_reporter`, :meth:`rate`. Staff side (console, scheduler):
+:meth:`transition`, :meth:`claim`, :meth:`start`, :meth:`resolve`, :meth:`reject`,
+:meth:`transfer`, :meth:`escalate`, :meth:`dispatch`, :meth:`resolve_incident`, and the
+periodic :meth:`escalate_overdue`. Every change commits its ticket row, an event row and its
+outbox rows in one transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy import or_
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.errors import BadInput, InvalidTransition, TicketNotFound
+from bot.tickets import _ops, clusters, texts
+from bot.tickets._ops import Context, TicketPolicy
+from bot.tickets.catalog import Catalog
+from bot.tickets.clock import Clock, utcnow
+from bot.tickets.deadlines import compute_deadline
+from bot.tickets.models import Incident, Ticket, TicketEvent, TicketEvidence, TicketSupporter
+from bot.tickets.numbers import allocate_number
+from bot.tickets.routing import AddressBookLike, Router, department_recipient
+from bot.tickets.status import OPEN_STATUSES, TicketStatus, Tier, Urgency, parse_status
+from bot.tickets.views import EventView, IncidentView, TicketDraft, TicketView
+
+log = logging.getLogger(__name__)
+
+S = TicketStatus
+_EVIDENCE_KINDS = frozenset({"image", "video", "voice", "file"})
+
+
+class TicketService:
+    """Files, routes, times and changes tickets. Safe to share across tasks and workers."""
+
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        catalog: Catalog,
+        address_book: AddressBookLike | Router,
+        *,
+        clock: Clock = utcnow,
+        policy: TicketPolicy | None = None,
+    ) -> None:
+        self.session_factory = session_factory
+        self.catalog = catalog
+        self.router = address_book if isinstance(address_book, Router) else Router(address_book)
+        self.clock = clock
+        self.policy = policy or TicketPolicy()
+        self.ctx = Context(catalog, self.router, self.policy)
+
+    # --- residents' side ----------------------------------------------------------------
+
+    async def file(self, draft: TicketDraft) -> TicketView:
+        """File a ticket (idempotent on ``draft.source_message_id``) and return it.
+
+        Raises:
+            BadInput: unknown category, empty description, no usable address, bad evidence.
+            AddressError: the building code or the point is not in the registry.
+        """
+        if not self.catalog.has(draft.category):
+            raise BadInput(f"unknown ticket category {draft.category!r}", code="unknown_category")
+        if not draft.description.strip():
+            raise BadInput("a ticket needs a description", code="missing_description")
+        for kind, _url in draft.evidence:
+            if kind not in _EVIDENCE_KINDS:
+                raise BadInput(f"unknown evidence kind {kind!r}", code="bad_evidence")
+        if draft.source_message_id:
+            existing = await self._find_by_source(draft.source_message_id)
+            if existing is not None:
+                return existing
+        placement = self.router.place(
+            building_code=draft.building_code,
+            unit=draft.unit,
+            room=draft.room,
+            landmark=draft.landmark,
+            lat=draft.lat,
+            lng=draft.lng,
+        )
+        item = self.catalog.item(draft.category)
+        now = self.clock()
+        number = await allocate_number(self.session_factory, now)
+        tier = item.first_tier
+        unit = placement.unit_for(tier)
+        ticket = Ticket(
+            number=number,
+            category=item.intent,
+            domain=item.domain,
+            description=draft.description.strip(),
+            building_code=placement.building_code,
+            unit=draft.unit,
+            room=draft.room,
+            landmark=draft.landmark,
+            lat=placement.lat,
+            lng=placement.lng,
+            address_text=placement.address_text,
+            district_code=placement.district.code if placement.district else None,
+            district_name=placement.district.name if placement.district else None,
+            street_code=placement.street.code if placement.street else None,
+            street_name=placement.street.name if placement.street else None,
+            community_code=placement.community.code if placement.community else None,
+            community_name=placement.community.name if placement.community else None,
+            grid_code=placement.grid.code if placement.grid else None,
+            grid_name=placement.grid.name if placement.grid else None,
+            reporter_channel=draft.reporter_channel,
+            reporter_id=draft.reporter_id,
+            reporter_phone=draft.reporter_phone,
+            anonymous=draft.anonymous,
+            urgency=item.urgency.value,
+            department=item.department.code,
+            tier=tier.value,
+            responsible_unit=unit.name if unit else texts.TIER_LABELS[tier.value],
+            deadline=compute_deadline(
+                now,
+                item.time_limit_hours,
+                working=item.working_hours,
+                calendar=self.catalog.calendar,
+            ),
+            expected_hours=item.time_limit_hours,
+            working_hours=item.working_hours,
+            source_message_id=draft.source_message_id,
+            created_at=now,
+            updated_at=now,
+        )
+        try:
+            async with self.session_factory() as session:
+                session.add(ticket)
+                await session.flush()
+                assert ticket.id is not None
+                for kind, url in draft.evidence:
+                    session.add(
+                        TicketEvidence(ticket_id=ticket.id, kind=kind, url=url, created_at=now)
+                    )
+                _ops.record(
+                    session,
+                    ticket,
+                    actor=texts.RESIDENT_ACTOR,
+                    kind="filed",
+                    now=now,
+                    to_status=S.SUBMITTED.value,
+                )
+                notice = "urgent" if item.urgency is Urgency.HIGH else "new"
+                _ops.notify_staff(
+                    session,
+                    self.ctx,
+                    ticket,
+                    notice,
+                    _ops.tier_handlers(self.ctx, ticket, tier),
+                    now,
+                )
+                await clusters.attach(session, self.ctx, ticket, now)
+                await session.commit()
+        except IntegrityError:
+            # A retried webhook raced us to the same source message: theirs won, use it.
+            if draft.source_message_id:
+                existing = await self._find_by_source(draft.source_message_id)
+                if existing is not None:
+                    return existing
+            raise
+        log.info("ticket %s filed: %s, tier %s", number, item.intent, tier.value)
+        return await self.get(number)
+
+    async def find_similar_open(
+        self, category: str, building_code: str | None, grid_code: str | None
+    ) -> list[TicketView]:
+        """Open tickets of ``category`` filed lately for the same building or grid, most
+        supported first (the intake flow offers to follow one instead of filing again)."""
+        place = []
+        if building_code:
+            place.append(Ticket.building_code == building_code)
+        if grid_code:
+            place.append(Ticket.grid_code == grid_code)
+        if not place:
+            return []
+        since = _ops.lookback(self.clock(), self.policy.similar_lookback_hours)
+        async with self.session_factory() as session:
+            rows = await session.exec(
+                select(Ticket)
+                .where(
+                    Ticket.category == category,
+                    col(Ticket.status).in_([s.value for s in OPEN_STATUSES]),
+                    Ticket.created_at >= since,
+                    or_(*place),
+                )
+                .order_by(col(Ticket.supporters).desc(), col(Ticket.created_at))
+                .limit(10)
+            )
+            return [self._view(row) for row in rows]
+
+    async def follow(self, number: str, channel: str, user_id: str) -> TicketView:
+        """Follow a ticket ("我也反映"): its updates reach this resident too, and they count
+        as one more reporter of its incident. Following twice, or one's own ticket, is a
+        no-op."""
+        now = self.clock()
+        async with self.session_factory() as session:
+            ticket = await self._load(session, number, lock=True)
+            already = await session.exec(
+                select(TicketSupporter.id).where(
+                    TicketSupporter.ticket_id == ticket.id,
+                    TicketSupporter.channel == channel,
+                    TicketSupporter.user_id == user_id,
+                )
+            )
+            mine = (ticket.reporter_channel, ticket.reporter_id) == (channel, user_id)
+            if not mine and already.first() is None:
+                assert ticket.id is not None
+                session.add(
+                    TicketSupporter(
+                        ticket_id=ticket.id, channel=channel, user_id=user_id, created_at=now
+                    )
+                )
+                ticket.supporters += 1
+                ticket.updated_at = now
+                _ops.record(session, ticket, actor=texts.RESIDENT_ACTOR, kind="follow", now=now)
+                await session.flush()
+                if ticket.incident_id is not None:
+                    incident = await session.get(Incident, ticket.incident_id)
+                    if incident is not None and incident.status == "open":
+                        await clusters.refresh(session, self.ctx, incident, now)
+                await session.commit()
+        return await self.get(number)
+
+    async def get(self, number: str) -> TicketView:
+        """A ticket with its evidence and full history.
+
+        Raises:
+            TicketNotFound: no ticket has this number.
+        """
+        async with self.session_factory() as session:
+            ticket = await self._load(session, number)
+            evidence = await session.exec(
+                select(TicketEvidence.kind, TicketEvidence.url)
+                .where(TicketEvidence.ticket_id == ticket.id)
+                .order_by(col(TicketEvidence.id))
+            )
+            events = await session.exec(
+                select(TicketEvent)
+                .where(TicketEvent.ticket_id == ticket.id)
+                .order_by(col(TicketEvent.id))
+            )
+            return self._view(
+                ticket,
+                evidence=tuple((k, u) for k, u in evidence),
+                history=tuple(EventView.of(e) for e in events),
+            )
+
+    async def list_for_reporter(
+        self, channel: str, user_id: str, open_only: bool = True, *, limit: int = 20
+    ) -> list[TicketView]:
+        """The resident's own tickets and those they follow, newest first."""
+        async with self.session_factory() as session:
+            followed = select(TicketSupporter.ticket_id).where(
+                TicketSupporter.channel == channel, TicketSupporter.user_id == user_id
+            )
+            query = select(Ticket).where(
+                or_(
+                    (Ticket.reporter_channel == channel) & (Ticket.reporter_id == user_id),
+                    col(Ticket.id).in_(followed),
+                )
+            )
+            if open_only:
+                query = query.where(col(Ticket.status).in_([s.value for s in OPEN_STATUSES]))
+            rows = await session.exec(query.order_by(col(Ticket.created_at).desc()).limit(limit))
+            return [self._view(row) for row in rows]
+
+    async def rate(self, number: str, rating: int, comment: str | None = None) -> TicketView:
+        """The resident's verdict on a resolved ticket, 1–5 (满意 5, 基本满意 3, 不满意 1).
+
+        3 or more closes the ticket; less reopens it with the comment as the reason, a fresh
+        time limit, and a notice to its handlers.
+
+        Raises:
+            BadInput: rating outside 1–5.
+            InvalidTransition: the ticket is not resolved.
+        """
+        if not 1 <= rating <= 5:
+            raise BadInput("a rating is 1 to 5", code="bad_rating")
+        now = self.clock()
+        async with self.session_factory() as session:
+            ticket = await self._load(session, number, lock=True)
+            if ticket.status != S.RESOLVED:
+                raise InvalidTransition(
+                    f"ticket {number} is {ticket.status}; only resolved tickets are rated"
+                )
+            ticket.rating = rating
+            ticket.rating_comment = (comment or None) and comment[:500]  # type: ignore[index]
+            if rating >= 3:
+                _ops.move(
+                    session, ticket, S.CLOSED, actor=texts.RESIDENT_ACTOR, now=now, kind="rated"
+                )
+                await _ops.push_residents(session, self.ctx, ticket, "closed", now)
+            else:
+                reason = (comment or "").strip() or texts.UNSATISFIED_REASON
+                await self._reopen(session, ticket, reason, now)
+                ticket.rating = rating
+                ticket.rating_comment = (comment or None) and comment[:500]  # type: ignore[index]
+            await session.commit()
+        return await self.get(number)
+
+    # --- staff side ---------------------------------------------------------------------
+
+    async def transition(
+        self,
+        number: str,
+        to_status: str,
+        actor: str,
+        reason: str | None = None,
+        *,
+        department: str | None = None,
+    ) -> TicketView:
+        """Move a ticket to ``to_status`` through the state machine, announcing it.
+
+        ``escalated`` climbs one tier, ``transferred`` hands the ticket to ``department``
+        (default: keep it), ``reopened`` restarts its clock.
+
+        Raises:
+            InvalidTransition: the state machine forbids the move or a reason is missing.
+            TicketNotFound: no such ticket.
+        """
+        target = parse_status(to_status)
+        if target is S.ESCALATED:
+            return await self.escalate(number, actor, reason or "")
+        if target is S.TRANSFERRED:
+            async with self.session_factory() as session:
+                current = await self._load(session, number)
+            return await self.transfer(
+                number, department or current.department, actor, reason or ""
+            )
+        now = self.clock()
+        async with self.session_factory() as session:
+            ticket = await self._load(session, number, lock=True)
+            if target is S.REOPENED:
+                await self._reopen(session, ticket, reason or "", now, actor=actor)
+            else:
+                _ops.move(session, ticket, target, actor=actor, now=now, reason=reason)
+                await _ops.push_residents(
+                    session,
+                    self.ctx,
+                    ticket,
+                    target.value,
+                    now,
+                    reason=reason or "",
+                    note=reason or texts.RESOLVED_DEFAULT_NOTE,
+                )
+            await session.commit()
+        return await self.get(number)
+
+    async def claim(self, number: str, actor: str) -> TicketView:
+        """A handler takes the ticket on (受理)."""
+        return await self.transition(number, S.ACCEPTED, actor)
+
+    async def start(self, number: str, actor: str) -> TicketView:
+        return await self.transition(number, S.IN_PROGRESS, actor)
+
+    async def resolve(self, number: str, actor: str, note: str | None = None) -> TicketView:
+        return await self.transition(number, S.RESOLVED, actor, note)
+
+    async def reject(self, number: str, actor: str, reason: str) -> TicketView:
+        return await self.transition(number, S.REJECTED, actor, reason)
+
+    async def transfer(self, number: str, department: str, actor: str, reason: str) -> TicketView:
+        """Hand the ticket to another department (wrongly routed), with a fresh time limit."""
+        dept = self._department(department)
+        now = self.clock()
+        async with self.session_factory() as session:
+            ticket = await self._load(session, number, lock=True)
+            _ops.move(session, ticket, S.TRANSFERRED, actor=actor, now=now, reason=reason)
+            ticket.department = dept.code
+            ticket.dispatched_department = dept.code
+            ticket.responsible_unit = dept.name
+            _ops.restart_clock(self.ctx, ticket, now)
+            _ops.notify_staff(
+                session,
+                self.ctx,
+                ticket,
+                "transferred",
+                [department_recipient(dept.code)],
+                now,
+                reason=reason,
+            )
+            await _ops.push_residents(session, self.ctx, ticket, "transferred", now, reason=reason)
+            await session.commit()
+        return await self.get(number)
+
+    async def escalate(self, number: str, actor: str, reason: str) -> TicketView:
+        """Climb one tier (community → street → district) with a new time limit; the new
+        tier's handlers are notified and the resident is told.
+
+        Raises:
+            InvalidTransition: already at the district tier, or the ticket is not open.
+        """
+        now = self.clock()
+        async with self.session_factory() as session:
+            ticket = await self._load(session, number, lock=True)
+            await self._escalate(
+                session, ticket, actor, reason or texts.ESCALATION_REASON_MANUAL, now
+            )
+            await session.commit()
+        return await self.get(number)
+
+    async def dispatch(
+        self, number: str, department: str, actor: str, note: str | None = None
+    ) -> TicketView:
+        """村居发令、部门执行: a community secretary orders a department to act directly.
+
+        The ticket goes in progress with the department as its executing unit and the
+        department's time limit; the department is notified, the resident told.
+        """
+        dept = self._department(department)
+        now = self.clock()
+        async with self.session_factory() as session:
+            ticket = await self._load(session, number, lock=True)
+            if ticket.status != S.IN_PROGRESS:
+                _ops.move(
+                    session,
+                    ticket,
+                    S.IN_PROGRESS,
+                    actor=actor,
+                    now=now,
+                    reason=note,
+                    kind="dispatch",
+                )
+            else:
+                _ops.record(session, ticket, actor=actor, kind="dispatch", now=now, note=note)
+            ticket.dispatched_department = dept.code
+            ticket.department = dept.code
+            ticket.responsible_unit = dept.name
+            ticket.updated_at = now
+            _ops.restart_clock(self.ctx, ticket, now)
+            _ops.notify_staff(
+                session, self.ctx, ticket, "dispatched", [department_recipient(dept.code)], now
+            )
+            await _ops.push_residents(session, self.ctx, ticket, "dispatched", now)
+            await session.commit()
+        return await self.get(number)
+
+    async def resolve_incident(
+        self, incident_id: int, actor: str, note: str | None = None
+    ) -> IncidentView:
+        """Resolve a high-frequency incident: every open ticket in it is resolved and every
+        reporter and follower is told."""
+        now = self.clock()
+        async with self.session_factory() as session:
+            incident = await session.get(Incident, incident_id, with_for_update=True)
+            if incident is None:
+                raise TicketNotFound(f"no incident {incident_id}")
+            if incident.status != "open":
+                raise InvalidTransition(f"incident {incident_id} is already {incident.status}")
+            members = await session.exec(
+                select(Ticket)
+                .where(Ticket.incident_id == incident_id)
+                .order_by(col(Ticket.id))
+                .with_for_update()
+            )
+            for ticket in members:
+                if ticket.status in OPEN_STATUSES:
+                    _ops.move(
+                        session,
+                        ticket,
+                        S.RESOLVED,
+                        actor=actor,
+                        now=now,
+                        reason=note,
+                        kind="incident",
+                    )
+                    await _ops.push_residents(
+                        session,
+                        self.ctx,
+                        ticket,
+                        "resolved",
+                        now,
+                        note=note or texts.RESOLVED_DEFAULT_NOTE,
+                    )
+            incident.status = "resolved"
+            incident.resolved_at = now
+            await session.commit()
+        return await self.incident(incident_id)
+
+    async def incident(self, incident_id: int) -> IncidentView:
+        async with self.session_factory() as session:
+            incident = await session.get(Incident, incident_id)
+            if incident is None:
+                raise TicketNotFound(f"no incident {incident_id}")
+            numbers = await session.exec(
+                select(Ticket.number)
+                .where(Ticket.incident_id == incident_id)
+                .order_by(col(Ticket.id))
+            )
+            assert incident.id is not None
+            return IncidentView(
+                incident.id,
+                incident.category,
+                incident.grid_code,
+                incident.street_name,
+                incident.status,
+                incident.urgency,
+                incident.reporters,
+                tuple(numbers),
+                incident.created_at,
+                incident.red_at,
+                incident.resolved_at,
+            )
+
+    # --- internals ----------------------------------------------------------------------
+
+    async def _escalate(
+        self, session: AsyncSession, ticket: Ticket, actor: str, reason: str, now: datetime
+    ) -> None:
+        current = Tier(ticket.tier)
+        upper = current.next()
+        if upper is None:
+            raise InvalidTransition(f"ticket {ticket.number} is already handled at the top tier")
+        _ops.move(
+            session, ticket, S.ESCALATED, actor=actor, now=now, reason=reason, kind="escalate"
+        )
+        ticket.tier = upper.value
+        ticket.escalations += 1
+        ticket.responsible_unit = _ops.unit_name(ticket, upper)
+        _ops.restart_clock(self.ctx, ticket, now)
+        _ops.notify_staff(
+            session,
+            self.ctx,
+            ticket,
+            "escalated",
+            _ops.tier_handlers(self.ctx, ticket, upper),
+            now,
+            reason=reason,
+            tier=texts.TIER_LABELS[current.value],
+        )
+        await _ops.push_residents(session, self.ctx, ticket, "escalated", now, reason=reason)
+
+    async def _reopen(
+        self,
+        session: AsyncSession,
+        ticket: Ticket,
+        reason: str,
+        now: datetime,
+        *,
+        actor: str = texts.RESIDENT_ACTOR,
+    ) -> None:
+        _ops.move(session, ticket, S.REOPENED, actor=actor, now=now, reason=reason)
+        _ops.restart_clock(self.ctx, ticket, now)
+        _ops.notify_staff(
+            session,
+            self.ctx,
+            ticket,
+            "reopened",
+            self._current_handlers(ticket),
+            now,
+            reason=reason,
+        )
+        await _ops.push_residents(session, self.ctx, ticket, "reopened", now, reason=reason)
+
+    def _current_handlers(self, ticket: Ticket) -> list:  # type: ignore[type-arg]
+        if ticket.dispatched_department:
+            return [department_recipient(ticket.dispatched_department)]
+        return _ops.tier_handlers(self.ctx, ticket, Tier(ticket.tier))
+
+    def _department(self, code: str):  # type: ignore[no-untyped-def]
+        try:
+            return self.catalog.department(code)
+        except KeyError as exc:
+            raise BadInput(str(exc), code="unknown_department") from None
+
+    async def _load(self, session: AsyncSession, number: str, *, lock: bool = False) -> Ticket:
+        query = select(Ticket).where(Ticket.number == number)
+        if lock:
+            query = query.with_for_update()
+        ticket = (await session.exec(query)).first()
+        if ticket is None:
+            raise TicketNotFound(f"no ticket {number}")
+        return ticket
+
+    async def _find_by_source(self, source_message_id: str) -> TicketView | None:
+        async with self.session_factory() as session:
+            number = (
+                await session.exec(
+                    select(Ticket.number).where(Ticket.source_message_id == source_message_id)
+                )
+            ).first()
+        return await self.get(number) if number else None
+
+    def _view(
+        self,
+        row: Ticket,
+        *,
+        evidence: tuple[tuple[str, str], ...] = (),
+        history: tuple[EventView, ...] = (),
+    ) -> TicketView:
+        item = self.catalog.item(row.category) if self.catalog.has(row.category) else None
+        domains = self.catalog.domains()
+        return TicketView.of(
+            row,
+            category_name=item.name if item else row.category,
+            domain_name=domains.get(row.domain, row.domain),
+            evidence=evidence,
+            history=history,
+        )

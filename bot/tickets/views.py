@@ -1,0 +1,190 @@
+"""Value objects crossing the ticket service's boundary: what flows hand in, what they get back.
+
+Rows never leave the service; callers get frozen views so that nobody mutates a ticket
+behind the state machine's back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.tickets import texts
+from bot.tickets.clock import local_text
+from bot.tickets.models import Ticket, TicketEvent
+from bot.tickets.status import is_open
+
+
+@dataclass(frozen=True, slots=True)
+class TicketDraft:
+    """Everything a flow collected about one demand.
+
+    Either ``building_code`` (a standard address) or, for outdoor problems, ``landmark`` with
+    ``lat``/``lng`` must be given. ``source_message_id`` makes filing idempotent: a retried
+    webhook that carries the same id gets the ticket filed the first time.
+    """
+
+    category: str
+    description: str
+    reporter_channel: str
+    reporter_id: str
+    building_code: str | None = None
+    unit: str | None = None
+    room: str | None = None
+    landmark: str | None = None
+    lat: float | None = None
+    lng: float | None = None
+    reporter_phone: str | None = None
+    anonymous: bool = False
+    evidence: tuple[tuple[str, str], ...] | list[tuple[str, str]] = ()
+    source_message_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EventView:
+    at: datetime
+    actor: str
+    kind: str
+    from_status: str | None
+    to_status: str | None
+    tier: str | None
+    note: str | None
+
+    @classmethod
+    def of(cls, row: TicketEvent) -> EventView:
+        return cls(row.at, row.actor, row.kind, row.from_status, row.to_status, row.tier, row.note)
+
+
+@dataclass(frozen=True, slots=True)
+class TicketView:
+    """A ticket as flows, the console and the API see it.
+
+    ``reporter_phone`` is here for the staff in charge; never log it or show it in a group.
+    """
+
+    number: str
+    status: str
+    status_label_zh: str
+    category: str
+    category_name_zh: str
+    domain: str
+    domain_name_zh: str
+    description: str
+    building_code: str | None
+    unit: str | None
+    room: str | None
+    landmark: str | None
+    lat: float | None
+    lng: float | None
+    address_text: str
+    grid_code: str | None
+    grid_name: str | None
+    community_code: str | None
+    community_name: str | None
+    street_code: str | None
+    street_name: str | None
+    district_name: str | None
+    reporter_channel: str
+    reporter_id: str
+    reporter_phone: str | None
+    anonymous: bool
+    urgency: str
+    urgency_label_zh: str
+    department: str
+    responsible_unit: str
+    tier: str
+    tier_label_zh: str
+    deadline: datetime | None
+    deadline_text_zh: str
+    expected_hours: float
+    working_hours: bool
+    overdue: bool
+    supporters: int
+    incident_id: int | None
+    status_note: str | None
+    resolved_tier: str | None
+    rating: int | None
+    created_at: datetime
+    updated_at: datetime
+    resolved_at: datetime | None
+    evidence: tuple[tuple[str, str], ...] = ()
+    history: tuple[EventView, ...] = field(default=())
+
+    @property
+    def is_open(self) -> bool:
+        return is_open(self.status)
+
+    @classmethod
+    def of(
+        cls,
+        row: Ticket,
+        *,
+        category_name: str,
+        domain_name: str,
+        evidence: tuple[tuple[str, str], ...] = (),
+        history: tuple[EventView, ...] = (),
+    ) -> TicketView:
+        return cls(
+            number=row.number,
+            status=row.status,
+            status_label_zh=texts.status_label(row.status),
+            category=row.category,
+            category_name_zh=category_name,
+            domain=row.domain,
+            domain_name_zh=domain_name,
+            description=row.description,
+            building_code=row.building_code,
+            unit=row.unit,
+            room=row.room,
+            landmark=row.landmark,
+            lat=row.lat,
+            lng=row.lng,
+            address_text=row.address_text,
+            grid_code=row.grid_code,
+            grid_name=row.grid_name,
+            community_code=row.community_code,
+            community_name=row.community_name,
+            street_code=row.street_code,
+            street_name=row.street_name,
+            district_name=row.district_name,
+            reporter_channel=row.reporter_channel,
+            reporter_id=row.reporter_id,
+            reporter_phone=row.reporter_phone,
+            anonymous=row.anonymous,
+            urgency=row.urgency,
+            urgency_label_zh=texts.URGENCY_LABELS.get(row.urgency, row.urgency),
+            department=row.department,
+            responsible_unit=row.responsible_unit,
+            tier=row.tier,
+            tier_label_zh=texts.TIER_LABELS.get(row.tier, row.tier),
+            deadline=row.deadline,
+            deadline_text_zh=local_text(row.deadline),
+            expected_hours=row.expected_hours,
+            working_hours=row.working_hours,
+            overdue=row.overdue,
+            supporters=row.supporters,
+            incident_id=row.incident_id,
+            status_note=row.status_note,
+            resolved_tier=row.resolved_tier,
+            rating=row.rating,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            resolved_at=row.resolved_at,
+            evidence=evidence,
+            history=history,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentView:
+    id: int
+    category: str
+    grid_code: str | None
+    street_name: str | None
+    status: str
+    urgency: str
+    reporters: int
+    ticket_numbers: tuple[str, ...]
+    created_at: datetime
+    red_at: datetime | None
+    resolved_at: datetime | None
