@@ -1,0 +1,168 @@
+"""The model artifact: ``metadata.json`` plus ``model.joblib``, in a directory or a .tar.gz.
+
+A ``.tar.gz`` path (the default, like Rasa's ``models/*.tar.gz``) is written to a temporary
+file and renamed over the old one, so a process loading the model concurrently sees either
+the old file or the new one, never half a file. Only load artifacts you trained: joblib
+files are pickles.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import os
+import shutil
+import tarfile
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import joblib
+
+from bot.errors import NLUError
+from nlu.model import DEFAULT_AMBIGUITY_THRESHOLD, DEFAULT_FALLBACK_THRESHOLD, NLUModel
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+
+log = logging.getLogger(__name__)
+
+METADATA_FILE = "metadata.json"
+MODEL_FILE = "model.joblib"
+DEFAULT_MODEL_NAME = "nlu.tar.gz"
+
+
+def _is_archive(path: Path) -> bool:
+    return path.name.endswith((".tar.gz", ".tgz", ".tar"))
+
+
+def _payload(model: NLUModel) -> dict[str, Any]:
+    return {
+        "tokenizer": model.tokenizer,
+        "entities": model.entities,
+        "classifier": model.classifier,
+    }
+
+
+def save_model(model: NLUModel, path: str | Path) -> Path:
+    """Write ``model`` to ``path`` (a ``.tar.gz`` file or a directory), atomically."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    meta = json.dumps(model.metadata, ensure_ascii=False, indent=2).encode("utf-8")
+    blob = io.BytesIO()
+    joblib.dump(_payload(model), blob, compress=3)
+    if _is_archive(target):
+        fd, tmp_name = tempfile.mkstemp(prefix=".nlu-", suffix=".tmp", dir=target.parent)
+        try:
+            with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as tar:
+                for name, data in ((METADATA_FILE, meta), (MODEL_FILE, blob.getvalue())):
+                    info = tarfile.TarInfo(name)
+                    info.size = len(data)
+                    tar.addfile(info, io.BytesIO(data))
+            os.replace(tmp_name, target)
+        except BaseException:
+            Path(tmp_name).unlink(missing_ok=True)
+            raise
+        return target
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    (staging / METADATA_FILE).write_bytes(meta)
+    (staging / MODEL_FILE).write_bytes(blob.getvalue())
+    old = target.with_name(f".{target.name}-old-{os.getpid()}")
+    if target.exists():
+        os.replace(target, old)
+    os.replace(staging, target)
+    shutil.rmtree(old, ignore_errors=True)
+    return target
+
+
+def read_metadata(path: str | Path) -> dict[str, Any]:
+    """The metadata of an artifact without loading the model."""
+    source = Path(path)
+    try:
+        if _is_archive(source):
+            with tarfile.open(source, "r:*") as tar:
+                member = tar.extractfile(METADATA_FILE)
+                if member is None:
+                    raise NLUError(f"{source}: no {METADATA_FILE} in the archive")
+                return dict(json.loads(member.read().decode("utf-8")))
+        return dict(json.loads((source / METADATA_FILE).read_text("utf-8")))
+    except (OSError, KeyError, tarfile.TarError, json.JSONDecodeError) as exc:
+        raise NLUError(f"cannot read model metadata from {source}: {exc}") from exc
+
+
+def load_model(
+    path: str | Path,
+    *,
+    fallback_threshold: float = DEFAULT_FALLBACK_THRESHOLD,
+    ambiguity_threshold: float = DEFAULT_AMBIGUITY_THRESHOLD,
+) -> NLUModel:
+    """Load an artifact written by :func:`save_model`; raises NLUError if it is unusable."""
+    from nlu.training import FORMAT_VERSION
+
+    source = Path(path)
+    metadata = read_metadata(source)
+    if metadata.get("format_version") != FORMAT_VERSION:
+        raise NLUError(
+            f"{source}: model format {metadata.get('format_version')} is not {FORMAT_VERSION}; "
+            "retrain with `minsheng nlu train`"
+        )
+    try:
+        if _is_archive(source):
+            with tarfile.open(source, "r:*") as tar:
+                member = tar.extractfile(MODEL_FILE)
+                if member is None:
+                    raise NLUError(f"{source}: no {MODEL_FILE} in the archive")
+                payload = joblib.load(io.BytesIO(member.read()))
+        else:
+            payload = joblib.load(source / MODEL_FILE)
+    except NLUError:
+        raise
+    except Exception as exc:  # a corrupt pickle can raise almost anything
+        raise NLUError(f"cannot load model from {source}: {exc}") from exc
+    return NLUModel(
+        payload["tokenizer"],
+        payload["entities"],
+        payload["classifier"],
+        metadata,
+        fallback_threshold=fallback_threshold,
+        ambiguity_threshold=ambiguity_threshold,
+    )
+
+
+def default_model_path(settings: Settings) -> Path:
+    """Where the gateway keeps (and looks for) its NLU model."""
+    return Path(settings.model_dir) / DEFAULT_MODEL_NAME
+
+
+def ensure_model(settings: Settings, *, path: Path | None = None) -> NLUModel:
+    """Load the default model, training it first if it is missing or its data changed.
+
+    "Changed" means the training data hash (examples, synonyms, tables, dictionary and
+    pipeline version) differs from the one recorded in the model's metadata.
+    """
+    from nlu.rasa_io import load_data
+    from nlu.training import default_address_dir, fingerprint, lexicon_for, train_model
+
+    target = path or default_model_path(settings)
+    data_dir = Path(settings.training_data_dir)
+    data = load_data(data_dir)
+    words, places = lexicon_for(data, default_address_dir([data_dir]))
+    digest = fingerprint(data, words, places)
+    thresholds = {
+        "fallback_threshold": settings.nlu_fallback_threshold,
+        "ambiguity_threshold": settings.nlu_ambiguity_threshold,
+    }
+    if target.exists():
+        try:
+            if read_metadata(target).get("training_data_hash") == digest:
+                return load_model(target, **thresholds)
+            log.info("training data changed since %s was trained; retraining", target)
+        except NLUError as exc:
+            log.warning("cannot use the model at %s (%s); retraining", target, exc)
+    else:
+        log.info("no NLU model at %s; training one from %s", target, data_dir)
+    model = train_model(data, address_dir=default_address_dir([data_dir]))
+    model.metadata["training_data"] = [str(data_dir)]
+    save_model(model, target)
+    return model.with_thresholds(settings.nlu_fallback_threshold, settings.nlu_ambiguity_threshold)

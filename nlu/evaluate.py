@@ -1,0 +1,189 @@
+"""Evaluate intent classification: a held-out test file or k-fold cross-validation.
+
+Writes what ``rasa test nlu`` writes, in the same layout: ``intent_report.json``
+(scikit-learn's ``classification_report(output_dict=True)`` plus Rasa's ``confused_with``),
+``intent_errors.json`` and ``intent_confusion_matrix.png``.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.metrics import classification_report, confusion_matrix
+from sklearn.model_selection import StratifiedKFold
+
+from nlu.classifier import ClassifierConfig
+from nlu.data import TrainingData
+from nlu.model import NLUModel
+
+REPORT_FILE = "intent_report.json"
+ERRORS_FILE = "intent_errors.json"
+CONFUSION_FILE = "intent_confusion_matrix.png"
+
+
+@dataclass(slots=True)
+class Evaluation:
+    """True and predicted intents for a set of messages."""
+
+    texts: list[str] = field(default_factory=list)
+    y_true: list[str] = field(default_factory=list)
+    y_pred: list[str] = field(default_factory=list)
+    confidences: list[float] = field(default_factory=list)
+
+    def extend(
+        self, texts: Sequence[str], truth: Sequence[str], predictions: Sequence[tuple[str, float]]
+    ) -> None:
+        self.texts.extend(texts)
+        self.y_true.extend(truth)
+        self.y_pred.extend(p for p, _ in predictions)
+        self.confidences.extend(c for _, c in predictions)
+
+    @property
+    def labels(self) -> list[str]:
+        return sorted(set(self.y_true) | set(self.y_pred))
+
+    def report(self) -> dict[str, Any]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            report: dict[str, Any] = classification_report(
+                self.y_true, self.y_pred, labels=self.labels, output_dict=True, zero_division=0
+            )
+        if "accuracy" not in report:  # sklearn omits it when labels differ from y_true's
+            report["accuracy"] = self.accuracy
+        confused: dict[str, Counter[str]] = {}
+        for truth, pred in zip(self.y_true, self.y_pred, strict=True):
+            if truth != pred:
+                confused.setdefault(truth, Counter())[pred] += 1
+        for label in self.labels:
+            if label in report:
+                report[label]["confused_with"] = dict(confused.get(label, Counter()).most_common(5))
+        return report
+
+    @property
+    def accuracy(self) -> float:
+        if not self.y_true:
+            return 0.0
+        return sum(t == p for t, p in zip(self.y_true, self.y_pred, strict=True)) / len(self.y_true)
+
+    @property
+    def macro_f1(self) -> float:
+        return float(self.report()["macro avg"]["f1-score"])
+
+    @property
+    def weighted_f1(self) -> float:
+        return float(self.report()["weighted avg"]["f1-score"])
+
+    def errors(self) -> list[dict[str, Any]]:
+        rows = [
+            {
+                "text": text,
+                "intent": truth,
+                "intent_prediction": {"name": pred, "confidence": round(conf, 4)},
+            }
+            for text, truth, pred, conf in zip(
+                self.texts, self.y_true, self.y_pred, self.confidences, strict=True
+            )
+            if truth != pred
+        ]
+        return sorted(rows, key=lambda r: -r["intent_prediction"]["confidence"])
+
+    def write(self, out_dir: Path) -> dict[str, Path]:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        paths = {
+            "report": out_dir / REPORT_FILE,
+            "errors": out_dir / ERRORS_FILE,
+            "confusion_matrix": out_dir / CONFUSION_FILE,
+        }
+        paths["report"].write_text(
+            json.dumps(self.report(), ensure_ascii=False, indent=2), encoding="utf-8"
+        )
+        paths["errors"].write_text(
+            json.dumps(self.errors(), ensure_ascii=False, indent=2), encoding="utf-8"
+        )
+        plot_confusion_matrix(self.y_true, self.y_pred, self.labels, paths["confusion_matrix"])
+        return paths
+
+
+def evaluate_model(model: NLUModel, data: TrainingData) -> Evaluation:
+    """Predict every example of ``data`` with ``model`` (no fallback: the raw best intent)."""
+    result = Evaluation()
+    texts = [e.text for e in data.examples]
+    result.extend(texts, [e.intent for e in data.examples], model.predict(texts))
+    return result
+
+
+def cross_validate(
+    data: TrainingData,
+    *,
+    folds: int = 5,
+    config: ClassifierConfig | None = None,
+    words: list[str] | None = None,
+    places: list[str] | None = None,
+    progress: Callable[[str], None] | None = None,
+    seed: int = 42,
+) -> Evaluation:
+    """Stratified k-fold cross-validation of a freshly trained model per fold."""
+    from nlu.training import build_model, lexicon_for
+
+    if words is None or places is None:
+        words, places = lexicon_for(data, None)
+    labels = [e.intent for e in data.examples]
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    result = Evaluation()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "least populated class has only n members"
+        splits = list(splitter.split(np.zeros(len(labels)), labels))
+    for index, (train_idx, test_idx) in enumerate(splits, start=1):
+        model = build_model(data.subset(list(train_idx)), words, places, config)
+        test = data.subset(list(test_idx))
+        fold = evaluate_model(model, test)
+        result.extend(
+            fold.texts, fold.y_true, list(zip(fold.y_pred, fold.confidences, strict=True))
+        )
+        if progress:
+            progress(f"fold {index}/{folds}")
+    return result
+
+
+def plot_confusion_matrix(
+    y_true: Sequence[str], y_pred: Sequence[str], labels: list[str], path: Path
+) -> None:
+    """Save a confusion matrix image (rows: true intent, columns: predicted)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    matrix = confusion_matrix(y_true, y_pred, labels=labels)
+    size = max(6.0, 0.35 * len(labels) + 3)
+    fig, ax = plt.subplots(figsize=(size, size))
+    try:
+        ax.imshow(matrix, cmap="Blues")
+        ax.set_xticks(range(len(labels)), labels=labels, rotation=90, fontsize=7)
+        ax.set_yticks(range(len(labels)), labels=labels, fontsize=7)
+        ax.set_xlabel("predicted intent")
+        ax.set_ylabel("true intent")
+        ax.set_title("Intent confusion matrix")
+        limit = matrix.max() / 2 if matrix.size else 0
+        for (row, col), count in np.ndenumerate(matrix):
+            if count:
+                ax.text(
+                    col,
+                    row,
+                    str(count),
+                    ha="center",
+                    va="center",
+                    fontsize=6,
+                    color="white" if count > limit else "black",
+                )
+        fig.tight_layout()
+        fig.savefig(path, dpi=110)
+    finally:
+        plt.close(fig)

@@ -1,0 +1,88 @@
+"""Hold the live model and swap in a new one without dropping a request."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+from nlu.artifact import load_model
+from nlu.model import DEFAULT_AMBIGUITY_THRESHOLD, DEFAULT_FALLBACK_THRESHOLD, NLUModel
+from nlu.types import ParseResult
+
+log = logging.getLogger(__name__)
+
+
+class NLUService:
+    """The gateway's NLU: ``parse`` with the current model, ``reload`` to replace it.
+
+    A parse reads ``self._model`` once and uses that object to the end, and a reload
+    builds the new model completely (in a worker thread) before one reference assignment
+    publishes it: requests in flight finish on the old model, later ones use the new one.
+    A failed reload leaves the old model serving.
+    """
+
+    def __init__(
+        self,
+        model: NLUModel,
+        *,
+        path: str | Path | None = None,
+        fallback_threshold: float = DEFAULT_FALLBACK_THRESHOLD,
+        ambiguity_threshold: float = DEFAULT_AMBIGUITY_THRESHOLD,
+    ) -> None:
+        self.path = Path(path) if path is not None else None
+        self.fallback_threshold = fallback_threshold
+        self.ambiguity_threshold = ambiguity_threshold
+        self._model = model.with_thresholds(fallback_threshold, ambiguity_threshold)
+        self._reload_lock = asyncio.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: object) -> NLUService:
+        """Load (training if needed) the default model described by ``settings``."""
+        from nlu.artifact import default_model_path, ensure_model
+
+        model = ensure_model(settings)  # type: ignore[arg-type]
+        return cls(
+            model,
+            path=default_model_path(settings),  # type: ignore[arg-type]
+            fallback_threshold=settings.nlu_fallback_threshold,  # type: ignore[attr-defined]
+            ambiguity_threshold=settings.nlu_ambiguity_threshold,  # type: ignore[attr-defined]
+        )
+
+    @property
+    def model(self) -> NLUModel:
+        return self._model
+
+    @property
+    def version(self) -> str:
+        return self._model.version
+
+    def parse(self, text: str) -> ParseResult:
+        return self._model.parse(text)
+
+    async def parse_async(self, text: str) -> ParseResult:
+        """Parse off the event loop (for long texts or busy servers)."""
+        model = self._model
+        return await asyncio.to_thread(model.parse, text)
+
+    def swap(self, model: NLUModel) -> NLUModel:
+        """Publish an already loaded model; returns the one it replaced."""
+        old = self._model
+        self._model = model.with_thresholds(self.fallback_threshold, self.ambiguity_threshold)
+        log.info("NLU model %s replaced by %s", old.version, model.version)
+        return old
+
+    async def reload(self, path: str | Path | None = None) -> NLUModel:
+        """Load the model at ``path`` (default: the path this service was given) and swap it in.
+
+        Raises :class:`bot.errors.NLUError` (and keeps the current model) if loading fails.
+        """
+        source = Path(path) if path is not None else self.path
+        if source is None:
+            raise ValueError("no model path to reload from")
+        async with self._reload_lock:
+            model = await asyncio.to_thread(load_model, source)
+            self.swap(model)
+            if path is not None:
+                self.path = source
+            return self._model
