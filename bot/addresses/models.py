@@ -1,0 +1,161 @@
+"""Database tables of the standard address registry (统一标准地址).
+
+The administrative chain is district → street (镇/街道) → community (社区/村) → grid (网格)
+→ micro-grid (微网格). A building (楼栋) belongs to one grid (and optionally one micro-grid)
+for routing, and to one compound (小区) for naming; the compound belongs to a community.
+Keeping both links on the building is deliberate: a large compound is often split between
+two grids, so "which grid" cannot be derived from the compound.
+
+Aliases are stored as one ``|``-separated string: they are only ever read whole, by the
+in-memory :class:`~bot.addresses.book.AddressBook`, never queried one by one.
+
+People (secretary, grid worker, community police) hang off any level by ``scope_code`` so a
+street-level duty officer can be added without a schema change; their channel ids are
+nullable because they are learned later, when the person first talks to the bot.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlmodel import Field, SQLModel
+
+CODE_LENGTH = 32
+NAME_LENGTH = 64
+ALIASES_LENGTH = 500
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class AddrDistrict(SQLModel, table=True):
+    """区/县."""
+
+    __tablename__ = "addr_district"
+
+    code: str = Field(primary_key=True, max_length=CODE_LENGTH)
+    name: str = Field(max_length=NAME_LENGTH)
+    aliases: str = Field(default="", max_length=ALIASES_LENGTH)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class AddrStreet(SQLModel, table=True):
+    """镇/街道."""
+
+    __tablename__ = "addr_street"
+
+    code: str = Field(primary_key=True, max_length=CODE_LENGTH)
+    district_code: str = Field(foreign_key="addr_district.code", index=True,
+                               max_length=CODE_LENGTH)
+    name: str = Field(max_length=NAME_LENGTH)
+    aliases: str = Field(default="", max_length=ALIASES_LENGTH)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class AddrCommunity(SQLModel, table=True):
+    """社区/村."""
+
+    __tablename__ = "addr_community"
+
+    code: str = Field(primary_key=True, max_length=CODE_LENGTH)
+    street_code: str = Field(foreign_key="addr_street.code", index=True, max_length=CODE_LENGTH)
+    name: str = Field(max_length=NAME_LENGTH)
+    aliases: str = Field(default="", max_length=ALIASES_LENGTH)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class AddrGrid(SQLModel, table=True):
+    """网格 (about 300 households)."""
+
+    __tablename__ = "addr_grid"
+
+    code: str = Field(primary_key=True, max_length=CODE_LENGTH)
+    community_code: str = Field(foreign_key="addr_community.code", index=True,
+                                max_length=CODE_LENGTH)
+    name: str = Field(max_length=NAME_LENGTH)
+    aliases: str = Field(default="", max_length=ALIASES_LENGTH)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class AddrMicrogrid(SQLModel, table=True):
+    """微网格 (a few buildings or one large building)."""
+
+    __tablename__ = "addr_microgrid"
+
+    code: str = Field(primary_key=True, max_length=CODE_LENGTH)
+    grid_code: str = Field(foreign_key="addr_grid.code", index=True, max_length=CODE_LENGTH)
+    name: str = Field(max_length=NAME_LENGTH)
+    aliases: str = Field(default="", max_length=ALIASES_LENGTH)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class AddrCompound(SQLModel, table=True):
+    """小区 (or a village group, or a work unit's residential yard)."""
+
+    __tablename__ = "addr_compound"
+
+    code: str = Field(primary_key=True, max_length=CODE_LENGTH)
+    community_code: str = Field(foreign_key="addr_community.code", index=True,
+                                max_length=CODE_LENGTH)
+    name: str = Field(max_length=NAME_LENGTH)
+    aliases: str = Field(default="", max_length=ALIASES_LENGTH)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class AddrBuilding(SQLModel, table=True):
+    """楼栋: the unit a standard address code names and a door plate carries."""
+
+    __tablename__ = "addr_building"
+
+    code: str = Field(primary_key=True, max_length=CODE_LENGTH)
+    compound_code: str | None = Field(default=None, foreign_key="addr_compound.code",
+                                      index=True, max_length=CODE_LENGTH)
+    grid_code: str = Field(foreign_key="addr_grid.code", index=True, max_length=CODE_LENGTH)
+    microgrid_code: str | None = Field(default=None, foreign_key="addr_microgrid.code",
+                                       index=True, max_length=CODE_LENGTH)
+    number: str = Field(max_length=16)
+    name: str = Field(max_length=NAME_LENGTH)
+    aliases: str = Field(default="", max_length=ALIASES_LENGTH)
+    units: int = Field(default=1, ge=1)
+    door_plate: str = Field(default="", max_length=NAME_LENGTH)
+    lat: float
+    lng: float
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class AddrPerson(SQLModel, table=True):
+    """Someone in charge at one level: 社区书记, 网格员 or 社区民警."""
+
+    __tablename__ = "addr_person"
+
+    code: str = Field(primary_key=True, max_length=64)
+    role: str = Field(max_length=16, index=True)
+    level: str = Field(max_length=16)
+    scope_code: str = Field(max_length=CODE_LENGTH, index=True)
+    name: str = Field(max_length=NAME_LENGTH)
+    phone: str = Field(max_length=32)
+    wechat_openid: str | None = Field(default=None, max_length=64)
+    wecom_userid: str | None = Field(default=None, max_length=64)
+    telegram_chat_id: str | None = Field(default=None, max_length=32)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+AREA_TABLES: dict[str, type[SQLModel]] = {
+    "district": AddrDistrict,
+    "street": AddrStreet,
+    "community": AddrCommunity,
+    "grid": AddrGrid,
+    "microgrid": AddrMicrogrid,
+    "compound": AddrCompound,
+}
+"""Area level -> table, in the order rows must be written (parents first)."""
+
+PARENT_COLUMN: dict[str, str | None] = {
+    "district": None,
+    "street": "district_code",
+    "community": "street_code",
+    "grid": "community_code",
+    "microgrid": "grid_code",
+    "compound": "community_code",
+}

@@ -1,0 +1,102 @@
+"""Plain, immutable records of the registry: what the importer validates and the book indexes.
+
+The importer turns CSV rows into these, the loader turns database rows into these, and the
+benchmark builds them straight from a generator; so the resolver never depends on where the
+registry came from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+AreaLevel = Literal["district", "street", "community", "grid", "microgrid", "compound"]
+Role = Literal["secretary", "grid_worker", "police"]
+PersonLevel = Literal["microgrid", "grid", "community", "street", "district"]
+
+AREA_LEVELS: tuple[AreaLevel, ...] = (
+    "district", "street", "community", "grid", "microgrid", "compound",
+)
+ROLES: tuple[Role, ...] = ("secretary", "grid_worker", "police")
+PERSON_LEVELS: tuple[PersonLevel, ...] = ("microgrid", "grid", "community", "street", "district")
+
+PARENT_LEVEL: dict[AreaLevel, AreaLevel | None] = {
+    "district": None,
+    "street": "district",
+    "community": "street",
+    "grid": "community",
+    "microgrid": "grid",
+    "compound": "community",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class AreaRecord:
+    """One district, street, community, grid, micro-grid or compound."""
+
+    level: AreaLevel
+    code: str
+    name: str
+    parent_code: str | None
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class BuildingRecord:
+    code: str
+    number: str
+    name: str
+    grid_code: str
+    lat: float
+    lng: float
+    compound_code: str | None = None
+    microgrid_code: str | None = None
+    units: int = 1
+    door_plate: str = ""
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PersonRecord:
+    code: str
+    role: Role
+    level: PersonLevel
+    scope_code: str
+    name: str
+    phone: str
+    wechat_openid: str | None = None
+    wecom_userid: str | None = None
+    telegram_chat_id: str | None = None
+
+
+@dataclass(slots=True)
+class Registry:
+    """A whole registry in memory; ``areas[level][code]``."""
+
+    areas: dict[AreaLevel, dict[str, AreaRecord]] = field(
+        default_factory=lambda: {level: {} for level in AREA_LEVELS}
+    )
+    buildings: dict[str, BuildingRecord] = field(default_factory=dict)
+    people: dict[str, PersonRecord] = field(default_factory=dict)
+
+    def add_area(self, record: AreaRecord) -> None:
+        self.areas[record.level][record.code] = record
+
+    def area(self, level: AreaLevel, code: str | None) -> AreaRecord | None:
+        if code is None:
+            return None
+        return self.areas[level].get(code)
+
+
+def split_aliases(value: str) -> tuple[str, ...]:
+    """``"锦园|锦园小区 "`` -> ``("锦园", "锦园小区")``; empty parts dropped, order kept."""
+    seen: dict[str, None] = {}
+    for part in value.replace("｜", "|").split("|"):
+        part = part.strip()
+        if part:
+            seen.setdefault(part, None)
+    return tuple(seen)
+
+
+def join_aliases(aliases: tuple[str, ...]) -> str:
+    return "|".join(aliases)

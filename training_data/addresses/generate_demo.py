@@ -1,0 +1,54 @@
+"""Regenerate the demo address registry: ``uv run python training_data/addresses/generate_demo.py``.
+
+Deterministic (fixed seed): running it again rewrites byte-identical ``buildings.csv`` and
+``people.csv``. The demo district holds 锦园小区 in 城南社区 of 车站街道 (the door-plate story
+of the source article) and a second 锦园小区 in 东风社区 of 和平街道, so "锦园小区2号楼" alone
+makes the bot ask which community.
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent.parent))
+
+from bot.addresses.importer import BUILDING_COLUMNS, PEOPLE_COLUMNS  # noqa: E402
+from bot.addresses.synthetic import FixedCompound, Spec, generate, iter_rows  # noqa: E402
+
+DEMO = Spec(
+    seed=20231203,
+    streets=4,
+    communities_per_street=(3, 3),
+    grids_per_community=(3, 3),
+    compounds_per_community=(3, 4),
+    buildings_per_compound=(6, 16),
+    fixed=(
+        FixedCompound("车站街道", "城南社区", "锦园小区", ("锦园",), 12, "华光路"),
+        FixedCompound("和平街道", "东风社区", "锦园小区", ("锦园",), 6, "人民西路"),
+    ),
+)
+
+
+def write(path: Path, columns: tuple[str, ...], rows: list[dict[str, str]]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows(iter_rows(rows, columns))
+
+
+def main() -> None:
+    data = generate(DEMO)
+    write(HERE / "buildings.csv", BUILDING_COLUMNS, data.buildings)
+    write(HERE / "people.csv", PEOPLE_COLUMNS, data.people)
+    communities = {row["community_code"] for row in data.buildings}
+    grids = {row["grid_code"] for row in data.buildings}
+    compounds = {row["compound_code"] for row in data.buildings}
+    print(f"{len(data.buildings)} buildings, {len(compounds)} compounds, {len(grids)} grids, "
+          f"{len(communities)} communities, {len(data.people)} people")
+
+
+if __name__ == "__main__":
+    main()
