@@ -12,9 +12,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.addresses.models import (
@@ -106,7 +106,7 @@ async def _upsert(
         return count
     columns = list(incoming[0].keys())
     table_columns = [getattr(table, name) for name in columns]
-    result = await session.execute(select(*table_columns))
+    result = await session.exec(select(*table_columns))
     stored = {row.code: dict(row._mapping) for row in result}
     now = utcnow()
     inserts: list[dict[str, Any]] = []
@@ -123,9 +123,9 @@ async def _upsert(
             count.unchanged += 1
     if write:
         for start in range(0, len(inserts), _BATCH):
-            await session.execute(insert(table), inserts[start:start + _BATCH])
+            await session.exec(insert(table), params=inserts[start:start + _BATCH])
         for start in range(0, len(updates), _BATCH):
-            await session.execute(update(table), updates[start:start + _BATCH])
+            await session.exec(update(table), params=updates[start:start + _BATCH])
     return count
 
 
@@ -162,8 +162,8 @@ async def write_registry(
 
 async def count_buildings(session_factory: SessionFactory) -> int:
     async with session_factory() as session:
-        result = await session.execute(select(func.count()).select_from(AddrBuilding))
-        return int(result.scalar_one())
+        result = await session.exec(select(func.count()).select_from(AddrBuilding))
+        return int(result.one())
 
 
 async def load_registry(session_factory: SessionFactory) -> Registry:
@@ -173,7 +173,7 @@ async def load_registry(session_factory: SessionFactory) -> Registry:
         for level in AREA_LEVELS:
             table = AREA_TABLES[level]
             parent = PARENT_COLUMN[level]
-            for row in (await session.execute(select(table))).scalars():
+            for row in await session.exec(select(table)):
                 registry.add_area(AreaRecord(
                     level=level,
                     code=row.code,
@@ -181,14 +181,14 @@ async def load_registry(session_factory: SessionFactory) -> Registry:
                     parent_code=getattr(row, parent) if parent else None,
                     aliases=split_aliases(row.aliases),
                 ))
-        for b in (await session.execute(select(AddrBuilding))).scalars():
+        for b in await session.exec(select(AddrBuilding)):
             registry.buildings[b.code] = BuildingRecord(
                 code=b.code, number=b.number, name=b.name, grid_code=b.grid_code,
                 lat=b.lat, lng=b.lng, compound_code=b.compound_code,
                 microgrid_code=b.microgrid_code, units=b.units, door_plate=b.door_plate,
                 aliases=split_aliases(b.aliases),
             )
-        for p in (await session.execute(select(AddrPerson))).scalars():
+        for p in await session.exec(select(AddrPerson)):
             registry.people[p.code] = PersonRecord(
                 code=p.code, role=p.role, level=p.level,  # type: ignore[arg-type]
                 scope_code=p.scope_code, name=p.name, phone=p.phone,
