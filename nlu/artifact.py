@@ -60,10 +60,12 @@ def save_model(model: NLUModel, path: str | Path) -> Path:
                     info = tarfile.TarInfo(name)
                     info.size = len(data)
                     tar.addfile(info, io.BytesIO(data))
+            os.chmod(tmp_name, 0o644)  # mkstemp makes it private; models are not secrets
             os.replace(tmp_name, target)
         except BaseException:
             Path(tmp_name).unlink(missing_ok=True)
             raise
+        model.source_path = target
         return target
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
     (staging / METADATA_FILE).write_bytes(meta)
@@ -73,6 +75,7 @@ def save_model(model: NLUModel, path: str | Path) -> Path:
         os.replace(target, old)
     os.replace(staging, target)
     shutil.rmtree(old, ignore_errors=True)
+    model.source_path = target
     return target
 
 
@@ -120,7 +123,7 @@ def load_model(
         raise
     except Exception as exc:  # a corrupt pickle can raise almost anything
         raise NLUError(f"cannot load model from {source}: {exc}") from exc
-    return NLUModel(
+    model = NLUModel(
         payload["tokenizer"],
         payload["entities"],
         payload["classifier"],
@@ -128,6 +131,8 @@ def load_model(
         fallback_threshold=fallback_threshold,
         ambiguity_threshold=ambiguity_threshold,
     )
+    model.source_path = source
+    return model
 
 
 def default_model_path(settings: Settings) -> Path:

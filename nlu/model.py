@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -43,6 +44,7 @@ class NLUModel:
         self.metadata = metadata
         self.fallback_threshold = fallback_threshold
         self.ambiguity_threshold = ambiguity_threshold
+        self.source_path: Path | None = None  # the artifact it was loaded from or saved to
 
     @property
     def version(self) -> str:
@@ -54,7 +56,7 @@ class NLUModel:
 
     def with_thresholds(self, fallback: float | None, ambiguity: float | None) -> NLUModel:
         """The same trained parts with other fallback thresholds (nothing is copied)."""
-        return NLUModel(
+        model = NLUModel(
             self.tokenizer,
             self.entities,
             self.classifier,
@@ -62,6 +64,8 @@ class NLUModel:
             fallback_threshold=self.fallback_threshold if fallback is None else fallback,
             ambiguity_threshold=self.ambiguity_threshold if ambiguity is None else ambiguity,
         )
+        model.source_path = self.source_path
+        return model
 
     def classifier_input(self, text: str, entities: Sequence[Entity] | None = None) -> str:
         if entities is None:

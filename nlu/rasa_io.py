@@ -13,13 +13,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
 import yaml
 
 from bot.errors import NLUError
+from nlu import strings
 from nlu.data import EntityAnnotation, Example, RegexFeature, TrainingData
 
 YAML_SUFFIXES = (".yml", ".yaml")
@@ -38,19 +39,27 @@ class NLUDataError(NLUError):
 
     code = "nlu_data_error"
 
+    def __init__(self, problem: DataProblem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
+
 
 @dataclass(frozen=True, slots=True)
 class DataProblem:
     """One thing wrong with the training data, for ``minsheng nlu validate``."""
 
     level: str  # "error" | "warning"
-    code: str
-    message: str
+    code: str  # a key of nlu.strings.PROBLEMS
     location: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def message(self) -> str:
+        return strings.PROBLEMS[self.code].format(**self.params)
 
     def __str__(self) -> str:
         where = f"{self.location}: " if self.location else ""
-        return f"[{self.level}] {where}{self.message} ({self.code})"
+        return f"[{strings.LEVELS[self.level]}] {where}{self.message} ({self.code})"
 
 
 class _Yaml12Loader(yaml.SafeLoader):
@@ -113,11 +122,11 @@ def _entity_specs(match: re.Match[str]) -> list[dict[str, Any]]:
     try:
         loaded = json.loads(raw)
     except json.JSONDecodeError as exc:
-        raise NLUDataError(f"entity annotation is not valid JSON: {raw}") from exc
+        raise NLUDataError(DataProblem("error", "annotation", params={"detail": raw})) from exc
     specs = loaded if isinstance(loaded, list) else [loaded]
     for spec in specs:
         if not isinstance(spec, dict) or "entity" not in spec:
-            raise NLUDataError(f'entity annotation needs an "entity" key: {raw}')
+            raise NLUDataError(DataProblem("error", "annotation_key", params={"detail": raw}))
     return specs
 
 
@@ -167,19 +176,20 @@ class _Reader:
     def __init__(self, problems: list[DataProblem] | None) -> None:
         self.problems = problems
 
-    def fail(self, code: str, message: str, location: str) -> None:
+    def fail(self, code: str, location: str, **params: Any) -> None:
+        problem = DataProblem("error", code, location, params)
         if self.problems is None:
-            raise NLUDataError(f"{location}: {message}")
-        self.problems.append(DataProblem("error", code, message, location))
+            raise NLUDataError(problem)
+        self.problems.append(problem)
 
-    def warn(self, code: str, message: str, location: str) -> None:
+    def warn(self, code: str, location: str, **params: Any) -> None:
         if self.problems is not None:
-            self.problems.append(DataProblem("warning", code, message, location))
+            self.problems.append(DataProblem("warning", code, location, params))
 
     def read_document(self, doc: Any, location: str) -> TrainingData:
         data = TrainingData()
         if not isinstance(doc, dict):
-            self.fail("schema", "the file must be a mapping with an `nlu:` key", location)
+            self.fail("not_mapping", location)
             return data
         if "rasa_nlu_data" in doc:
             return self.read_json_layout(doc["rasa_nlu_data"], location)
@@ -191,7 +201,7 @@ class _Reader:
         if items is None:
             return data
         if not isinstance(items, list):
-            self.fail("schema", "`nlu:` must be a list of items", location)
+            self.fail("nlu_not_list", location)
             return data
         for index, item in enumerate(items):
             self.read_item(item, data, location, f"{location} nlu[{index}]")
@@ -199,25 +209,23 @@ class _Reader:
 
     def read_item(self, item: Any, data: TrainingData, location: str, where: str) -> None:
         if not isinstance(item, dict):
-            self.fail("schema", "each `nlu:` item must be a mapping", where)
+            self.fail("item_not_mapping", where)
             return
         kinds = [k for k in ("intent", "synonym", "regex", "lookup") if k in item]
         if len(kinds) != 1:
-            self.fail(
-                "schema", "an item needs exactly one of intent, synonym, regex, lookup", where
-            )
+            self.fail("item_kind", where)
             return
         kind = kinds[0]
         name = item[kind]
         if not isinstance(name, str | int | float) or not str(name).strip():
-            self.fail("schema", f"`{kind}:` needs a non-empty name", where)
+            self.fail("empty_name", where, kind=kind)
             return
         name = str(name).strip()
         unknown = set(item) - {kind, "examples", "metadata"}
         if unknown:
-            self.warn("schema", f"unknown keys ignored: {', '.join(sorted(unknown))}", where)
+            self.warn("unknown_keys", where, keys=", ".join(sorted(unknown)))
         if "examples" not in item:
-            self.fail("schema", f"{kind} '{name}' has no `examples:`", where)
+            self.fail("no_examples", where, kind=kind, name=name)
             return
         lines = self.example_lines(item["examples"], f"{where} ({kind} {name})")
         if kind == "intent":
@@ -227,10 +235,10 @@ class _Reader:
                 try:
                     plain, ents = parse_annotated(text)
                 except NLUDataError as exc:
-                    self.fail("annotation", str(exc), f"{where} (intent {name})")
+                    self.fail(exc.problem.code, where, **exc.problem.params)
                     continue
                 if not plain.strip():
-                    self.fail("schema", "empty example", f"{where} (intent {name})")
+                    self.fail("empty_example", where, name=name)
                     continue
                 data.examples.append(Example(plain, name, ents, meta, location))
         elif kind == "synonym":
@@ -241,7 +249,7 @@ class _Reader:
                 try:
                     re.compile(text)
                 except re.error as exc:
-                    self.fail("regex", f"regex '{name}' does not compile: {exc}", where)
+                    self.fail("regex", where, name=name, detail=str(exc))
                     continue
                 data.regexes.append(RegexFeature(name, text))
         else:
@@ -255,7 +263,7 @@ class _Reader:
                 if not line:
                     continue
                 if not line.startswith("-"):
-                    self.warn("schema", f"line without a leading '- ' ignored: {line}", where)
+                    self.warn("bad_line", where, line=line)
                     continue
                 text = line[1:].strip()
                 if text:
@@ -272,20 +280,20 @@ class _Reader:
                 elif isinstance(entry, str | int | float):
                     out.append((str(entry).strip(), None))
                 else:
-                    self.fail("schema", "an example must be a string or {text: ...}", where)
+                    self.fail("bad_example", where)
             return [(t, m) for t, m in out if t]
-        self.fail("schema", "`examples:` must be a `|` block or a list", where)
+        self.fail("examples_type", where)
         return []
 
     def read_json_layout(self, body: Any, location: str) -> TrainingData:
         data = TrainingData()
         if not isinstance(body, dict):
-            self.fail("schema", "`rasa_nlu_data` must be a mapping", location)
+            self.fail("json_not_mapping", location)
             return data
         for index, ex in enumerate(body.get("common_examples", [])):
             where = f"{location} common_examples[{index}]"
             if not isinstance(ex, dict) or "text" not in ex or "intent" not in ex:
-                self.fail("schema", "an example needs `text` and `intent`", where)
+                self.fail("json_example", where)
                 continue
             text = str(ex["text"])
             ents = tuple(
@@ -332,7 +340,7 @@ def _files_in(path: Path) -> list[Path]:
             if p.is_file() and p.suffix in (*YAML_SUFFIXES, ".json") and not p.name.startswith(".")
         )
     if not path.exists():
-        raise NLUDataError(f"{path}: no such file or directory")
+        raise NLUDataError(DataProblem("error", "missing", str(path)))
     return [path]
 
 
@@ -355,7 +363,7 @@ def read_text(
     try:
         doc = json.loads(text) if suffix == ".json" else yaml.load(text, Loader=_Yaml12Loader)
     except (yaml.YAMLError, json.JSONDecodeError) as exc:
-        reader.fail("syntax", f"cannot parse: {exc}".replace("\n", " "), location)
+        reader.fail("syntax", location, detail=" ".join(str(exc).split()))
         return TrainingData()
     return reader.read_document(doc, location)
 
@@ -373,11 +381,18 @@ def load_data(
     for item in items:
         root = Path(item)
         explicit = root.is_file()
-        for file in _files_in(root):
+        try:
+            files = _files_in(root)
+        except NLUDataError as exc:
+            if problems is None:
+                raise
+            problems.append(exc.problem)
+            continue
+        for file in files:
             try:
                 text = file.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError) as exc:
-                _Reader(problems).fail("io", f"cannot read: {exc}", str(file))
+                _Reader(problems).fail("io", str(file), detail=str(exc))
                 continue
             if not explicit and not _looks_like_nlu(text, file.suffix):
                 continue

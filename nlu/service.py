@@ -7,7 +7,7 @@ import logging
 from pathlib import Path
 
 from nlu.artifact import load_model
-from nlu.model import DEFAULT_AMBIGUITY_THRESHOLD, DEFAULT_FALLBACK_THRESHOLD, NLUModel
+from nlu.model import NLUModel
 from nlu.types import ParseResult
 
 log = logging.getLogger(__name__)
@@ -27,13 +27,23 @@ class NLUService:
         model: NLUModel,
         *,
         path: str | Path | None = None,
-        fallback_threshold: float = DEFAULT_FALLBACK_THRESHOLD,
-        ambiguity_threshold: float = DEFAULT_AMBIGUITY_THRESHOLD,
+        fallback_threshold: float | None = None,
+        ambiguity_threshold: float | None = None,
     ) -> None:
-        self.path = Path(path) if path is not None else None
-        self.fallback_threshold = fallback_threshold
-        self.ambiguity_threshold = ambiguity_threshold
-        self._model = model.with_thresholds(fallback_threshold, ambiguity_threshold)
+        """Serve ``model``; thresholds left ``None`` keep the ones the model was loaded with.
+
+        ``path`` is where :meth:`reload` reads from; it defaults to the file the model was
+        loaded from (``model.source_path``).
+        """
+        source = path if path is not None else model.source_path
+        self.path = Path(source) if source is not None else None
+        self.fallback_threshold = (
+            model.fallback_threshold if fallback_threshold is None else fallback_threshold
+        )
+        self.ambiguity_threshold = (
+            model.ambiguity_threshold if ambiguity_threshold is None else ambiguity_threshold
+        )
+        self._model = model.with_thresholds(self.fallback_threshold, self.ambiguity_threshold)
         self._reload_lock = asyncio.Lock()
 
     @classmethod

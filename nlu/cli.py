@@ -1,0 +1,278 @@
+"""``minsheng nlu ...``: the trainers' tools (validate, train, test, parse, review).
+
+Wired into ``minsheng`` by :func:`register_cli`; ``python -m nlu.cli`` runs the same
+commands on their own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bot.errors import MinshengError
+from nlu import strings
+from nlu.validate import DEFAULT_MIN_EXAMPLES
+
+DEFAULT_RESULTS = Path("results")
+DEFAULT_TRAIN_FOLDS = 5
+
+
+def _settings(args: argparse.Namespace) -> Any:
+    from bot.config import load_settings
+
+    overrides: dict[str, object] = {}
+    if getattr(args, "database_url", None):
+        overrides["database_url"] = args.database_url
+    return load_settings(**overrides)
+
+
+def _data_paths(args: argparse.Namespace) -> list[Path]:
+    if args.data:
+        return [Path(p) for p in args.data]
+    return [Path(_settings(args).training_data_dir)]
+
+
+def _model_path(args: argparse.Namespace) -> Path:
+    from nlu.artifact import default_model_path
+
+    return Path(args.model) if args.model else default_model_path(_settings(args))
+
+
+def _progress_bar(total: int, desc: str) -> Any:
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit="步", file=sys.stderr, dynamic_ncols=True)
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from nlu.validate import validate_paths
+
+    report = validate_paths(_data_paths(args), min_examples=args.min_examples)
+    for problem in report.problems:
+        print(problem)
+    examples, intents = len(report.data.examples), len(report.data.intents)
+    if report.problems:
+        print(
+            strings.VALIDATE_SUMMARY.format(
+                errors=len(report.errors),
+                warnings=len(report.warnings),
+                examples=examples,
+                intents=intents,
+            )
+        )
+    else:
+        print(strings.VALIDATE_OK.format(examples=examples, intents=intents))
+    return report.exit_code(fail_on_warnings=args.fail_on_warnings)
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from nlu.artifact import default_model_path, save_model
+    from nlu.training import train_model, training_steps
+
+    paths = _data_paths(args)
+    out = Path(args.out) if args.out else default_model_path(_settings(args))
+    folds = args.folds if args.folds >= 2 else 0
+    with _progress_bar(training_steps(folds), strings.TRAIN_PROGRESS) as bar:
+
+        def step(name: str) -> None:
+            bar.set_postfix_str(name)
+            bar.update(1)
+
+        model = train_model(paths, cv_folds=folds, progress=step)
+    save_model(model, out)
+    meta = model.metadata
+    print(
+        strings.TRAIN_DONE.format(
+            path=out,
+            version=model.version,
+            examples=meta["n_examples"],
+            intents=len(meta["intents"]),
+        )
+    )
+    cv = meta["metrics"].get("cross_validation")
+    if cv:
+        print(strings.TRAIN_CV.format(**cv))
+    return 0
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    from nlu.evaluate import cross_validate, evaluate_model
+    from nlu.rasa_io import load_data
+    from nlu.training import default_address_dir, lexicon_for
+
+    paths = _data_paths(args)
+    data = load_data(paths)
+    if args.cross_validation:
+        words, places = lexicon_for(data, default_address_dir(paths))
+        with _progress_bar(args.folds, strings.TEST_PROGRESS) as bar:
+
+            def step(name: str) -> None:
+                bar.set_postfix_str(name)
+                bar.update(1)
+
+            result = cross_validate(
+                data, folds=args.folds, words=words, places=places, progress=step
+            )
+    else:
+        from nlu.artifact import load_model
+
+        model = load_model(_model_path(args))
+        unknown = sorted(set(data.intents) - set(model.intents))
+        if unknown:
+            print(strings.TEST_UNKNOWN_INTENTS.format(intents="、".join(unknown)))
+        result = evaluate_model(model, data)
+    files = result.write(Path(args.out_dir))
+    print(
+        strings.TEST_DONE.format(
+            accuracy=result.accuracy,
+            macro_f1=result.macro_f1,
+            weighted_f1=result.weighted_f1,
+            count=len(result.y_true),
+            errors=len(result.errors()),
+        )
+    )
+    print(strings.TEST_FILES.format(paths="、".join(str(p) for p in files.values())))
+    return 0
+
+
+def cmd_parse(args: argparse.Namespace) -> int:
+    from nlu.artifact import ensure_model, load_model
+
+    settings = _settings(args)
+    if args.model:
+        model = load_model(
+            args.model,
+            fallback_threshold=settings.nlu_fallback_threshold,
+            ambiguity_threshold=settings.nlu_ambiguity_threshold,
+        )
+    else:
+        model = ensure_model(settings)
+    print(json.dumps(model.parse(args.text).to_dict(), ensure_ascii=False, indent=2))
+    return 0
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    out = Path(args.out) if args.out else _default_review_path()
+    count = asyncio.run(_review(args, out))
+    if count:
+        print(strings.REVIEW_DONE.format(count=count, path=out))
+    else:
+        print(strings.REVIEW_NONE)
+    return 0
+
+
+def _default_review_path() -> Path:
+    return DEFAULT_RESULTS / f"review-{datetime.now(UTC):%Y%m%d-%H%M%S}.yml"
+
+
+async def _review(args: argparse.Namespace, out: Path) -> int:
+    from bot.db import create_engine_for, make_session_factory, upgrade
+    from nlu.review import export_review
+
+    settings = _settings(args)
+    url = settings.effective_database_url
+    if url.startswith("sqlite"):
+        settings.var_dir.mkdir(parents=True, exist_ok=True)
+    await upgrade(url)
+    engine = create_engine_for(url)
+    try:
+        return await export_review(
+            make_session_factory(engine),
+            out,
+            include_exported=args.all,
+            limit=args.limit,
+            mark=not args.no_mark,
+        )
+    finally:
+        await engine.dispose()
+
+
+# --------------------------------------------------------------------------- wiring
+
+
+def register_cli(subparsers: Any) -> None:
+    """Add the ``nlu`` command group to ``minsheng``'s sub-commands."""
+    group = subparsers.add_parser(
+        "nlu", help=strings.CLI_GROUP_HELP, description=strings.CLI_GROUP_HELP
+    )
+    sub = group.add_subparsers(dest="nlu_command", required=True, metavar="ACTION")
+
+    validate = sub.add_parser(
+        "validate", help=strings.CLI_VALIDATE_HELP, description=strings.CLI_VALIDATE_HELP
+    )
+    validate.add_argument("--data", action="append", metavar="PATH", help=strings.ARG_DATA)
+    validate.add_argument(
+        "--min-examples",
+        type=int,
+        default=DEFAULT_MIN_EXAMPLES,
+        help=strings.ARG_MIN_EXAMPLES.format(default=DEFAULT_MIN_EXAMPLES),
+    )
+    validate.add_argument(
+        "--fail-on-warnings", action="store_true", help=strings.ARG_FAIL_ON_WARNINGS
+    )
+    validate.set_defaults(handler=cmd_validate)
+
+    train = sub.add_parser("train", help=strings.CLI_TRAIN_HELP, description=strings.CLI_TRAIN_HELP)
+    train.add_argument("--data", action="append", metavar="PATH", help=strings.ARG_DATA)
+    train.add_argument("--out", metavar="PATH", help=strings.ARG_OUT_MODEL)
+    train.add_argument(
+        "--folds",
+        type=int,
+        default=DEFAULT_TRAIN_FOLDS,
+        help=strings.ARG_TRAIN_FOLDS.format(default=DEFAULT_TRAIN_FOLDS),
+    )
+    train.set_defaults(handler=cmd_train)
+
+    test = sub.add_parser("test", help=strings.CLI_TEST_HELP, description=strings.CLI_TEST_HELP)
+    test.add_argument("--data", action="append", metavar="PATH", help=strings.ARG_TEST_DATA)
+    test.add_argument("--model", metavar="PATH", help=strings.ARG_MODEL)
+    test.add_argument(
+        "--out-dir", default=str(DEFAULT_RESULTS), metavar="DIR", help=strings.ARG_OUT_DIR
+    )
+    test.add_argument("--cross-validation", action="store_true", help=strings.ARG_CV)
+    test.add_argument("--folds", type=int, default=5, help=strings.ARG_FOLDS)
+    test.set_defaults(handler=cmd_test)
+
+    parse = sub.add_parser("parse", help=strings.CLI_PARSE_HELP, description=strings.CLI_PARSE_HELP)
+    parse.add_argument("text", help=strings.ARG_TEXT)
+    parse.add_argument("--model", metavar="PATH", help=strings.ARG_MODEL)
+    parse.set_defaults(handler=cmd_parse)
+
+    review = sub.add_parser(
+        "review", help=strings.CLI_REVIEW_HELP, description=strings.CLI_REVIEW_HELP
+    )
+    review.add_argument("--out", metavar="FILE", help=strings.ARG_REVIEW_OUT)
+    review.add_argument("--all", action="store_true", help=strings.ARG_REVIEW_ALL)
+    review.add_argument("--limit", type=int, help=strings.ARG_REVIEW_LIMIT)
+    review.add_argument("--no-mark", action="store_true", help=strings.ARG_REVIEW_NO_MARK)
+    review.add_argument("--database-url", help=strings.ARG_DATABASE_URL)
+    review.set_defaults(handler=cmd_review)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m nlu.cli nlu train ...`` without the rest of the gateway's CLI."""
+    import logging
+
+    parser = argparse.ArgumentParser(prog="python -m nlu.cli")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    register_cli(parser.add_subparsers(dest="command", required=True, metavar="COMMAND"))
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING)
+    try:
+        return int(args.handler(args) or 0)
+    except MinshengError as exc:
+        print(f"{strings.ERROR_PREFIX}{exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
