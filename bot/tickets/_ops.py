@@ -14,6 +14,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Settings
+from bot.errors import InvalidTransition
 from bot.messages import Button
 from bot.tickets import texts
 from bot.tickets.catalog import Catalog, CatalogItem
@@ -21,7 +22,7 @@ from bot.tickets.clock import local_text
 from bot.tickets.deadlines import compute_deadline
 from bot.tickets.models import Ticket, TicketEvent, TicketSupporter
 from bot.tickets.outbox import Audience, add_message
-from bot.tickets.routing import Recipient, Router
+from bot.tickets.routing import Recipient, Router, full_address
 from bot.tickets.status import TicketStatus, Tier, check_transition
 
 #: Channels a ticket can be filed through that have no way to push back (API callers poll).
@@ -70,7 +71,7 @@ def template_fields(ctx: Context, ticket: Ticket, **extra: object) -> dict[str, 
         "category": item_of(ctx, ticket).name,
         "unit": ticket.responsible_unit,
         "deadline": local_text(ticket.deadline),
-        "address": ticket.address_text,
+        "address": full_address(ticket.address_text, ticket.unit, ticket.room),
         "description": _short(ticket.description),
         "tier": texts.TIER_LABELS.get(ticket.tier, ticket.tier),
         "street": ticket.street_name or "",
@@ -167,7 +168,7 @@ def notify_staff(
     for recipient in recipients:
         add_message(
             session,
-            channel=ctx.policy.staff_channel,
+            channel=recipient.channel,
             recipient_id=recipient.recipient_id,
             text=text,
             now=now,
@@ -182,7 +183,9 @@ def tier_handlers(ctx: Context, ticket: Ticket, tier: Tier) -> list[Recipient]:
         Tier.STREET: ticket.street_code,
         Tier.DISTRICT: ticket.district_code,
     }[tier]
-    return ctx.router.handlers(ticket.building_code, ticket.grid_code, tier, unit_code)
+    return ctx.router.handlers(
+        ticket.building_code, ticket.grid_code, tier, unit_code, ctx.policy.staff_channel
+    )
 
 
 def unit_name(ticket: Ticket, tier: Tier) -> str:
@@ -251,3 +254,50 @@ def move(
 
 def lookback(now: datetime, hours: float) -> datetime:
     return now - timedelta(hours=hours)
+
+
+async def escalate(
+    session: AsyncSession, ctx: Context, ticket: Ticket, actor: str, reason: str, now: datetime
+) -> None:
+    """Climb one tier with a fresh time limit; notify the new tier's handlers and tell the
+    residents. Raises InvalidTransition at the top tier or on a ticket that is not open."""
+    current = Tier(ticket.tier)
+    upper = current.next()
+    if upper is None:
+        raise InvalidTransition(f"ticket {ticket.number} is already handled at the top tier")
+    move(
+        session,
+        ticket,
+        TicketStatus.ESCALATED,
+        actor=actor,
+        now=now,
+        reason=reason,
+        kind="escalate",
+    )
+    ticket.tier = upper.value
+    ticket.escalations += 1
+    ticket.responsible_unit = unit_name(ticket, upper)
+    restart_clock(ctx, ticket, now)
+    notify_staff(
+        session,
+        ctx,
+        ticket,
+        "escalated",
+        tier_handlers(ctx, ticket, upper),
+        now,
+        reason=reason,
+        tier=texts.TIER_LABELS[current.value],
+    )
+    await push_residents(session, ctx, ticket, "escalated", now, reason=reason)
+
+
+async def flag_overdue(session: AsyncSession, ctx: Context, ticket: Ticket, now: datetime) -> None:
+    """The top tier's deadline passed: nothing left to climb, so supervise instead — flag the
+    ticket (the scan will not pick it up again), urge its handlers, tell the residents."""
+    ticket.overdue = True
+    ticket.updated_at = now
+    record(session, ticket, actor=texts.SYSTEM_ACTOR, kind="overdue", now=now)
+    notify_staff(
+        session, ctx, ticket, "overdue", tier_handlers(ctx, ticket, Tier(ticket.tier)), now
+    )
+    await push_residents(session, ctx, ticket, "overdue", now)

@@ -9,23 +9,24 @@ into :class:`Recipient` rows for staff notices. Nothing here knows how addresses
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
+from bot.addresses.types import Contact, GridInfo, Level, Resolution, Route
 from bot.errors import AddressError, BadInput
 from bot.tickets import texts
 from bot.tickets.status import Tier
 
-#: Contact roles that handle a ticket at community level (the police officer is shown to
-#: residents for one-tap calls but does not receive ticket notices).
-_COMMUNITY_ROLES = ("grid_worker", "secretary")
-
 
 class AddressBookLike(Protocol):
-    """The part of ``bot.addresses.AddressBook`` routing uses."""
+    """The part of :class:`bot.addresses.AddressBook` routing uses."""
 
-    def route(self, code: str) -> Any: ...
+    def route(self, code: str) -> Route: ...
 
-    def grid_for_point(self, lat: float, lng: float) -> Any: ...
+    def grid_route(self, grid_code: str) -> Route: ...
+
+    def grid_for_point(self, lat: float, lng: float) -> GridInfo | None: ...
+
+    def resolve(self, text: str, *, community_hint: str | None = None) -> Resolution: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,12 +43,12 @@ class Placement:
     address_text: str
     lat: float | None
     lng: float | None
-    district: Unit | None
-    street: Unit | None
-    community: Unit | None
-    grid: Unit | None
+    district: Unit
+    street: Unit
+    community: Unit
+    grid: Unit
 
-    def unit_for(self, tier: Tier) -> Unit | None:
+    def unit_for(self, tier: Tier) -> Unit:
         return {
             Tier.COMMUNITY: self.community,
             Tier.STREET: self.street,
@@ -55,22 +56,30 @@ class Placement:
         }[tier]
 
 
+#: Output channel name of the staff console's inboxes (units and departments without
+#: registered people); the console registers an output under this name.
+CONSOLE_CHANNEL = "console"
+
+
 @dataclass(frozen=True, slots=True)
 class Recipient:
-    """Where a staff notice goes: a channel user id, or a unit's inbox on the console."""
+    """Where a staff notice goes: a person's id on a channel, or a unit's console inbox."""
 
     recipient_id: str
     role: str
+    channel: str
 
 
-def _unit(value: Any) -> Unit | None:
-    if value is None:
-        return None
-    code = getattr(value, "code", None)
-    name = getattr(value, "name", None)
-    if not code:
-        return None
-    return Unit(str(code), str(name or code))
+def _unit(level: Level) -> Unit:
+    return Unit(level.code, level.name)
+
+
+def _channel_ids(contact: Contact) -> dict[str, str | None]:
+    return {
+        "wecom": contact.wecom_userid,
+        "wechat": contact.wechat_openid,
+        "telegram": contact.telegram_chat_id,
+    }
 
 
 class Router:
@@ -79,25 +88,20 @@ class Router:
     def __init__(self, address_book: AddressBookLike) -> None:
         self.book = address_book
 
-    def place_building(self, building_code: str, unit: str | None, room: str | None) -> Placement:
+    def place_building(self, building_code: str) -> Placement:
         """Snapshot of a building's administrative chain.
 
         Raises:
             AddressError: the code is not a known standard address.
         """
         route = self.book.route(building_code)
-        if route is None:
-            raise AddressError(f"unknown building code {building_code!r}", code="unknown_building")
         building = route.building
-        address = str(
-            getattr(building, "address", "") or getattr(building, "label", "") or building_code
-        )
-        suffix = "".join(part for part in (_unit_suffix(unit), _room_suffix(room)) if part)
+        assert building is not None
         return Placement(
-            building_code=str(building.code),
-            address_text=f"{address}{suffix}",
-            lat=getattr(building, "lat", None),
-            lng=getattr(building, "lng", None),
+            building_code=building.code,
+            address_text=building.address,
+            lat=building.lat,
+            lng=building.lng,
             district=_unit(route.district),
             street=_unit(route.street),
             community=_unit(route.community),
@@ -105,36 +109,41 @@ class Router:
         )
 
     def place_outdoors(self, landmark: str | None, lat: float, lng: float) -> Placement:
-        """An outdoor report: a landmark and a point, routed to the grid that covers it."""
-        route = self.book.grid_for_point(lat, lng)
-        if route is None:
+        """An outdoor report: a landmark and a point, routed to the grid of the nearest
+        building.
+
+        Raises:
+            AddressError: the point is outside the registry's area.
+        """
+        grid = self.book.grid_for_point(lat, lng)
+        if grid is None:
             raise AddressError("no grid covers this location", code="outside_area")
-        grid = _unit(getattr(route, "grid", None))
-        label = landmark or ""
-        address = texts.OUTDOOR_ADDRESS.format(landmark=label, grid=grid.name if grid else "")
+        address = (
+            texts.OUTDOOR_ADDRESS.format(landmark=landmark, grid=grid.name)
+            if landmark
+            else grid.name
+        )
         return Placement(
             building_code=None,
-            address_text=address if label else (grid.name if grid else ""),
+            address_text=address,
             lat=lat,
             lng=lng,
-            district=_unit(getattr(route, "district", None)),
-            street=_unit(getattr(route, "street", None)),
-            community=_unit(getattr(route, "community", None)),
-            grid=grid,
+            district=Unit(grid.district_code, grid.district_name),
+            street=Unit(grid.street_code, grid.street_name),
+            community=Unit(grid.community_code, grid.community_name),
+            grid=Unit(grid.code, grid.name),
         )
 
     def place(
         self,
         *,
         building_code: str | None,
-        unit: str | None,
-        room: str | None,
         landmark: str | None,
         lat: float | None,
         lng: float | None,
     ) -> Placement:
         if building_code:
-            return self.place_building(building_code, unit, room)
+            return self.place_building(building_code)
         if lat is None or lng is None:
             raise BadInput(
                 "a ticket needs a building code, or a landmark with lat/lng for outdoor reports",
@@ -143,37 +152,63 @@ class Router:
         return self.place_outdoors(landmark, lat, lng)
 
     def handlers(
-        self, building_code: str | None, grid_code: str | None, tier: Tier, unit_code: str | None
+        self,
+        building_code: str | None,
+        grid_code: str | None,
+        tier: Tier,
+        unit_code: str | None,
+        staff_channel: str,
     ) -> list[Recipient]:
         """Staff to notify when a ticket lands at ``tier``.
 
-        People come from the address book's contacts at that level (fresh, not snapshotted:
-        handlers change jobs). A unit without registered people still gets the notice in its
-        console inbox (``unit:<code>``), so nothing is addressed to nobody.
+        People come from the address book's contacts at that level, looked up now (not
+        snapshotted: handlers change jobs): at community tier the grid worker(s) and the
+        secretary, above it whoever is registered at the street or district. Each person
+        is reached on ``staff_channel`` if they have an id there, else on another channel
+        they have. A unit with nobody reachable still gets the notice in its console inbox
+        (``unit:<code>``), so nothing is addressed to nobody.
         """
-        contacts: list[Any] = []
-        if building_code:
-            route = self.book.route(building_code)
-            contacts = list(getattr(route, "contacts", []) or []) if route is not None else []
+        contacts: list[Contact] = []
+        try:
+            if building_code:
+                contacts = self.book.route(building_code).contacts
+            elif grid_code:
+                contacts = self.book.grid_route(grid_code).contacts
+        except AddressError:
+            # The registry was re-imported without this place; the console inbox remains.
+            contacts = []
+        wanted_levels = _TIER_LEVELS[tier]
         recipients: list[Recipient] = []
         for contact in contacts:
-            level = str(getattr(contact, "level", ""))
-            role = str(getattr(contact, "role", ""))
-            if tier is Tier.COMMUNITY:
-                wanted = level in {"grid", "community", "microgrid"} and role in _COMMUNITY_ROLES
-            else:
-                wanted = level == tier.value
-            ident = getattr(contact, "channel_id", None) or getattr(contact, "phone", None)
-            if wanted and ident:
-                recipients.append(Recipient(str(ident), role))
+            if contact.level not in wanted_levels or contact.role not in _HANDLER_ROLES:
+                continue
+            ids = _channel_ids(contact)
+            channel = (
+                staff_channel
+                if ids.get(staff_channel)
+                else next((c for c, v in ids.items() if v), None)
+            )
+            if channel is not None:
+                recipients.append(Recipient(str(ids[channel]), contact.role, channel))
         if not recipients and unit_code:
-            recipients.append(Recipient(f"unit:{unit_code}", "unit"))
+            recipients.append(Recipient(f"unit:{unit_code}", "unit", CONSOLE_CHANNEL))
         return _dedupe(recipients)
+
+
+#: Contact levels that handle a ticket at each tier.
+_TIER_LEVELS: dict[Tier, frozenset[str]] = {
+    Tier.COMMUNITY: frozenset({"microgrid", "grid", "community"}),
+    Tier.STREET: frozenset({"street"}),
+    Tier.DISTRICT: frozenset({"district"}),
+}
+
+#: The police officer is shown to residents for one-tap calls but does not handle tickets.
+_HANDLER_ROLES = frozenset({"grid_worker", "secretary"})
 
 
 def department_recipient(department_code: str) -> Recipient:
     """A department's console inbox (departments have no per-person contacts here)."""
-    return Recipient(f"dept:{department_code}", "department")
+    return Recipient(f"dept:{department_code}", "department", CONSOLE_CHANNEL)
 
 
 def _dedupe(recipients: list[Recipient]) -> list[Recipient]:
@@ -184,6 +219,12 @@ def _dedupe(recipients: list[Recipient]) -> list[Recipient]:
             seen.add(recipient.recipient_id)
             unique.append(recipient)
     return unique
+
+
+def full_address(address: str, unit: str | None, room: str | None) -> str:
+    """The building's standard address plus unit and room, as residents and handlers read
+    it. Only the building part is public (Open311): unit and room point to one household."""
+    return f"{address}{_unit_suffix(unit)}{_room_suffix(room)}"
 
 
 def _unit_suffix(unit: str | None) -> str:

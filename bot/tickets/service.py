@@ -13,23 +13,24 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.config import Settings
 from bot.errors import BadInput, InvalidTransition, TicketNotFound
 from bot.tickets import _ops, clusters, texts
 from bot.tickets._ops import Context, TicketPolicy
+from bot.tickets._queries import TicketQueries
 from bot.tickets.catalog import Catalog
 from bot.tickets.clock import Clock, utcnow
 from bot.tickets.deadlines import compute_deadline
-from bot.tickets.models import Incident, Ticket, TicketEvent, TicketEvidence, TicketSupporter
+from bot.tickets.models import Incident, Ticket, TicketEvidence, TicketSupporter
 from bot.tickets.numbers import allocate_number
 from bot.tickets.routing import AddressBookLike, Router, department_recipient
 from bot.tickets.status import OPEN_STATUSES, TicketStatus, Tier, Urgency, parse_status
-from bot.tickets.views import EventView, IncidentView, TicketDraft, TicketView
+from bot.tickets.views import IncidentView, TicketDraft, TicketView
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ S = TicketStatus
 _EVIDENCE_KINDS = frozenset({"image", "video", "voice", "file"})
 
 
-class TicketService:
+class TicketService(TicketQueries):
     """Files, routes, times and changes tickets. Safe to share across tasks and workers."""
 
     def __init__(
@@ -48,12 +49,16 @@ class TicketService:
         *,
         clock: Clock = utcnow,
         policy: TicketPolicy | None = None,
+        settings: Settings | None = None,
     ) -> None:
         self.session_factory = session_factory
+        self.settings = settings
         self.catalog = catalog
         self.router = address_book if isinstance(address_book, Router) else Router(address_book)
         self.clock = clock
-        self.policy = policy or TicketPolicy()
+        if policy is None:
+            policy = TicketPolicy.from_settings(settings) if settings else TicketPolicy()
+        self.policy = policy
         self.ctx = Context(catalog, self.router, self.policy)
 
     # --- residents' side ----------------------------------------------------------------
@@ -78,8 +83,6 @@ class TicketService:
                 return existing
         placement = self.router.place(
             building_code=draft.building_code,
-            unit=draft.unit,
-            room=draft.room,
             landmark=draft.landmark,
             lat=draft.lat,
             lng=draft.lng,
@@ -167,33 +170,6 @@ class TicketService:
         log.info("ticket %s filed: %s, tier %s", number, item.intent, tier.value)
         return await self.get(number)
 
-    async def find_similar_open(
-        self, category: str, building_code: str | None, grid_code: str | None
-    ) -> list[TicketView]:
-        """Open tickets of ``category`` filed lately for the same building or grid, most
-        supported first (the intake flow offers to follow one instead of filing again)."""
-        place = []
-        if building_code:
-            place.append(Ticket.building_code == building_code)
-        if grid_code:
-            place.append(Ticket.grid_code == grid_code)
-        if not place:
-            return []
-        since = _ops.lookback(self.clock(), self.policy.similar_lookback_hours)
-        async with self.session_factory() as session:
-            rows = await session.exec(
-                select(Ticket)
-                .where(
-                    Ticket.category == category,
-                    col(Ticket.status).in_([s.value for s in OPEN_STATUSES]),
-                    Ticket.created_at >= since,
-                    or_(*place),
-                )
-                .order_by(col(Ticket.supporters).desc(), col(Ticket.created_at))
-                .limit(10)
-            )
-            return [self._view(row) for row in rows]
-
     async def follow(self, number: str, channel: str, user_id: str) -> TicketView:
         """Follow a ticket ("我也反映"): its updates reach this resident too, and they count
         as one more reporter of its incident. Following twice, or one's own ticket, is a
@@ -226,49 +202,6 @@ class TicketService:
                         await clusters.refresh(session, self.ctx, incident, now)
                 await session.commit()
         return await self.get(number)
-
-    async def get(self, number: str) -> TicketView:
-        """A ticket with its evidence and full history.
-
-        Raises:
-            TicketNotFound: no ticket has this number.
-        """
-        async with self.session_factory() as session:
-            ticket = await self._load(session, number)
-            evidence = await session.exec(
-                select(TicketEvidence.kind, TicketEvidence.url)
-                .where(TicketEvidence.ticket_id == ticket.id)
-                .order_by(col(TicketEvidence.id))
-            )
-            events = await session.exec(
-                select(TicketEvent)
-                .where(TicketEvent.ticket_id == ticket.id)
-                .order_by(col(TicketEvent.id))
-            )
-            return self._view(
-                ticket,
-                evidence=tuple((k, u) for k, u in evidence),
-                history=tuple(EventView.of(e) for e in events),
-            )
-
-    async def list_for_reporter(
-        self, channel: str, user_id: str, open_only: bool = True, *, limit: int = 20
-    ) -> list[TicketView]:
-        """The resident's own tickets and those they follow, newest first."""
-        async with self.session_factory() as session:
-            followed = select(TicketSupporter.ticket_id).where(
-                TicketSupporter.channel == channel, TicketSupporter.user_id == user_id
-            )
-            query = select(Ticket).where(
-                or_(
-                    (Ticket.reporter_channel == channel) & (Ticket.reporter_id == user_id),
-                    col(Ticket.id).in_(followed),
-                )
-            )
-            if open_only:
-                query = query.where(col(Ticket.status).in_([s.value for s in OPEN_STATUSES]))
-            rows = await session.exec(query.order_by(col(Ticket.created_at).desc()).limit(limit))
-            return [self._view(row) for row in rows]
 
     async def rate(self, number: str, rating: int, comment: str | None = None) -> TicketView:
         """The resident's verdict on a resolved ticket, 1–5 (满意 5, 基本满意 3, 不满意 1).
@@ -399,8 +332,8 @@ class TicketService:
         now = self.clock()
         async with self.session_factory() as session:
             ticket = await self._load(session, number, lock=True)
-            await self._escalate(
-                session, ticket, actor, reason or texts.ESCALATION_REASON_MANUAL, now
+            await _ops.escalate(
+                session, self.ctx, ticket, actor, reason or texts.ESCALATION_REASON_MANUAL, now
             )
             await session.commit()
         return await self.get(number)
@@ -483,58 +416,7 @@ class TicketService:
             await session.commit()
         return await self.incident(incident_id)
 
-    async def incident(self, incident_id: int) -> IncidentView:
-        async with self.session_factory() as session:
-            incident = await session.get(Incident, incident_id)
-            if incident is None:
-                raise TicketNotFound(f"no incident {incident_id}")
-            numbers = await session.exec(
-                select(Ticket.number)
-                .where(Ticket.incident_id == incident_id)
-                .order_by(col(Ticket.id))
-            )
-            assert incident.id is not None
-            return IncidentView(
-                incident.id,
-                incident.category,
-                incident.grid_code,
-                incident.street_name,
-                incident.status,
-                incident.urgency,
-                incident.reporters,
-                tuple(numbers),
-                incident.created_at,
-                incident.red_at,
-                incident.resolved_at,
-            )
-
     # --- internals ----------------------------------------------------------------------
-
-    async def _escalate(
-        self, session: AsyncSession, ticket: Ticket, actor: str, reason: str, now: datetime
-    ) -> None:
-        current = Tier(ticket.tier)
-        upper = current.next()
-        if upper is None:
-            raise InvalidTransition(f"ticket {ticket.number} is already handled at the top tier")
-        _ops.move(
-            session, ticket, S.ESCALATED, actor=actor, now=now, reason=reason, kind="escalate"
-        )
-        ticket.tier = upper.value
-        ticket.escalations += 1
-        ticket.responsible_unit = _ops.unit_name(ticket, upper)
-        _ops.restart_clock(self.ctx, ticket, now)
-        _ops.notify_staff(
-            session,
-            self.ctx,
-            ticket,
-            "escalated",
-            _ops.tier_handlers(self.ctx, ticket, upper),
-            now,
-            reason=reason,
-            tier=texts.TIER_LABELS[current.value],
-        )
-        await _ops.push_residents(session, self.ctx, ticket, "escalated", now, reason=reason)
 
     async def _reopen(
         self,
@@ -568,38 +450,3 @@ class TicketService:
             return self.catalog.department(code)
         except KeyError as exc:
             raise BadInput(str(exc), code="unknown_department") from None
-
-    async def _load(self, session: AsyncSession, number: str, *, lock: bool = False) -> Ticket:
-        query = select(Ticket).where(Ticket.number == number)
-        if lock:
-            query = query.with_for_update()
-        ticket = (await session.exec(query)).first()
-        if ticket is None:
-            raise TicketNotFound(f"no ticket {number}")
-        return ticket
-
-    async def _find_by_source(self, source_message_id: str) -> TicketView | None:
-        async with self.session_factory() as session:
-            number = (
-                await session.exec(
-                    select(Ticket.number).where(Ticket.source_message_id == source_message_id)
-                )
-            ).first()
-        return await self.get(number) if number else None
-
-    def _view(
-        self,
-        row: Ticket,
-        *,
-        evidence: tuple[tuple[str, str], ...] = (),
-        history: tuple[EventView, ...] = (),
-    ) -> TicketView:
-        item = self.catalog.item(row.category) if self.catalog.has(row.category) else None
-        domains = self.catalog.domains()
-        return TicketView.of(
-            row,
-            category_name=item.name if item else row.category,
-            domain_name=domains.get(row.domain, row.domain),
-            evidence=evidence,
-            history=history,
-        )

@@ -69,6 +69,9 @@ STAFF_NOTICE: dict[str, str] = {
     "overdue": "【超期督办】工单 {number}｜{category}｜{address}｜已超过{tier}办理时限，请尽快办结。",
 }
 
+#: Open311 ``service_notice`` of a new request. fields: standard, deadline
+OPEN311_NOTICE = "{standard}预计 {deadline} 前办结。"
+
 ESCALATION_REASON_OVERDUE = "超过办理时限自动提级"
 ESCALATION_REASON_MANUAL = "承办单位申请提级办理"
 UNSATISFIED_REASON = "居民对办理结果不满意"
@@ -76,3 +79,13 @@ UNSATISFIED_REASON = "居民对办理结果不满意"
 
 def status_label(status: str) -> str:
     return STATUS_LABELS.get(status, status)
+
+
+# --- operator CLI (``minsheng tickets ...``) ----------------------------------------------
+
+CLI_HOURS = {True: "工作小时", False: "小时"}
+CLI_CATALOG_LINE = "{intent:<28} {domain}/{name}  {department}  {hours:g}{unit}  首办:{tier}"
+CLI_CATALOG_OK = "服务目录有效：{domains} 个领域，{items} 个事项 ({path})"
+CLI_DEAD_LETTERS = "无法送达的消息：{count} 条"
+CLI_JOBS_RAN = "已运行：{jobs}"
+CLI_JOBS_NONE = "无（未到时间或其他进程正在运行）"

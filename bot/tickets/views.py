@@ -12,6 +12,7 @@ from datetime import datetime
 from bot.tickets import texts
 from bot.tickets.clock import local_text
 from bot.tickets.models import Ticket, TicketEvent
+from bot.tickets.routing import full_address
 from bot.tickets.status import is_open
 
 
@@ -77,6 +78,7 @@ class TicketView:
     lat: float | None
     lng: float | None
     address_text: str
+    public_address_text: str
     grid_code: str | None
     grid_name: str | None
     community_code: str | None
@@ -139,7 +141,8 @@ class TicketView:
             landmark=row.landmark,
             lat=row.lat,
             lng=row.lng,
-            address_text=row.address_text,
+            address_text=full_address(row.address_text, row.unit, row.room),
+            public_address_text=row.address_text,
             grid_code=row.grid_code,
             grid_name=row.grid_name,
             community_code=row.community_code,

@@ -1,0 +1,252 @@
+"""The outbox dispatcher: delivers queued pushes through each recipient's channel.
+
+Rows are *claimed* before they are sent: one ``UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP
+LOCKED LIMIT n) RETURNING …`` moves a batch from ``pending`` to ``sending`` with a lease and
+this worker's id. On PostgreSQL, SKIP LOCKED lets any number of workers claim side by side
+without ever claiming the same row; on SQLite the same statement runs under the database's
+single write lock, which is just as exclusive. A worker that dies mid-batch leaves rows whose
+lease expires; they are claimed again (and count an attempt).
+
+After a send the row is marked ``sent`` at once, guarded by ``claimed_by`` — a row is only
+resent if its worker died between the platform accepting the message and that one UPDATE
+(the outbox id travels in ``OutboundMessage.custom["outbox_id"]`` for channels that can
+de-duplicate). Failures back off exponentially; permanent failures and rows out of attempts
+go ``dead`` and show up in :func:`bot.tickets.outbox.dead_letters` for staff.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import random
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import and_, or_, update
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.messages import OutboundMessage
+from bot.tickets.clock import Clock, utcnow
+from bot.tickets.models import OutboxMessage
+from bot.tickets.outbox import OutboxStatus, decode_buttons
+from connectors.base import DeliveryError, OutputRegistry
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class DispatchReport:
+    """What one :meth:`Dispatcher.run_once` did."""
+
+    claimed: int = 0
+    sent: int = 0
+    retried: int = 0
+    dead: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class _Claimed:
+    id: int
+    channel: str
+    recipient_id: str
+    group_id: str | None
+    text: str
+    buttons: str | None
+    attempts: int
+    audience: str
+    ticket_id: int | None
+
+
+class Dispatcher:
+    """Claims due outbox rows and sends them; run one per worker process, or several."""
+
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        outputs: OutputRegistry,
+        *,
+        clock: Clock = utcnow,
+        worker_id: str | None = None,
+        batch_size: int = 50,
+        lease: timedelta = timedelta(seconds=120),
+        send_timeout: float = 30.0,
+        max_attempts: int = 8,
+        base_backoff: timedelta = timedelta(seconds=10),
+        max_backoff: timedelta = timedelta(hours=1),
+        jitter: float = 0.1,
+        poll_interval: float = 0.5,
+    ) -> None:
+        if send_timeout >= lease.total_seconds():
+            raise ValueError("send_timeout must be shorter than the lease")
+        self.session_factory = session_factory
+        self.outputs = outputs
+        self.clock = clock
+        self.worker_id = worker_id or f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self.batch_size = batch_size
+        self.lease = lease
+        self.send_timeout = send_timeout
+        self.max_attempts = max_attempts
+        self.base_backoff = base_backoff
+        self.max_backoff = max_backoff
+        self.jitter = jitter
+        self.poll_interval = poll_interval
+        self._wake = asyncio.Event()
+
+    def backoff(self, attempts: int) -> timedelta:
+        """Delay before retry number ``attempts`` (1-based): base · 2^(attempts-1), capped,
+        plus up to ``jitter`` of it at random so retries of one outage do not stampede."""
+        delay = min(self.base_backoff * (2 ** max(attempts - 1, 0)), self.max_backoff)
+        if self.jitter:
+            delay += delay * random.uniform(0, self.jitter)
+        return delay
+
+    def wake(self) -> None:
+        """Start the next round now instead of after the poll interval."""
+        self._wake.set()
+
+    async def run_forever(self) -> None:
+        """Deliver until cancelled; errors of one round are logged, never fatal."""
+        while True:
+            try:
+                report = await self.run_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the database may be restarting; try again next round
+                log.exception("outbox round failed")
+                report = DispatchReport()
+            if report.claimed < self.batch_size:
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
+
+    async def run_once(self) -> DispatchReport:
+        """Claim one batch of due rows and try each once."""
+        claimed = await self._claim()
+        sent = retried = dead = 0
+        for row in claimed:
+            outcome = await self._deliver(row)
+            sent += outcome == OutboxStatus.SENT
+            retried += outcome == OutboxStatus.PENDING
+            dead += outcome == OutboxStatus.DEAD
+        return DispatchReport(len(claimed), sent, retried, dead)
+
+    async def drain(self, *, max_rounds: int = 1000) -> DispatchReport:
+        """Run rounds until nothing is due (for tests, benches and one-shot CLI use)."""
+        total = DispatchReport()
+        for _ in range(max_rounds):
+            report = await self.run_once()
+            total = DispatchReport(
+                total.claimed + report.claimed,
+                total.sent + report.sent,
+                total.retried + report.retried,
+                total.dead + report.dead,
+            )
+            if report.claimed == 0:
+                break
+        return total
+
+    async def _claim(self) -> list[_Claimed]:
+        now = self.clock()
+        due = (
+            select(OutboxMessage.id)
+            .where(
+                or_(
+                    and_(
+                        OutboxMessage.status == OutboxStatus.PENDING,
+                        OutboxMessage.next_attempt_at <= now,
+                    ),
+                    and_(
+                        OutboxMessage.status == OutboxStatus.SENDING,
+                        col(OutboxMessage.lease_until) < now,
+                    ),
+                )
+            )
+            .order_by(col(OutboxMessage.id))
+            .limit(self.batch_size)
+            .with_for_update(skip_locked=True)
+        )
+        statement = (
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id).in_(due.scalar_subquery()))
+            .values(
+                status=OutboxStatus.SENDING,
+                lease_until=now + self.lease,
+                claimed_by=self.worker_id,
+                attempts=OutboxMessage.attempts + 1,
+            )
+            .returning(
+                OutboxMessage.id,
+                OutboxMessage.channel,
+                OutboxMessage.recipient_id,
+                OutboxMessage.group_id,
+                OutboxMessage.text,
+                OutboxMessage.buttons,
+                OutboxMessage.attempts,
+                OutboxMessage.audience,
+                OutboxMessage.ticket_id,
+            )
+        )
+        async with self.session_factory() as session:
+            result = await session.exec(statement)
+            rows = [_Claimed(*row) for row in result.all()]
+            await session.commit()
+        rows.sort(key=lambda r: r.id)  # RETURNING order is unspecified; keep queue order
+        return rows
+
+    async def _deliver(self, row: _Claimed) -> str:
+        channel = self.outputs.get(row.channel)
+        error: str
+        permanent = False
+        if channel is None:
+            error, permanent = f"no output channel named {row.channel!r}", True
+        else:
+            message = OutboundMessage(
+                recipient_id=row.recipient_id,
+                text=row.text,
+                buttons=decode_buttons(row.buttons),
+                group_id=row.group_id,
+                custom={"outbox_id": row.id, "ticket_id": row.ticket_id, "audience": row.audience},
+            )
+            try:
+                await asyncio.wait_for(channel.send(message), timeout=self.send_timeout)
+            except DeliveryError as exc:
+                error, permanent = f"{exc.code}: {exc}", exc.permanent
+            except TimeoutError:
+                error = f"send timed out after {self.send_timeout:g}s"
+            except Exception as exc:  # a channel bug must not stop the queue
+                log.exception("output channel %s raised", row.channel)
+                error = f"{type(exc).__name__}: {exc}"
+            else:
+                await self._finish(row, status=OutboxStatus.SENT, sent_at=self.clock())
+                return OutboxStatus.SENT
+        if permanent or row.attempts >= self.max_attempts:
+            log.warning("outbox %s dead after %s attempts: %s", row.id, row.attempts, error)
+            await self._finish(row, status=OutboxStatus.DEAD, last_error=error[:500])
+            return OutboxStatus.DEAD
+        await self._finish(
+            row,
+            status=OutboxStatus.PENDING,
+            last_error=error[:500],
+            next_attempt_at=self.clock() + self.backoff(row.attempts),
+        )
+        return OutboxStatus.PENDING
+
+    async def _finish(self, row: _Claimed, **values: object) -> None:
+        # Guarded by claimed_by: if our lease ran out and another worker re-claimed the row,
+        # its outcome is theirs to record.
+        async with self.session_factory() as session:
+            await session.exec(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.id == row.id,
+                    OutboxMessage.claimed_by == self.worker_id,
+                    OutboxMessage.status == OutboxStatus.SENDING,
+                )
+                .values(lease_until=None, **values)
+            )
+            await session.commit()

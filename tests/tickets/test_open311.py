@@ -1,0 +1,212 @@
+"""Open311 GeoReport v2 through aiohttp's test client against the real ticket service."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+
+from bot.tickets import TicketService
+from bot.tickets.open311 import mask_phones, setup_routes
+from tests.tickets.conftest import B1, World, local
+
+KEY: web.AppKey[TicketService] = web.AppKey("tickets")
+BASE = "/open311/v2"
+
+
+@pytest.fixture
+async def client(world: World, aiohttp_client: Any) -> TestClient:
+    app = web.Application()
+    app[KEY] = world.service
+    setup_routes(app, KEY, api_keys=["secret-key"])
+    return await aiohttp_client(app)  # type: ignore[no-any-return]
+
+
+async def test_services_list_the_catalog(client: TestClient, world: World) -> None:
+    response = await client.get(f"{BASE}/services.json")
+    assert response.status == 200
+    services = await response.json()
+    assert len(services) == len(world.catalog.items())
+    lighting = next(s for s in services if s["service_code"] == "report_lighting")
+    assert lighting == {
+        "service_code": "report_lighting",
+        "service_name": "路灯与楼道灯",
+        "description": world.catalog.item("report_lighting").standard,
+        "metadata": False,
+        "type": "realtime",
+        "keywords": "城乡建设",
+        "group": "城乡建设",
+    }
+    definition = await client.get(f"{BASE}/services/report_lighting.json")
+    assert await definition.json() == {"service_code": "report_lighting", "attributes": []}
+    missing = await client.get(f"{BASE}/services/report_ufo.json")
+    assert missing.status == 404
+    assert await missing.json() == [
+        {"code": 404, "description": "service_code report_ufo not found"}
+    ]
+
+
+async def test_post_needs_a_valid_api_key(client: TestClient) -> None:
+    form = {"service_code": "report_lighting", "description": "灯坏了", "address_id": B1}
+    for key in (None, "wrong"):
+        data = dict(form, api_key=key) if key else form
+        response = await client.post(f"{BASE}/requests.json", data=data)
+        assert response.status == 403
+        body = await response.json()
+        assert body[0]["code"] == 403 and "api_key" in body[0]["description"]
+
+
+@pytest.mark.parametrize(
+    "form,words",
+    [
+        ({"description": "x", "address_id": B1}, "service_code is required"),
+        ({"service_code": "report_ufo", "description": "x", "address_id": B1}, "not a service"),
+        ({"service_code": "report_lighting", "address_id": B1}, "description is required"),
+        ({"service_code": "report_lighting", "description": "x"}, "a location is required"),
+        (
+            {"service_code": "report_lighting", "description": "x", "lat": "abc", "long": "1"},
+            "lat and long",
+        ),
+        (
+            {"service_code": "report_lighting", "description": "x", "address_id": "NOPE"},
+            "unknown building",
+        ),
+        (
+            {"service_code": "report_lighting", "description": "x", "address_string": "火星基地"},
+            "does not name one standard address",
+        ),
+    ],
+)
+async def test_post_refuses_bad_requests_with_spec_errors(
+    client: TestClient, form: dict[str, str], words: str
+) -> None:
+    response = await client.post(f"{BASE}/requests.json", data=dict(form, api_key="secret-key"))
+    assert response.status == 400
+    body = await response.json()
+    assert body[0]["code"] == 400 and words in body[0]["description"]
+
+
+async def test_post_then_get_without_personal_data(client: TestClient, world: World) -> None:
+    form = {
+        "api_key": "secret-key",
+        "service_code": "report_lighting",
+        "description": "1号楼3单元楼道灯坏了，联系我13812345678",
+        "address_id": B1,
+        "first_name": "欧阳",
+        "last_name": "娜娜",
+        "phone": "13812345678",
+        "email": "zs@example.com",
+        "media_url": "https://img.example.com/a.jpg",
+    }
+    response = await client.post(f"{BASE}/requests.json", data=form)
+    assert response.status == 201
+    (created,) = await response.json()
+    number = created["service_request_id"]
+    assert number == "20261118-0001" and created["account_id"] is None
+    assert "预计" in created["service_notice"]
+
+    got = await client.get(f"{BASE}/requests/{number}.json")
+    (entry,) = await got.json()
+    assert entry["service_request_id"] == number
+    assert entry["status"] == "open" and entry["status_notes"] == "已提交"
+    assert (entry["service_code"], entry["service_name"]) == ("report_lighting", "路灯与楼道灯")
+    assert entry["agency_responsible"] == "东风社区"
+    assert entry["address_id"] == B1 and entry["address"].startswith("测试区")
+    assert (entry["lat"], entry["long"]) == (36.8, 118.0)
+    assert entry["requested_datetime"] == "2026-11-18T10:00:00+08:00"
+    assert entry["expected_datetime"] == "2026-11-23T10:00:00+08:00"
+    assert entry["media_url"] == "https://img.example.com/a.jpg"
+    assert entry["description"] == "1号楼3单元楼道灯坏了，联系我138******78"
+    listed = await (await client.get(f"{BASE}/requests.json")).json()
+    for payload in (entry, listed):
+        text = json.dumps(payload, ensure_ascii=False)
+        for personal in ("13812345678", "zs@example.com", "欧阳", "娜娜"):
+            assert personal not in text
+    assert set(entry) >= {
+        "service_request_id",
+        "status",
+        "status_notes",
+        "service_name",
+        "service_code",
+        "description",
+        "agency_responsible",
+        "service_notice",
+        "requested_datetime",
+        "updated_datetime",
+        "expected_datetime",
+        "address",
+        "address_id",
+        "lat",
+        "long",
+        "media_url",
+    }
+    missing = await client.get(f"{BASE}/requests/20991231-0001.json")
+    assert missing.status == 404 and (await missing.json())[0]["code"] == 404
+
+
+async def test_post_outdoors_with_lat_long(client: TestClient) -> None:
+    form = {
+        "api_key": "secret-key",
+        "service_code": "report_road_damage",
+        "description": "路口井盖缺失",
+        "lat": "36.8013",
+        "long": "118.0006",
+        "address_string": "东风路与和平街路口",
+    }
+    response = await client.post(f"{BASE}/requests.json", data=form)
+    assert response.status == 201
+    number = (await response.json())[0]["service_request_id"]
+    (entry,) = await (await client.get(f"{BASE}/requests/{number}.json")).json()
+    assert entry["address_id"] is None
+    assert entry["address"] == "东风路与和平街路口（东风社区第二网格附近）"
+    assert entry["agency_responsible"] == "东风街道"
+
+
+async def test_get_requests_filters(client: TestClient, world: World) -> None:
+    s = world.service
+    lamp = await s.file(world.draft(unit="2", room="301", reporter_phone="13912345678"))
+    world.clock.now = local(2026, 11, 19, 10, 0)
+    noise = await s.file(world.draft(category="report_noise", description="夜里施工太吵"))
+    world.clock.now = local(2026, 11, 20, 10, 0)
+    done = await s.file(world.draft(category="report_garbage", description="垃圾没人清"))
+    await s.resolve(done.number, "李书记", "已清运")
+
+    async def ids(query: str) -> list[str]:
+        response = await client.get(f"{BASE}/requests.json?{query}")
+        assert response.status == 200, await response.text()
+        return [r["service_request_id"] for r in await response.json()]
+
+    everything = [done.number, noise.number, lamp.number]  # newest first
+    assert await ids("") == everything
+    listed = json.dumps(
+        await (await client.get(f"{BASE}/requests.json")).json(), ensure_ascii=False
+    )
+    for personal in ("301", "13912345678", "resident-1"):
+        assert personal not in listed
+    assert await ids("status=open") == [noise.number, lamp.number]
+    assert await ids("status=closed") == [done.number]
+    assert await ids("status=open,closed") == everything
+    assert await ids("service_code=report_noise,report_garbage") == [done.number, noise.number]
+    assert await ids("start_date=2026-11-19T00:00:00%2B08:00") == [done.number, noise.number]
+    assert await ids("end_date=2026-11-19T23:59:59%2B08:00") == [noise.number, lamp.number]
+    assert await ids("start_date=2026-11-19T00:00:00Z&end_date=2026-11-19T12:00:00Z") == [
+        noise.number
+    ]
+    # With ids, the other filters are ignored (as the spec says).
+    assert await ids(f"service_request_id={lamp.number},{done.number}&status=open") == [
+        done.number,
+        lamp.number,
+    ]
+    closed = await client.get(f"{BASE}/requests/{done.number}.json")
+    assert (await closed.json())[0]["status_notes"] == "已办结：已清运"
+    for bad in ("status=maybe", "start_date=yesterday"):
+        response = await client.get(f"{BASE}/requests.json?{bad}")
+        assert response.status == 400 and (await response.json())[0]["code"] == 400
+
+
+def test_mask_phones() -> None:
+    assert mask_phones("电话13812345678或0533-1234567") == "电话138******78或053******67"
+    assert mask_phones("3号楼501室，2026年") == "3号楼501室，2026年"
