@@ -36,6 +36,7 @@ GENERIC_SUFFIXES = (
     "佳园",
 )
 _SUFFIX_RE = re.compile("|".join(GENERIC_SUFFIXES))
+_AREA_SUFFIX_RE = re.compile(r"(社区|村|街道|镇)$")
 _SPAN_STOP = re.compile(r"[\x00,.!?;:，。！？；：、()（）\"'“”‘’\[\]【】]")
 _FILLER_TAIL_RE = re.compile(r"(那个|这个|那|这|的|里)+$")
 _MASK = "\x00"
@@ -46,6 +47,9 @@ _FOLDED_WEIGHT = 0.9  # an accent's near-homophone: 锦 jin for 景 jing
 _TIE = 0.03
 _MAX_CANDIDATES = 5
 _AREA_PENALTY = 0.75
+_CUT_WORD = 0.85  # a match that starts inside a longer word
+# Characters that may stand right before a place name without it being a word's tail.
+_LEAD_OK = frozenset("住在是的了我家到去从于和与及个那这给址为")
 
 
 def core_name(name: str) -> str:
@@ -136,6 +140,9 @@ class Resolver:
             for area in areas[level].values():  # type: ignore[index]
                 for name in (area.name, *area.aliases):
                     self._add_term(name, level, area.code)
+                core = _AREA_SUFFIX_RE.sub("", normalize(area.name))
+                if level in {"street", "community"} and len(core) >= 2:
+                    self._add_term(core, level, area.code)
         for grid in areas["grid"].values():
             self._grid_community[grid.code] = grid.parent_code or ""
         for compound in areas["compound"].values():
@@ -193,7 +200,10 @@ class Resolver:
         masked_text = "".join(masked)
         places = [m for m in mentions if m.kind in {"compound", "plate"}]
         parts = extract_parts(masked_text, [m.end for m in places])
-        areas = [m for m in mentions if m.kind not in {"compound", "plate"}]
+        # A bare 城南 or 车站 is an everyday word; as a place it must sit right before a
+        # compound name (城南锦园2号楼).
+        areas = [m for m in mentions if m.kind not in {"compound", "plate"}
+                 and (m.end - m.start > 2 or any(0 <= p.start - m.end <= 1 for p in places))]
         places = [m for m in places if self._strong(m, norm, parts, areas)]
 
         scores: dict[str, float] = {}
@@ -208,13 +218,21 @@ class Resolver:
                     if compound:
                         scores[compound] = 1.0
             else:
+                # 佳园 inside 荣贵佳园 may be the tail of a name we do not know (or a typo
+                # of one we do): keep it, but let fuzzy matches of the whole word compete.
+                score = _CUT_WORD if _cuts_word(masked_text, m.start) else 1.0
                 for code in m.codes:
-                    scores[code] = 1.0
+                    scores[code] = max(scores.get(code, 0.0), score)
         used_spans = [(m.start, m.end) for m in places]
-        if not scores:
-            fuzzy = self._fuzzy(masked_text, parts)
+        if not scores or max(scores.values()) < 1.0:
+            fuzzy_text = masked_text
+            for m in places:
+                if m.kind == "compound" and _cuts_word(masked_text, m.start):
+                    fuzzy_text = fuzzy_text[:m.start] + norm[m.start:m.end] + fuzzy_text[m.end:]
+            fuzzy = self._fuzzy(fuzzy_text, parts)
             for code, (score, span) in fuzzy.items():
-                scores[code] = score
+                if score > scores.get(code, 0.0):
+                    scores[code] = score
                 used_spans.append(span)
             if fuzzy and parts.building is None:
                 parts = extract_parts(masked_text, [span[1] for _, span in fuzzy.values()])
@@ -317,11 +335,12 @@ class Resolver:
                 span = masked[start:end]
                 if len(core_name(span)) < 2 or _SUFFIX_RE.fullmatch(span):
                     continue
-                self._score_span(span, (start, end), best)
+                weight = _CUT_WORD if _cuts_word(masked, start) else 1.0
+                self._score_span(span, (start, end), best, weight)
         return best
 
     def _score_span(self, span: str, where: tuple[int, int],
-                    best: dict[str, tuple[float, tuple[int, int]]]) -> None:
+                    best: dict[str, tuple[float, tuple[int, int]]], weight: float) -> None:
         hits: dict[int, float] = {}
         for _, score, index in process.extract(span, self._fuzzy_choices, scorer=fuzz.ratio,
                                                score_cutoff=_FUZZY_CUTOFF, limit=8):
@@ -334,7 +353,7 @@ class Resolver:
                                                    score_cutoff=_FUZZY_CUTOFF / weight, limit=8):
                 hits[index] = max(hits.get(index, 0.0), score * weight)
         for index, score in hits.items():
-            value = min(score / 100.0, 0.97)
+            value = min(score / 100.0, 0.97) * weight
             for code in self._fuzzy_codes[index]:
                 if value > best.get(code, (0.0, where))[0]:
                     best[code] = (value, where)
@@ -480,6 +499,18 @@ class Resolver:
             community_code=community,
             span=span,
         )
+
+
+def _is_han(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff"
+
+
+def _cuts_word(text: str, start: int) -> bool:
+    """Whether a match at ``start`` begins inside a longer, unrecognised word."""
+    if start == 0:
+        return False
+    before = text[start - 1]
+    return _is_han(before) and before not in _LEAD_OK
 
 
 def _span(spans: list[tuple[int, int]], origin: list[int]) -> tuple[int, int] | None:

@@ -83,6 +83,9 @@ class Spec:
     buildings_per_compound: tuple[int, int] = (6, 16)
     max_buildings: int | None = None
     unique_compound_names: bool = True
+    #: Draw compound names from a city-sized space (~30,000 names) instead of the demo's
+    #: small pool; a real district repeats a name only now and then.
+    rich_names: bool = False
     fixed: tuple[FixedCompound, ...] = ()
     community_names: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
@@ -111,9 +114,10 @@ def _offset(origin: tuple[float, float], north_m: float, east_m: float) -> tuple
 class _Names:
     """Draws names without repeats where repeats would be implausible."""
 
-    def __init__(self, rng: random.Random, unique_compounds: bool) -> None:
+    def __init__(self, rng: random.Random, unique_compounds: bool, rich: bool = False) -> None:
         self.rng = rng
         self.unique_compounds = unique_compounds
+        self.rich = rich
         self.used_communities: set[str] = set()
         self.used_compounds: set[str] = set()
         self.used_roads: dict[str, int] = {}
@@ -141,6 +145,13 @@ class _Names:
         raise RuntimeError("compound name pool exhausted")
 
     def _compound_candidate(self) -> tuple[str, tuple[str, ...]]:
+        if self.rich and self.rng.random() < 0.9:
+            stem = self.rng.choice(_COMPOUND_A + _STEM_CHARS_A) + self.rng.choice(
+                _COMPOUND_A + _STEM_CHARS_B)
+            suffix = self.rng.choice(("小区",) * 3 + _COMPOUND_SUFFIXES)
+            if suffix == "小区":
+                return f"{stem}{suffix}", ()
+            return f"{stem}{suffix}", (f"{stem}{suffix}小区",)
         roll = self.rng.random()
         if roll < 0.45:
             stem = self.rng.choice(_COMPOUND_A) + self.rng.choice(_COMPOUND_B)
@@ -175,7 +186,7 @@ class _Names:
 def generate(spec: Spec) -> Generated:
     """Rows for a buildings CSV and a people CSV; same spec, same output, always."""
     rng = random.Random(spec.seed)
-    names = _Names(rng, spec.unique_compound_names)
+    names = _Names(rng, spec.unique_compound_names, spec.rich_names)
     for fixed in spec.fixed:
         names.used_compounds.add(fixed.name)
     buildings: list[dict[str, str]] = []
@@ -295,8 +306,8 @@ def bench_spec(buildings: int = 25_000, seed: int = 24428) -> Spec:
     """A city district of the size the source articles describe (24,428 buildings)."""
     return Spec(
         seed=seed, streets=13, communities_per_street=(10, 13), grids_per_community=(4, 6),
-        compounds_per_community=(8, 12), buildings_per_compound=(8, 26),
-        max_buildings=buildings, unique_compound_names=False,
+        compounds_per_community=(9, 12), buildings_per_compound=(8, 26),
+        max_buildings=buildings, unique_compound_names=False, rich_names=True,
     )
 
 
