@@ -1,0 +1,30 @@
+"""Questions (咨询): answered from the knowledge file; a ticket only if the resident wants."""
+
+from __future__ import annotations
+
+from flows._context import ActionContext
+from flows._registry import action
+from flows._validators import strip_entities
+
+# Below this a knowledge match is a guess; a guess is not an answer.
+ANSWER_THRESHOLD = 0.7
+
+
+@action("answer_question", sets=("knowledge_id", "category", "description"))
+async def answer_question(ctx: ActionContext) -> None:
+    """Say the written answer when the knowledge file has one; keep the question as a
+    possible ticket (category and description) either way."""
+    turn = ctx.turn
+    slots = ctx.slots
+    intent = turn.intent
+    if intent is not None and ctx.services.catalog.has(intent):
+        slots.setdefault("category", intent)
+    text = strip_entities(ctx, ("phone",))
+    if text and slots.get("description") is None:
+        slots["description"] = text
+    found = ctx.services.knowledge.answer(turn.text, intent=intent)
+    if found is None or found.score < ANSWER_THRESHOLD:
+        slots["knowledge_id"] = None
+        return
+    slots["knowledge_id"] = found.id
+    ctx.say("knowledge_answer", {"title": found.title, "answer": found.text})

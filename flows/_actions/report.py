@@ -1,0 +1,243 @@
+"""Actions of the report flow: take what the first message says, check for duplicates,
+summarise, and file the ticket."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from bot.messages import MediaKind
+from bot.tickets import TicketDraft
+from flows._addressing import (
+    ADDRESS_SLOTS,
+    building_values,
+    known_building,
+    mentions_place,
+    narrower_question,
+    route_of,
+)
+from flows._context import ActionContext
+from flows._registry import action
+from flows._validators import category_options, mask_phone, strip_entities
+
+log = logging.getLogger(__name__)
+
+_MIN_DESCRIPTION_CHARS = 4
+
+
+@action(
+    "prefill_report",
+    sets=("prefilled", "category", "category_options", "description", "phone", "evidence"),
+)
+async def prefill_report(ctx: ActionContext) -> None:
+    """Fill what the first message already says: category (when the NLU is sure; otherwise
+    the top categories as options), description, phone, photos and voice."""
+    slots, turn = ctx.slots, ctx.turn
+    slots["prefilled"] = True
+    catalog = ctx.services.catalog
+    threshold = ctx.services.settings.flow_category_confirm_threshold
+    intent = turn.intent
+    if slots.get("category") is None:
+        if intent is not None and catalog.has(intent) and turn.confidence >= threshold:
+            slots["category"] = intent
+        elif not slots.get("category_options"):
+            slots["category_options"] = category_options(ctx)
+    text = strip_entities(ctx, ("phone",))
+    if slots.get("description") is None and len(text) >= _MIN_DESCRIPTION_CHARS:
+        slots["description"] = text
+    if slots.get("phone") is None:
+        numbers = turn.entities("phone")
+        if numbers:
+            slots["phone"] = numbers[0]
+        elif ctx.message.phone:
+            slots["phone"] = ctx.message.phone
+    media = [[a.kind.value, a.url] for a in ctx.message.attachments]
+    if media and not slots.get("evidence"):
+        slots["evidence"] = media
+        voice = [
+            a.recognized_text
+            for a in ctx.message.attachments
+            if a.kind is MediaKind.VOICE and a.recognized_text
+        ]
+        if voice and slots.get("description") is None:
+            slots["description"] = voice[0].strip()
+
+
+@action("resolve_address", sets=(*ADDRESS_SLOTS, "address_looked_up"))
+async def resolve_address(ctx: ActionContext) -> None:
+    """The place from a QR scene, the message itself, or the building this conversation
+    already knows. A compound without a building prepares the narrower question. Runs once
+    per flow: after "修改地址" the resident is asked, not given the old guess again."""
+    slots, turn = ctx.slots, ctx.turn
+    if slots.get("address") is not None or slots.get("address_looked_up"):
+        return
+    slots["address_looked_up"] = True
+    book = ctx.services.addresses
+    text = ctx.text
+    if text and mentions_place(ctx):
+        resolution = book.resolve(text)
+        if resolution.status == "resolved" and resolution.building_code:
+            values = building_values(
+                turn, resolution.building_code, resolution.unit, resolution.room
+            )
+            if values is not None:
+                slots.update(values)
+                turn.profile["building_code"] = values["building_code"]
+                return
+        question = narrower_question(turn, text, resolution)
+        if question is not None:
+            key, variables, choices, keep = question
+            slots.update(keep)
+            ctx.prompt_next("address", key, variables, choices)
+            return
+    code = known_building(turn)
+    if code is not None:
+        values = building_values(turn, code)
+        if values is not None:
+            slots.update(values)
+
+
+@action(
+    "check_duplicates",
+    sets=("duplicate_number", "duplicate_count", "duplicate_status", "follow_duplicate"),
+)
+async def check_duplicates(ctx: ActionContext) -> None:
+    """An open ticket of the same category for the same building or grid: offer to follow it
+    instead of filing the same problem again."""
+    slots = ctx.slots
+    category = slots.get("category")
+    building, grid = slots.get("building_code"), slots.get("grid_code")
+    found = None
+    if category and (building or grid):
+        similar = await ctx.services.tickets.find_similar_open(category, building, grid)
+        me = (ctx.message.channel, ctx.message.sender_id)
+        others = [t for t in similar if (t.reporter_channel, t.reporter_id) != me]
+        found = others[0] if others else None
+    previous = slots.get("duplicate_number")
+    if found is None:
+        slots.update(duplicate_number=None, duplicate_count=None, duplicate_status=None)
+    else:
+        slots.update(
+            duplicate_number=found.number,
+            duplicate_count=1 + found.supporters,
+            duplicate_status=found.status_label_zh,
+        )
+    if previous != slots.get("duplicate_number"):
+        slots["follow_duplicate"] = None  # a different ticket: ask again
+
+
+@action("follow_ticket", sets=("followed",))
+async def follow_ticket(ctx: ActionContext) -> None:
+    """Follow the duplicate ticket: its updates reach this resident, who counts as a
+    supporter."""
+    number = ctx.slots["duplicate_number"]
+    view = await ctx.services.tickets.follow(number, ctx.message.channel, ctx.message.sender_id)
+    ctx.slots["followed"] = number
+    ctx.say(
+        "followed_ticket",
+        {"number": view.number, "status": view.status_label_zh, "deadline": view.deadline_text_zh},
+    )
+
+
+def _summary(ctx: ActionContext) -> str:
+    slots, turn = ctx.slots, ctx.turn
+    catalog = ctx.services.catalog
+
+    def line(key: str, **values: Any) -> str:
+        return turn.responses.render(key, values, variant=0)
+
+    lines = [
+        line("summary_category", category=catalog.item(slots["category"]).name),
+        line("summary_description", description=slots.get("description") or ""),
+        line("summary_address", address=slots.get("address") or ""),
+    ]
+    evidence = slots.get("evidence") or []
+    lines.append(
+        line("summary_evidence", count=len(evidence)) if evidence else line("summary_no_evidence")
+    )
+    phone = slots.get("phone")
+    lines.append(
+        line("summary_phone", phone=mask_phone(phone)) if phone else line("summary_no_phone")
+    )
+    lines.append(line("summary_anonymous" if slots.get("anonymous") else "summary_named"))
+    return "\n".join(lines)
+
+
+@action("summarize_report", sets=("summary",))
+async def summarize_report(ctx: ActionContext) -> None:
+    """The summary the resident confirms before filing (the phone number masked)."""
+    ctx.slots["summary"] = _summary(ctx)
+
+
+# What clearing a field for a change means: some answers fill several slots.
+_FIELD_SLOTS: dict[str, tuple[str, ...]] = {
+    "category": ("category", "category_options"),
+    "address": ADDRESS_SLOTS,
+    "description": ("description",),
+    "evidence": ("evidence",),
+    "phone": ("phone",),
+    "anonymous": ("anonymous",),
+}
+
+
+@action("reopen_field", sets=("change_field",))
+async def reopen_field(ctx: ActionContext) -> None:
+    """Forget the field the resident wants to change, so its question is asked again."""
+    field = ctx.slots.pop("change_field", None)
+    for slot in _FIELD_SLOTS.get(str(field), ()):
+        ctx.slots.pop(slot, None)
+
+
+@action("file_ticket", sets=("ticket_number",))
+async def file_ticket(ctx: ActionContext) -> None:
+    """File the ticket and tell the resident its number, the expected handling time and
+    whom to call."""
+    slots, message = ctx.slots, ctx.message
+    draft = TicketDraft(
+        category=slots["category"],
+        description=slots.get("description") or "",
+        reporter_channel=message.channel,
+        reporter_id=message.sender_id,
+        building_code=slots.get("building_code"),
+        unit=slots.get("unit"),
+        room=slots.get("room"),
+        landmark=slots.get("landmark"),
+        lat=slots.get("lat"),
+        lng=slots.get("lng"),
+        reporter_phone=slots.get("phone") or None,
+        anonymous=bool(slots.get("anonymous")),
+        evidence=[(str(kind), str(url)) for kind, url in slots.get("evidence") or []],
+        # The confirming message files at most once, however often the channel retries it;
+        # without a message id the frame (one report) does.
+        source_message_id=message.message_id or f"{message.conversation_id}:{ctx.frame.id}",
+    )
+    view = await ctx.services.tickets.file(draft)
+    slots["ticket_number"] = view.number
+    if view.building_code:
+        ctx.profile["building_code"] = view.building_code
+    hours = f"{view.expected_hours:g}"
+    ctx.say(
+        "ticket_filed_working_hours" if view.working_hours else "ticket_filed",
+        {
+            "number": view.number,
+            "category": view.category_name_zh,
+            "unit": view.responsible_unit,
+            "hours": hours,
+            "deadline": view.deadline_text_zh,
+        },
+    )
+    log.info("report flow filed ticket %s (%s)", view.number, view.category)
+    say_secretary(ctx, view.building_code, view.grid_code)
+
+
+def say_secretary(ctx: ActionContext, building_code: str | None, grid_code: str | None) -> None:
+    """The community secretary's one-tap contact for the place of a ticket."""
+    route = route_of(ctx.turn, building_code, grid_code)
+    contact = route.contact("secretary") if route is not None else None
+    if route is None or contact is None:
+        return
+    ctx.say(
+        "secretary_contact",
+        {"name": contact.name, "phone": contact.phone, "community": route.community.name},
+        link=f"tel:{contact.phone}",
+    )

@@ -1,0 +1,74 @@
+"""Actions of the status query: one ticket by number, or the resident's own tickets."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.errors import TicketNotFound
+from flows._context import ActionContext
+from flows._registry import action
+
+if TYPE_CHECKING:
+    from bot.tickets.views import TicketView
+
+_MAX_LISTED = 5
+
+
+def _status_values(view: TicketView) -> dict[str, object]:
+    return {
+        "number": view.number,
+        "category": view.category_name_zh,
+        "status": view.status_label_zh,
+        "unit": view.responsible_unit,
+        "deadline": view.deadline_text_zh,
+        "note": view.status_note or "",
+    }
+
+
+def say_status(ctx: ActionContext, view: TicketView) -> None:
+    """One ticket's status, without personal data (anyone may know a ticket number)."""
+    key = "ticket_status_open" if view.is_open else "ticket_status_done"
+    ctx.say(key, _status_values(view))
+    if view.status_note:
+        ctx.say("ticket_status_note", {"note": view.status_note})
+
+
+@action("lookup_status", sets=("status_found", "status_number"))
+async def lookup_status(ctx: ActionContext) -> None:
+    """By the ticket number in the message, else the resident's open tickets (or, if none
+    is open, the latest one)."""
+    tickets = ctx.services.tickets
+    numbers = ctx.turn.entities("ticket_number") or (
+        [ctx.slots["status_number"]] if ctx.slots.get("status_number") else []
+    )
+    if numbers:
+        try:
+            view = await tickets.get(numbers[0])
+        except TicketNotFound:
+            ctx.slots["status_found"] = False
+            ctx.say("ticket_not_found", {"number": numbers[0]})
+            return
+        ctx.slots["status_found"] = True
+        say_status(ctx, view)
+        return
+    channel, sender = ctx.message.channel, ctx.message.sender_id
+    mine = await tickets.list_for_reporter(channel, sender, open_only=True)
+    if not mine:
+        recent = await tickets.list_for_reporter(channel, sender, open_only=False, limit=1)
+        if not recent:
+            ctx.slots["status_found"] = False
+            ctx.say("no_tickets")
+            return
+        ctx.slots["status_found"] = True
+        ctx.say("no_open_tickets")
+        say_status(ctx, recent[0])
+        return
+    ctx.slots["status_found"] = True
+    if len(mine) == 1:
+        say_status(ctx, mine[0])
+        return
+    lines = [
+        ctx.turn.responses.render("ticket_list_line", _status_values(view), variant=0)
+        for view in mine[:_MAX_LISTED]
+    ]
+    ctx.say("ticket_list", {"count": len(mine), "lines": "\n".join(lines)})

@@ -1,0 +1,265 @@
+"""Places: turning what a resident says into a standard building, via the AddressBook.
+
+Resolving is the address book's job; this module keeps the slots a flow needs from its
+answers, asks the narrower questions it suggests (which building, which community), and
+handles problems outdoors (a landmark and a point, routed to the nearest grid).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from bot.addresses import UnknownAddress, parse_scene
+from flows._context import IGNORE, NOTHING, ActionContext, Filled, FollowUp, Miss, Outcome
+from flows._model import CollectStep
+from flows._registry import validator
+
+if TYPE_CHECKING:
+    from bot.addresses import BuildingInfo, Resolution, Route
+    from flows._context import Turn
+
+OUTDOOR = "outdoor"  # the value of the 不在楼里 quick reply
+
+#: Slots an address answer fills (``address`` itself is the text shown to people).
+ADDRESS_SLOTS = (
+    "address",
+    "building_code",
+    "unit",
+    "room",
+    "compound_name",
+    "community_code",
+    "grid_code",
+    "landmark",
+    "lat",
+    "lng",
+    "address_mode",
+    "address_context",
+)
+
+
+def display_address(turn: Turn, info: BuildingInfo, unit: str | None, room: str | None) -> str:
+    text = info.address
+    if unit:
+        text += turn.responses.render("format_unit", {"unit": unit}, variant=0)
+    if room:
+        text += turn.responses.render("format_room", {"room": room}, variant=0)
+    return text
+
+
+def building_values(
+    turn: Turn, code: str, unit: str | None = None, room: str | None = None
+) -> dict[str, Any] | None:
+    """Slots for a known building, or None when the code is not in the address book."""
+    info = turn.services.addresses.building(code)
+    if info is None:
+        return None
+    return {
+        "address": display_address(turn, info, unit, room),
+        "building_code": info.code,
+        "unit": unit,
+        "room": room,
+        "compound_name": info.compound_name,
+        "community_code": info.community_code,
+        "grid_code": info.grid_code,
+        "landmark": None,
+        "lat": None,
+        "lng": None,
+        "address_mode": "building",
+        "address_context": None,
+    }
+
+
+def scene_building(turn: Turn) -> str | None:
+    """The building code a QR scan carries, remembered for the rest of the conversation."""
+    code = parse_scene(turn.message.scene) if turn.message.scene else None
+    if code and turn.services.addresses.building(code) is not None:
+        turn.profile["building_code"] = code
+        return code
+    return None
+
+
+def known_building(turn: Turn) -> str | None:
+    """The resident's building as far as this conversation knows it."""
+    code = scene_building(turn) or turn.profile.get("building_code")
+    if code and turn.services.addresses.building(code) is not None:
+        return str(code)
+    return None
+
+
+def route_of(turn: Turn, building_code: str | None, grid_code: str | None) -> Route | None:
+    """Who is in charge of a building, or of a grid for an outdoor place."""
+    book = turn.services.addresses
+    try:
+        if building_code:
+            return book.route(building_code)
+        if grid_code:
+            return book.grid_route(grid_code)
+    except UnknownAddress:
+        return None
+    return None
+
+
+def mentions_place(ctx: ActionContext) -> bool:
+    """The NLU saw a place in the message (an address span or a building number)."""
+    parse = ctx.parse
+    if parse is None:
+        return bool(ctx.text)  # a voice message: let the address book judge
+    return any(e.entity in {"address", "building"} for e in parse.entities)
+
+
+def _span_text(text: str, resolution: Resolution) -> str:
+    if resolution.span is None:
+        return text
+    start, end = resolution.span
+    return text[start:end] or text
+
+
+def narrower_question(
+    turn: Turn, text: str, resolution: Resolution
+) -> tuple[str, dict[str, Any], tuple[tuple[str, Any], ...], dict[str, Any]] | None:
+    """The follow-up for a compound without a building, or a name several communities share:
+    (response, variables, choices, slots to keep). None when nothing was recognised."""
+    if resolution.status not in ("need_building", "need_community"):
+        return None
+    if not resolution.question_choices:
+        return None
+    place = _span_text(text, resolution)
+    first = turn.services.addresses.building(resolution.question_choices[0][0])
+    if resolution.status == "need_building" and first is not None and first.compound_name:
+        place = first.compound_name  # a code was chosen: name the compound, not the code
+    choices = tuple((label, code) for code, label in resolution.question_choices)
+    keep = {"unit": resolution.unit, "room": resolution.room, "address_context": place}
+    key = "ask_building" if resolution.status == "need_building" else "ask_community"
+    return key, {"place": place}, choices, keep
+
+
+def _filled(ctx: ActionContext, values: dict[str, Any], listening: bool) -> Filled:
+    # The building is what "找书记" means later in this conversation.
+    ctx.profile["building_code"] = values["building_code"]
+    if listening and ctx.slots.get("address") and ctx.slots.get("address") != values["address"]:
+        return Filled(values, ack="address_corrected", ack_vars={"address": values["address"]})
+    return Filled(values)
+
+
+def _correction_text(ctx: ActionContext) -> str:
+    """"不对,是3号楼" means building 3 of the compound already known: say so to the resolver."""
+    text = ctx.text
+    parse = ctx.parse
+    compound = ctx.slots.get("compound_name")
+    if not compound or parse is None or parse.text != text:
+        return text
+    if any(e.entity == "address" for e in parse.entities):
+        return text
+    starts = [e.start for e in parse.entities if e.entity == "building"]
+    return f"{compound}{text[min(starts):]}" if starts else text
+
+
+def _same_question(a: Resolution, b: Resolution) -> bool:
+    return a.status == b.status and a.question_choices == b.question_choices
+
+
+def _resolve_answer(ctx: ActionContext, text: str) -> Resolution:
+    """Resolve an answer to "锦园小区哪一栋?" or "哪个社区?": "3号楼" or "城南社区" means
+    that part of the place already named, so the place goes in front. An answer that adds
+    nothing to it ("跳过") resolves on its own (and is then usually not understood)."""
+    book = ctx.services.addresses
+    context = ctx.slots.get("address_context")
+    if not context:
+        return book.resolve(text)
+    combined = book.resolve(f"{context}{text}")
+    if combined.status == "resolved" or not _same_question(combined, book.resolve(context)):
+        return combined
+    return book.resolve(text)
+
+
+def _nearby(ctx: ActionContext) -> Outcome:
+    location = ctx.message.location
+    assert location is not None
+    candidates = ctx.services.addresses.nearest(location.lat, location.lng, k=3)
+    return FollowUp(
+        "ask_building_nearby",
+        choices=tuple((c.label, c.building_code) for c in candidates),
+        values={"lat": location.lat, "lng": location.lng},
+    )
+
+
+def _outdoor(ctx: ActionContext, step: CollectStep, *, typed: bool) -> Outcome:
+    """Outdoors (a road, a square): a landmark plus a point, routed to the nearest grid."""
+    book = ctx.services.addresses
+    location = ctx.message.location
+    lat, lng = ctx.slots.get("lat"), ctx.slots.get("lng")
+    landmark = ctx.slots.get("landmark")
+    if location is not None:
+        lat, lng = location.lat, location.lng
+        landmark = landmark or location.label
+    if typed and ctx.text:
+        landmark = ctx.text
+    if landmark and lat is None:
+        # No pin: a place the resolver knows ("锦园小区东门外") gives the point.
+        resolution = book.resolve(landmark)
+        first = resolution.candidates[0].building_code if resolution.candidates else None
+        info = book.building(first) if first else None
+        if info is not None:
+            lat, lng = info.lat, info.lng
+    values: dict[str, Any] = {
+        "address_mode": "outdoor", "landmark": landmark, "lat": lat, "lng": lng
+    }
+    grid = book.grid_for_point(lat, lng) if lat is not None and lng is not None else None
+    if landmark and grid is not None:
+        values.update(
+            {
+                step.slot: landmark,
+                "building_code": None,
+                "unit": None,
+                "room": None,
+                "compound_name": None,
+                "grid_code": grid.code,
+                "community_code": grid.community_code,
+                "address_context": None,
+            }
+        )
+        return Filled(values)
+    if landmark:
+        return FollowUp("ask_location_pin", values=values)
+    return FollowUp("ask_landmark", values=values)
+
+
+@validator("address", sets=ADDRESS_SLOTS)
+async def address(ctx: ActionContext, step: CollectStep, choice: Any, listening: bool) -> Outcome:
+    """A standard building via the address book; asks which building or community until it
+    is exactly one, or takes a landmark and a location pin for problems outdoors."""
+    turn = ctx.turn
+    if not listening and (choice == OUTDOOR or ctx.slots.get("address_mode") == "outdoor"):
+        return _outdoor(ctx, step, typed=choice is NOTHING)
+    if choice is not NOTHING:
+        text = str(choice)  # a building, compound or community code from a quick reply
+    elif ctx.message.location is not None and not ctx.text and not listening:
+        return _nearby(ctx)
+    else:
+        if listening and not mentions_place(ctx):
+            return IGNORE
+        text = _correction_text(ctx) if listening else ctx.text
+    if not text:
+        return IGNORE if listening else Miss()
+    if listening:
+        hint = ctx.slots.get("community_code")
+        resolution = turn.services.addresses.resolve(text, community_hint=hint)
+    elif choice is NOTHING:
+        resolution = _resolve_answer(ctx, text)
+    else:
+        resolution = turn.services.addresses.resolve(text)
+    # Unit and room said in the first answer stay valid through the narrower questions.
+    unit = resolution.unit or (None if listening else ctx.slots.get("unit"))
+    room = resolution.room or (None if listening else ctx.slots.get("room"))
+    if resolution.status == "resolved" and resolution.building_code:
+        values = building_values(turn, resolution.building_code, unit, room)
+        if values is not None:
+            return _filled(ctx, values, listening)
+    if listening:
+        return IGNORE
+    question = narrower_question(turn, text, resolution)
+    if question is not None:
+        key, variables, choices, keep = question
+        keep.update(unit=unit, room=room)
+        return FollowUp(key, variables, choices, values=keep)
+    return Miss("address_not_found")

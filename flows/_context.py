@@ -1,0 +1,297 @@
+"""One turn of a conversation: the message, what the NLU made of it, and the replies so far.
+
+Actions and validators get an :class:`ActionContext` (the turn plus the running frame). They
+talk to the resident only through :meth:`Turn.say` with response keys, so every sentence
+stays in responses.yml.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from bot.messages import Button, ChatType, InboundMessage, MediaKind, OutboundMessage
+from flows._responses import Responses
+from flows._state import MAX_HANDOFF_MESSAGES, Frame
+
+if TYPE_CHECKING:
+    from flows._services import FlowServices
+    from nlu import ParseResult
+
+FALLBACK_INTENT = "nlu_fallback"
+
+
+class _Nothing:
+    def __repr__(self) -> str:
+        return "NOTHING"
+
+
+NOTHING: Any = _Nothing()
+"""No quick reply was chosen (validators get this instead of a choice's value)."""
+
+
+# --- what a validator says about an answer ----------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Filled:
+    """The answer fills the slot (``values`` holds it and any related slots)."""
+
+    values: dict[str, Any]
+    ack: str | None = None
+    ack_vars: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUp:
+    """Progress, but something is still open: ask ``response`` with these quick replies.
+
+    ``choices`` are ``(title, value)`` pairs; a chosen value goes back to the validator.
+    """
+
+    response: str
+    variables: dict[str, Any] = field(default_factory=dict)
+    choices: tuple[tuple[str, Any], ...] = ()
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Miss:
+    """Not understood. ``response`` (optional) explains why before the question is re-asked."""
+
+    response: str | None = None
+    variables: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Ignore:
+    """While listening for corrections: the message says nothing about this slot."""
+
+
+IGNORE = Ignore()
+Outcome = Filled | FollowUp | Miss | Ignore
+
+
+# --- replies --------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Reply:
+    text: str
+    keys: list[str]
+    buttons: tuple[Button, ...] = ()
+    link: str | None = None
+    group_id: str | None = None
+    custom: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def plain(self) -> bool:
+        return not self.buttons and not self.link and not self.custom
+
+
+class Turn:
+    """Everything about the message being handled, and the replies being built."""
+
+    def __init__(
+        self,
+        *,
+        services: FlowServices,
+        responses: Responses,
+        message: InboundMessage,
+        parse: ParseResult | None,
+        state: dict[str, Any],
+        now: datetime,
+    ) -> None:
+        self.services = services
+        self.responses = responses
+        self.message = message
+        self.parse = parse
+        self.state = state
+        self.now = now
+        self.replies: list[Reply] = []
+        # Frames started during this turn: their ``prefill`` steps may use this message.
+        self.started_frames: set[str] = set()
+
+    # -- the message ----------------------------------------------------------------------
+
+    @property
+    def text(self) -> str:
+        """What the resident said: typed text, or what the platform heard in a voice message."""
+        if self.message.text.strip():
+            return self.message.text.strip()
+        for attachment in self.message.attachments:
+            if attachment.kind is MediaKind.VOICE and attachment.recognized_text:
+                return attachment.recognized_text.strip()
+        return ""
+
+    @property
+    def intent(self) -> str | None:
+        """The recognised intent, ``None`` without text and for the fallback."""
+        if self.parse is None or self.parse.intent.name == FALLBACK_INTENT:
+            return None
+        return self.parse.intent.name
+
+    @property
+    def confidence(self) -> float:
+        return float(self.parse.intent.confidence) if self.parse is not None else 0.0
+
+    def entities(self, name: str) -> list[str]:
+        return self.parse.entity_values(name) if self.parse is not None else []
+
+    @property
+    def is_group(self) -> bool:
+        return self.message.chat_type is ChatType.GROUP
+
+    @property
+    def profile(self) -> dict[str, Any]:
+        return self.state.setdefault("profile", {})
+
+    # -- saying things --------------------------------------------------------------------
+
+    def say(
+        self,
+        key: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        buttons: tuple[Button, ...] = (),
+        link: str | None = None,
+        group: bool = False,
+        variant: int | None = None,
+        custom: dict[str, Any] | None = None,
+    ) -> int:
+        """Queue response ``key``; answers the variant used (for re-asking differently)."""
+        if variant is None:
+            variant = self.responses.pick(key)
+        text = self.responses.render(key, dict(variables or {}), variant=variant)
+        self.replies.append(
+            Reply(
+                text=text,
+                keys=[key],
+                buttons=buttons,
+                link=link,
+                group_id=self.message.group_id if group else None,
+                custom=dict(custom or {}),
+            )
+        )
+        return variant
+
+    def button(self, key: str) -> Button:
+        """A quick reply from the buttons section; its payload is its title."""
+        title = self.responses.button(key).title
+        return Button(title, title)
+
+    def outbound(self) -> list[OutboundMessage]:
+        """Replies as messages; consecutive plain texts join the next message.
+
+        Several short sentences in one bubble read better on a phone, and WeChat's passive
+        reply carries one message only.
+        """
+        merged: list[Reply] = []
+        for reply in self.replies:
+            previous = merged[-1] if merged else None
+            if previous is not None and previous.plain and previous.group_id == reply.group_id:
+                previous.text = f"{previous.text}\n{reply.text}"
+                previous.keys.extend(reply.keys)
+                previous.buttons, previous.link = reply.buttons, reply.link
+                previous.custom = reply.custom
+                continue
+            merged.append(Reply(reply.text, list(reply.keys), reply.buttons, reply.link,
+                                reply.group_id, dict(reply.custom)))
+        return [
+            OutboundMessage(
+                recipient_id=self.message.sender_id,
+                text=r.text,
+                buttons=r.buttons,
+                link=r.link,
+                group_id=r.group_id,
+                custom={**r.custom, "responses": r.keys},
+            )
+            for r in merged
+        ]
+
+    # -- human handoff --------------------------------------------------------------------
+
+    def request_handoff(self, reason: str, flow: str | None = None) -> None:
+        """Hand the conversation to a person: the bot stays quiet until the console ends it."""
+        self.state["handoff"] = True
+        self.state["handoff_info"] = {
+            "reason": reason,
+            "flow": flow,
+            # What the resident was doing, so the person sees the unfinished report.
+            "stack": [frame.get("flow") for frame in self.state.get("stack") or []],
+            "since": self.now.isoformat(),
+            "messages": [],
+        }
+
+    def note_for_handoff(self) -> None:
+        """Keep what the resident says while a person answers (the console shows it)."""
+        info = self.state.get("handoff_info") or {}
+        messages = list(info.get("messages") or [])
+        messages.append(
+            {
+                "at": self.now.isoformat(),
+                "text": self.text,
+                "attachments": [a.url for a in self.message.attachments],
+            }
+        )
+        info["messages"] = messages[-MAX_HANDOFF_MESSAGES:]
+        self.state["handoff_info"] = info
+
+
+class ActionContext:
+    """What an action or validator sees: the turn, the running frame and its slots."""
+
+    def __init__(self, turn: Turn, frame: Frame) -> None:
+        self.turn = turn
+        self.frame = frame
+
+    @property
+    def slots(self) -> dict[str, Any]:
+        return self.frame.slots
+
+    @property
+    def services(self) -> FlowServices:
+        return self.turn.services
+
+    @property
+    def message(self) -> InboundMessage:
+        return self.turn.message
+
+    @property
+    def parse(self) -> ParseResult | None:
+        return self.turn.parse
+
+    @property
+    def text(self) -> str:
+        return self.turn.text
+
+    @property
+    def now(self) -> datetime:
+        return self.turn.now
+
+    @property
+    def profile(self) -> dict[str, Any]:
+        return self.turn.profile
+
+    def say(self, key: str, variables: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        self.turn.say(key, variables, **kwargs)
+
+    def request_handoff(self, reason: str) -> None:
+        self.turn.request_handoff(reason, self.frame.flow)
+
+    def prompt_next(
+        self,
+        slot: str,
+        response: str,
+        variables: dict[str, Any] | None = None,
+        choices: tuple[tuple[str, Any], ...] = (),
+    ) -> None:
+        """Ask ``slot`` with a narrower question when the flow gets to it (an action found
+        the compound but not the building: "锦园小区哪一栋?")."""
+        self.frame.data["pending_prompt"] = {
+            "slot": slot,
+            "response": response,
+            "vars": dict(variables or {}),
+            "choices": [[title, value] for title, value in choices],
+        }

@@ -1,0 +1,217 @@
+"""The dialogue manager: the engine's one entry point into the flows.
+
+For every message (the engine already de-duplicated it, holds the conversation's lock and
+parsed it) the manager:
+
+1. expires a stale conversation politely (older than ``conversation_ttl_seconds``);
+2. stays quiet while a person has taken over (``state["handoff"]``), keeping what the
+   resident says for the console;
+3. in a group chat speaks only when @-mentioned or for a clear demand, and moves the details
+   to a private conversation (see :meth:`DialogueManager.take_forward`);
+4. otherwise gives the message to the waiting flow, or starts the flow its intent names.
+
+Pseudo-intents flows may list besides the NLU's: ``nlu_fallback`` (not understood),
+``no_text`` (a photo, video, voice or location without words) and ``scene`` (a door-plate QR
+scan that opened the chat without words).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from bot.errors import FlowError
+from bot.messages import ChatType, InboundMessage, OutboundMessage
+from flows._addressing import building_values, scene_building
+from flows._context import Turn
+from flows._interpreter import Interpreter
+from flows._loader import RESPONSES_FILE, load_flows
+from flows._model import FlowSet
+from flows._registry import ACTIONS, VALIDATORS
+from flows._responses import Responses
+from flows._services import FlowServices
+from flows._state import normalize, parse_time
+
+if TYPE_CHECKING:
+    from nlu import ParseResult
+
+log = logging.getLogger(__name__)
+
+FALLBACK = "nlu_fallback"
+NO_TEXT = "no_text"
+SCENE = "scene"
+FORWARD_KEY = "forward"
+FORWARDED_FROM = "forwarded_from_group"
+_REPORT_PREFIX = "report_"
+_SMALL_TALK = frozenset({"greet", "thank", "goodbye"})
+# Responses the manager itself says; every deployment's responses.yml must have them.
+REQUIRED_RESPONSES = (
+    "conversation_expired",
+    "cancelled",
+    "group_ack_demand",
+    "group_ack_private",
+    "group_hello",
+)
+
+
+class DialogueManager:
+    """Runs the flows for one message at a time; all conversation state lives in ``state``."""
+
+    def __init__(self, flows: FlowSet, responses: Responses, services: FlowServices) -> None:
+        missing = [key for key in REQUIRED_RESPONSES if key not in responses]
+        if missing:
+            raise FlowError(f"{responses.source}: missing response(s) {missing}")
+        self.flows = flows
+        self.responses = responses
+        self.services = services
+        self.interpreter = Interpreter(flows, responses, ACTIONS, VALIDATORS)
+
+    @classmethod
+    def from_directory(
+        cls, flows_dir: Path, services: FlowServices, *, seed: int | None = None
+    ) -> DialogueManager:
+        """Load and check every flow file and the responses file of ``flows_dir``.
+
+        Raises:
+            FlowError: a file is invalid; the message names the file and line.
+        """
+        import flows._actions
+        import flows._addressing
+        import flows._validators  # noqa: F401 - registers the validators
+
+        responses = Responses.load(Path(flows_dir) / RESPONSES_FILE, seed=seed)
+        flowset = load_flows(Path(flows_dir), responses, ACTIONS, VALIDATORS)
+        return cls(flowset, responses, services)
+
+    # -- the entry point ------------------------------------------------------------------
+
+    async def handle(
+        self, state: dict[str, Any], message: InboundMessage, parse: ParseResult | None
+    ) -> tuple[dict[str, Any], list[OutboundMessage]]:
+        """One message in; the new state and the replies out. ``state`` is not modified."""
+        now = self.services.clock()
+        state = normalize(state)
+        turn = Turn(
+            services=self.services,
+            responses=self.responses,
+            message=message,
+            parse=parse,
+            state=state,
+            now=now,
+        )
+        self._expire_if_stale(turn)
+        state["updated_at"] = now.isoformat()
+        if state.get("handoff"):
+            turn.note_for_handoff()
+            return state, []
+        if message.chat_type is ChatType.GROUP:
+            self._group(turn)
+            return state, turn.outbound()
+        if message.metadata.get(FORWARDED_FROM):
+            await self._start(turn)
+        else:
+            await self._private(turn)
+        return state, turn.outbound()
+
+    def take_forward(self, state: dict[str, Any], message: InboundMessage) -> InboundMessage | None:
+        """The private message a group message moved to the resident's own conversation.
+
+        The engine calls this on the state :meth:`handle` returned for a group message and,
+        when it gets a message, handles it like any private one (its own lock and state).
+        The key is removed from ``state`` so it is never stored.
+        """
+        forward = state.pop(FORWARD_KEY, None)
+        if not forward:
+            return None
+        return replace(
+            message,
+            chat_type=ChatType.PRIVATE,
+            group_id=None,
+            mentioned=False,
+            message_id=f"{message.message_id}:private" if message.message_id else None,
+            metadata={**message.metadata, FORWARDED_FROM: forward.get("group_id")},
+        )
+
+    # -- stages ---------------------------------------------------------------------------
+
+    def _expire_if_stale(self, turn: Turn) -> None:
+        state = turn.state
+        last = parse_time(state.get("updated_at"))
+        ttl = timedelta(seconds=self.services.settings.conversation_ttl_seconds)
+        if last is None or turn.now - last <= ttl:
+            return
+        busy = bool(state.get("stack")) or bool(state.get("handoff"))
+        state["stack"] = []
+        state["misses"] = 0
+        state["handoff"] = False
+        state["handoff_info"] = None
+        if busy and turn.message.chat_type is ChatType.PRIVATE:
+            turn.say("conversation_expired")
+
+    async def _private(self, turn: Turn) -> None:
+        frame = self.interpreter.top(turn)
+        if frame is not None and frame.waiting and await self.interpreter.answer(turn):
+            return
+        await self._start(turn)
+
+    def _trigger(self, turn: Turn) -> str:
+        if turn.parse is None:
+            if turn.message.attachments or turn.message.location or turn.text:
+                return NO_TEXT
+            return SCENE if turn.message.scene else FALLBACK
+        return turn.intent or FALLBACK
+
+    async def _start(self, turn: Turn) -> None:
+        """Start the flow the message asks for (the waiting one, if any, stays below)."""
+        trigger = self._trigger(turn)
+        if trigger == SCENE:
+            self._welcome_scene(turn)
+            return
+        flow = self.flows.for_intent(trigger) or self.flows.for_intent(FALLBACK)
+        if flow is None:
+            raise FlowError(f"no flow handles {trigger!r} and no flow handles {FALLBACK!r}")
+        if trigger not in (FALLBACK, NO_TEXT):
+            turn.state["misses"] = 0
+        frame = self.interpreter.top(turn)
+        if frame is not None and not self.interpreter.flow_of(frame).interruptible:
+            self.interpreter.stack(turn).pop()
+        await self.interpreter.start(turn, flow.name)
+
+    def _welcome_scene(self, turn: Turn) -> None:
+        """A QR scan opened the chat: greet with the building, remember it for reports."""
+        code = scene_building(turn)
+        values = building_values(turn, code) if code else None
+        if values is None:
+            turn.say("scene_unknown")
+            return
+        turn.say("scene_welcome", {"address": values["address"]})
+
+    def _group(self, turn: Turn) -> None:
+        """Group chats: short public answers only; everything personal goes private."""
+        message = turn.message
+        intent = turn.intent
+        threshold = self.services.settings.flow_group_demand_threshold
+        demand = (
+            intent is not None
+            and intent.startswith(_REPORT_PREFIX)
+            and self.services.catalog.has(intent)
+            and turn.confidence >= threshold
+        )
+        if not demand and not message.mentioned:
+            return  # residents talking among themselves
+        if not demand and (intent in _SMALL_TALK or not turn.text):
+            turn.say("group_hello", group=True)
+            return
+        if demand:
+            assert intent is not None
+            turn.say(
+                "group_ack_demand",
+                {"category": self.services.catalog.item(intent).name},
+                group=True,
+            )
+        else:
+            turn.say("group_ack_private", group=True)
+        turn.state[FORWARD_KEY] = {"group_id": message.group_id, "at": turn.now.isoformat()}

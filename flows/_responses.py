@@ -1,0 +1,158 @@
+"""Every sentence the bot says, from ``flows/responses.yml``.
+
+The file has two sections::
+
+    responses:
+      ask_address:              # a key the flows refer to
+        - 请问具体在哪个小区、几号楼?     # one or more variants; one is picked at random
+        - 麻烦告诉我地址,比如"锦园小区2号楼"。
+    buttons:
+      skip:
+        title: 跳过             # what the quick reply shows
+        also: [没有, 不用了]     # other words residents type for it
+
+Variants may use ``{placeholders}`` that the flow fills (slot values, ticket numbers...).
+Keeping every word here lets a trainer change the bot's voice without touching Python.
+"""
+
+from __future__ import annotations
+
+import random
+import string
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bot.errors import FlowError
+from flows._yaml import line_of, load_yaml
+
+
+@dataclass(frozen=True, slots=True)
+class ButtonText:
+    """A quick reply's title and the other words that select it."""
+
+    key: str
+    title: str
+    also: tuple[str, ...] = ()
+
+    def matches(self, text: str) -> bool:
+        cleaned = normalize_choice_text(text)
+        return cleaned in {normalize_choice_text(w) for w in (self.title, *self.also)}
+
+
+_STRIP = " \t\r\n,.!?~。,!?~、;;:: "
+
+
+def normalize_choice_text(text: str) -> str:
+    """Compare replies loosely: case, full/half width and edge punctuation do not matter."""
+    return unicodedata.normalize("NFKC", text).strip().strip(_STRIP).lower()
+
+
+def _placeholders(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+class Responses:
+    """The loaded responses file: variants by key, button texts by key."""
+
+    def __init__(
+        self,
+        variants: dict[str, tuple[str, ...]],
+        buttons: dict[str, ButtonText],
+        *,
+        source: str = "responses.yml",
+        rng: random.Random | None = None,
+    ) -> None:
+        self._variants = variants
+        self._buttons = buttons
+        self.source = source
+        self._rng = rng or random.Random()
+
+    @classmethod
+    def load(cls, path: Path, *, seed: int | None = None) -> Responses:
+        data = load_yaml(path)
+        if not isinstance(data, dict):
+            raise FlowError(f"{path}: expected a mapping with 'responses:' and 'buttons:'")
+        unknown = set(data) - {"responses", "buttons"}
+        if unknown:
+            raise FlowError(f"{path}:{line_of(data)}: unknown section(s) {sorted(unknown)}")
+        variants: dict[str, tuple[str, ...]] = {}
+        raw = data.get("responses") or {}
+        if not isinstance(raw, dict):
+            raise FlowError(f"{path}: 'responses:' must be a mapping of key -> list of texts")
+        for key, value in raw.items():
+            where = f"{path}:{line_of(raw, str(key))}"
+            texts = [value] if isinstance(value, str) else value
+            if not isinstance(texts, list) or not texts:
+                raise FlowError(f"{where}: response {key!r} needs at least one text")
+            for text in texts:
+                if not isinstance(text, str) or not text.strip():
+                    raise FlowError(f"{where}: response {key!r} has an empty or non-text variant")
+                try:
+                    _placeholders(text)
+                except ValueError as exc:
+                    raise FlowError(f"{where}: response {key!r}: bad placeholder: {exc}") from exc
+            variants[str(key)] = tuple(t.strip() for t in texts)
+        buttons: dict[str, ButtonText] = {}
+        raw_buttons = data.get("buttons") or {}
+        if not isinstance(raw_buttons, dict):
+            raise FlowError(f"{path}: 'buttons:' must be a mapping of key -> title")
+        for key, value in raw_buttons.items():
+            where = f"{path}:{line_of(raw_buttons, str(key))}"
+            if isinstance(value, str):
+                buttons[str(key)] = ButtonText(str(key), value)
+                continue
+            if not isinstance(value, dict) or not isinstance(value.get("title"), str):
+                raise FlowError(f"{where}: button {key!r} needs a 'title'")
+            also = value.get("also") or []
+            if not isinstance(also, list) or not all(isinstance(a, str) for a in also):
+                raise FlowError(f"{where}: button {key!r}: 'also' must be a list of texts")
+            buttons[str(key)] = ButtonText(str(key), value["title"], tuple(also))
+        return cls(variants, buttons, source=str(path), rng=random.Random(seed))
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._variants
+
+    def keys(self) -> list[str]:
+        return list(self._variants)
+
+    def button_keys(self) -> list[str]:
+        return list(self._buttons)
+
+    def has_button(self, key: str) -> bool:
+        return key in self._buttons
+
+    def button(self, key: str) -> ButtonText:
+        try:
+            return self._buttons[key]
+        except KeyError:
+            raise RuntimeError(f"no button {key!r} in {self.source}") from None
+
+    def variants(self, key: str) -> tuple[str, ...]:
+        try:
+            return self._variants[key]
+        except KeyError:
+            raise RuntimeError(f"no response {key!r} in {self.source}") from None
+
+    def placeholders(self, key: str) -> set[str]:
+        names: set[str] = set()
+        for text in self.variants(key):
+            names |= _placeholders(text)
+        return names
+
+    def pick(self, key: str, *, avoid: int | None = None) -> int:
+        """Index of the variant to use; never ``avoid`` when another exists (re-asking)."""
+        count = len(self.variants(key))
+        if avoid is not None and count > 1:
+            return (avoid + 1 + self._rng.randrange(count - 1)) % count
+        return self._rng.randrange(count)
+
+    def render(self, key: str, variables: dict[str, Any], *, variant: int | None = None) -> str:
+        """Fill one variant. A placeholder without a value is a bug in a flow or action."""
+        texts = self.variants(key)
+        index = self.pick(key) if variant is None else variant % len(texts)
+        try:
+            return texts[index].format_map(variables)
+        except (KeyError, IndexError) as exc:
+            raise RuntimeError(f"response {key!r} needs a value for {exc}") from exc

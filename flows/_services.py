@@ -1,0 +1,30 @@
+"""What flow actions may use, built once by the runtime and shared by every conversation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from flows._knowledge import Knowledge
+
+if TYPE_CHECKING:
+    from bot.addresses import AddressBook
+    from bot.config import Settings
+    from bot.tickets import Catalog, TicketService
+
+
+@dataclass
+class FlowServices:
+    """Everything a flow action may use; built by the lead's runtime.
+
+    ``clock`` returns naive UTC (the convention for every timestamp in minsheng).
+    """
+
+    tickets: TicketService
+    addresses: AddressBook
+    catalog: Catalog
+    knowledge: Knowledge
+    settings: Settings
+    clock: Callable[[], datetime]

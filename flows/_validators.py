@@ -1,0 +1,180 @@
+"""Validators: how a collect step (``expect: ...``) reads an answer.
+
+Each validator gets ``(ctx, step, choice, listening)``:
+
+* ``choice`` is the value of a dynamic quick reply the resident picked, or ``NOTHING``;
+* ``listening`` is true when the flow only listens for a correction while asking something
+  else ("不对,是3号楼" during the photo question). A listening validator answers
+  :data:`IGNORE` unless the message clearly carries its kind of value.
+
+They return :class:`Filled`, :class:`FollowUp` (ask something narrower, e.g. which building),
+:class:`Miss` or :data:`IGNORE`. Understanding the words is the NLU's and the address
+book's job; validators only decide what the answer means for the slot.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.messages import MediaKind
+from flows._context import IGNORE, NOTHING, ActionContext, Filled, FollowUp, Miss, Outcome
+from flows._model import CollectStep
+from flows._registry import validator
+
+NONE_OF_THESE = ""
+# Categories the NLU gives less than this are not worth a button.
+_OPTION_MIN_CONFIDENCE = 0.12
+_MIN_DESCRIPTION_CHARS = 2
+_EDGE_PUNCTUATION = ",,。.;;:: "
+
+
+def mask_phone(phone: str) -> str:
+    """138****0000: enough for the resident to recognise, useless to anyone else."""
+    digits = phone.strip()
+    if len(digits) >= 7:
+        return f"{digits[:3]}****{digits[-4:]}"
+    return "****"
+
+
+def strip_entities(ctx: ActionContext, names: tuple[str, ...]) -> str:
+    """The text without the spans of some entities (a phone number is not a description)."""
+    text = ctx.text
+    parse = ctx.parse
+    if parse is None or parse.text != text:
+        return text
+    spans = sorted((e.start, e.end) for e in parse.entities if e.entity in names)
+    kept, pos = [], 0
+    for start, end in spans:
+        if start >= pos:
+            kept.append(text[pos:start])
+            pos = end
+    kept.append(text[pos:])
+    return "".join(kept).strip().strip(_EDGE_PUNCTUATION)
+
+
+@validator("choice")
+async def choice_only(
+    ctx: ActionContext, step: CollectStep, choice: Any, listening: bool
+) -> Outcome:
+    """Only the offered quick replies (or their numbers, or their intents) answer."""
+    if listening or choice is NOTHING:
+        return IGNORE if listening else Miss()
+    return Filled({step.slot: choice})
+
+
+@validator("text")
+async def free_text(ctx: ActionContext, step: CollectStep, choice: Any, listening: bool) -> Outcome:
+    """Any words (typed, or recognised from a voice message)."""
+    if listening:
+        return IGNORE
+    if choice is not NOTHING:
+        return Filled({step.slot: choice})
+    text = ctx.text
+    return Filled({step.slot: text}) if text else Miss()
+
+
+@validator("description")
+async def description(
+    ctx: ActionContext, step: CollectStep, choice: Any, listening: bool
+) -> Outcome:
+    """What happened, in the resident's words; phone numbers are kept out of it."""
+    if listening:
+        return IGNORE
+    if choice is not NOTHING:
+        return Filled({step.slot: choice})
+    text = strip_entities(ctx, ("phone",))
+    if len(text) < _MIN_DESCRIPTION_CHARS:
+        return Miss()
+    return Filled({step.slot: text})
+
+
+def category_options(ctx: ActionContext, limit: int = 3) -> list[list[str]]:
+    """Quick replies for the demand categories the NLU ranked highest, then 都不是."""
+    catalog = ctx.services.catalog
+    options: list[list[str]] = []
+    if ctx.parse is not None:
+        for score in ctx.parse.intent_ranking:
+            if (
+                catalog.has(score.name)
+                and score.confidence >= _OPTION_MIN_CONFIDENCE
+                and len(options) < limit
+            ):
+                options.append([catalog.item(score.name).name, score.name])
+    if options:
+        options.append([ctx.turn.responses.button("none_of_these").title, NONE_OF_THESE])
+    return options
+
+
+@validator("category", sets=("category_options", "description"))
+async def category(ctx: ActionContext, step: CollectStep, choice: Any, listening: bool) -> Outcome:
+    """A demand category: a tapped option, or a message the NLU classifies as a demand."""
+    if listening:
+        return IGNORE
+    catalog = ctx.services.catalog
+    if choice is not NOTHING:
+        if choice == NONE_OF_THESE or not catalog.has(str(choice)):
+            return FollowUp("ask_category_again", values={"category_options": []})
+        return Filled({step.slot: choice, "category_options": []})
+    intent = ctx.turn.intent
+    if intent is not None and catalog.has(intent):
+        values: dict[str, Any] = {step.slot: intent, "category_options": []}
+        text = strip_entities(ctx, ("phone",))
+        if text and text not in (ctx.slots.get("description") or ""):
+            earlier = ctx.slots.get("description")
+            values["description"] = f"{earlier};{text}" if earlier else text
+        return Filled(values)
+    options = category_options(ctx)
+    if options:
+        return FollowUp("ask_category_options", choices=tuple((t, v) for t, v in options))
+    return Miss()
+
+
+@validator("evidence")
+async def evidence(ctx: ActionContext, step: CollectStep, choice: Any, listening: bool) -> Outcome:
+    """Photos, videos and voice messages; a voice message's recognised words join the
+    description."""
+    if choice is not NOTHING and not listening:
+        return Filled({step.slot: choice})
+    media = [a for a in ctx.message.attachments if a.kind is not MediaKind.FILE or a.url]
+    if not media:
+        return IGNORE if listening else Miss("evidence_expected")
+    items = list(ctx.slots.get(step.slot) or [])
+    values: dict[str, Any] = {}
+    for attachment in media:
+        items.append([attachment.kind.value, attachment.url])
+        if attachment.kind is MediaKind.VOICE and attachment.recognized_text:
+            heard = ctx.turn.responses.render(
+                "format_voice", {"text": attachment.recognized_text.strip()}, variant=0
+            )
+            earlier = values.get("description", ctx.slots.get("description"))
+            values["description"] = f"{earlier};{heard}" if earlier else heard
+    values[step.slot] = items
+    return Filled(values, ack="evidence_received", ack_vars={"count": len(items)})
+
+
+@validator("phone")
+async def phone(ctx: ActionContext, step: CollectStep, choice: Any, listening: bool) -> Outcome:
+    """A mobile or landline number the NLU found in the message."""
+    if choice is not NOTHING and not listening:
+        return Filled({step.slot: choice})
+    numbers = ctx.turn.entities("phone")
+    if numbers:
+        number = numbers[0]
+        ack = "phone_noted" if listening and ctx.slots.get(step.slot) != number else None
+        return Filled({step.slot: number}, ack=ack, ack_vars={"phone": mask_phone(number)})
+    if listening:
+        return IGNORE
+    return Miss("phone_invalid" if any(ch.isdigit() for ch in ctx.text) else None)
+
+
+@validator("ticket_number")
+async def ticket_number(
+    ctx: ActionContext, step: CollectStep, choice: Any, listening: bool
+) -> Outcome:
+    """A ticket number such as 20261121-0042."""
+    if listening:
+        return IGNORE
+    if choice is not NOTHING:
+        return Filled({step.slot: choice})
+    numbers = ctx.turn.entities("ticket_number")
+    return Filled({step.slot: numbers[0]}) if numbers else Miss("ticket_number_invalid")
