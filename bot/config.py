@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     upload_max_bytes: int = Field(10 * 1024 * 1024, gt=0)
     conversation_ttl_seconds: int = Field(30 * 60, gt=0)
     dedupe_ttl_seconds: int = Field(24 * 3600, gt=0)
+    # Flows: below this a demand category is confirmed with the resident before it is used.
+    flow_category_confirm_threshold: float = Field(0.6, ge=0.0, le=1.0)
+    # Flows: in a group chat the bot speaks unasked only for demands at least this sure.
+    flow_group_demand_threshold: float = Field(0.75, ge=0.0, le=1.0)
 
     wechat_token: str = ""
     wechat_app_id: str = ""
