@@ -36,7 +36,7 @@ class TicketPolicy:
     cluster_min_reporters: int = 5
     cluster_window_hours: float = 24.0
     cluster_radius_m: float = 300.0
-    cluster_similarity: float = 0.45
+    cluster_similarity: float = 0.4
     similar_lookback_hours: float = 72.0
     staff_channel: str = "wecom"
     reminder_after_hours: float = 24.0
