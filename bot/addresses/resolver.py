@@ -200,10 +200,12 @@ class Resolver:
         masked_text = "".join(masked)
         places = [m for m in mentions if m.kind in {"compound", "plate"}]
         parts = extract_parts(masked_text, [m.end for m in places])
-        # A bare 城南 or 车站 is an everyday word; as a place it must sit right before a
-        # compound name (城南锦园2号楼).
+        # A bare 城南 or 车站 is an everyday word; as a place it must touch a compound name
+        # (城南锦园2号楼, or 锦园小区城南 when answering "which community?").
         areas = [m for m in mentions if m.kind not in {"compound", "plate"}
-                 and (m.end - m.start > 2 or any(0 <= p.start - m.end <= 1 for p in places))]
+                 and (m.end - m.start > 2 or len(norm) <= 3
+                      or any(0 <= p.start - m.end <= 1 or 0 <= m.start - p.end <= 1
+                             for p in places))]
         places = [m for m in places if self._strong(m, norm, parts, areas)]
 
         scores: dict[str, float] = {}

@@ -123,3 +123,13 @@ def test_scene_codes_resolve(demo_book: AddressBook) -> None:
     for text in (f"{JINYUAN_CHENGNAN}-002", f"qrscene_{JINYUAN_CHENGNAN}-002",
                  f"/start {JINYUAN_CHENGNAN}-002"):
         assert demo_book.resolve(text).building_code == f"{JINYUAN_CHENGNAN}-002"
+
+
+def test_answers_to_which_community_after_the_compound(demo_book: AddressBook) -> None:
+    # The flow puts the place already named in front of the resident's answer.
+    for answer, compound in (("城南社区", JINYUAN_CHENGNAN), ("城南", JINYUAN_CHENGNAN),
+                             ("东风", JINYUAN_DONGFENG)):
+        r = demo_book.resolve(f"锦园小区{answer}")
+        assert r.status == "need_building" and r.compound_code == compound, answer
+    r = demo_book.resolve("锦园小区2号楼东风社区")
+    assert r.building_code == f"{JINYUAN_DONGFENG}-002"
