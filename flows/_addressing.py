@@ -141,17 +141,21 @@ def _filled(ctx: ActionContext, values: dict[str, Any], listening: bool) -> Fill
     return Filled(values)
 
 
-def _correction_text(ctx: ActionContext) -> str:
-    """"不对,是3号楼" means building 3 of the compound already known: say so to the resolver."""
+def _resolve_correction(ctx: ActionContext) -> Resolution:
+    """"不对,是3号楼" means building 3 of the compound already known: if the words alone do
+    not name one building, read them as a building of that compound."""
+    book = ctx.services.addresses
     text = ctx.text
+    hint = ctx.slots.get("community_code")
+    resolution = book.resolve(text, community_hint=hint)
     parse = ctx.parse
     compound = ctx.slots.get("compound_name")
-    if not compound or parse is None or parse.text != text:
-        return text
-    if any(e.entity == "address" for e in parse.entities):
-        return text
+    if resolution.status == "resolved" or not compound or parse is None or parse.text != text:
+        return resolution
     starts = [e.start for e in parse.entities if e.entity == "building"]
-    return f"{compound}{text[min(starts):]}" if starts else text
+    if not starts:
+        return resolution
+    return book.resolve(f"{compound}{text[min(starts):]}", community_hint=hint)
 
 
 def _same_question(a: Resolution, b: Resolution) -> bool:
@@ -238,12 +242,11 @@ async def address(ctx: ActionContext, step: CollectStep, choice: Any, listening:
     else:
         if listening and not mentions_place(ctx):
             return IGNORE
-        text = _correction_text(ctx) if listening else ctx.text
+        text = ctx.text
     if not text:
         return IGNORE if listening else Miss()
     if listening:
-        hint = ctx.slots.get("community_code")
-        resolution = turn.services.addresses.resolve(text, community_hint=hint)
+        resolution = _resolve_correction(ctx)
     elif choice is NOTHING:
         resolution = _resolve_answer(ctx, text)
     else:

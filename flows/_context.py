@@ -20,6 +20,9 @@ if TYPE_CHECKING:
     from nlu import ParseResult
 
 FALLBACK_INTENT = "nlu_fallback"
+INFORM_INTENT = "inform"
+# Entities that make a message "inform" (details) rather than a demand of its own.
+_DETAIL_ENTITIES = frozenset({"address", "building", "unit", "room", "phone", "time"})
 
 
 class _Nothing:
@@ -135,6 +138,38 @@ class Turn:
     @property
     def confidence(self) -> float:
         return float(self.parse.intent.confidence) if self.parse is not None else 0.0
+
+    def demand(self) -> tuple[str, float] | None:
+        """The demand category the message reports, and how sure we are of it.
+
+        A resident who says everything at once ("锦园小区2号楼楼道灯坏了,我电话138...") makes
+        the NLU hesitate between the demand and ``inform`` (details only). Both readings
+        agree that details are there, so when the details really are (address, phone ...)
+        the message is the demand with its details, and the two scores add up.
+        """
+        parse = self.parse
+        if parse is None:
+            return None
+        catalog = self.services.catalog
+        ranking = [s for s in parse.intent_ranking if s.name != FALLBACK_INTENT]
+        if not ranking:
+            return None
+        report = next((s for s in ranking if catalog.has(s.name)), None)
+        if report is None:
+            return None
+        details = any(e.entity in _DETAIL_ENTITIES for e in parse.entities)
+        inform = next((s for s in ranking[:2] if s.name == INFORM_INTENT), None)
+        both = float(report.confidence + inform.confidence) if inform is not None else 0.0
+        if ranking[0].name == report.name:
+            if parse.intent.name != FALLBACK_INTENT:
+                return report.name, float(report.confidence)
+            # Hesitating between the demand and its details is no doubt about the demand;
+            # hesitating between two demands is (the caller then offers both).
+            return (report.name, both) if inform is not None and details else None
+        threshold = self.services.settings.nlu_fallback_threshold
+        if ranking[0].name == INFORM_INTENT and details and report.confidence >= threshold:
+            return report.name, both
+        return None
 
     def entities(self, name: str) -> list[str]:
         return self.parse.entity_values(name) if self.parse is not None else []

@@ -45,7 +45,6 @@ NO_TEXT = "no_text"
 SCENE = "scene"
 FORWARD_KEY = "forward"
 FORWARDED_FROM = "forwarded_from_group"
-_REPORT_PREFIX = "report_"
 _SMALL_TALK = frozenset({"greet", "thank", "goodbye"})
 # Responses the manager itself says; every deployment's responses.yml must have them.
 REQUIRED_RESPONSES = (
@@ -162,6 +161,9 @@ class DialogueManager:
             if turn.message.attachments or turn.message.location or turn.text:
                 return NO_TEXT
             return SCENE if turn.message.scene else FALLBACK
+        demand = turn.demand()
+        if demand is not None:
+            return demand[0]
         return turn.intent or FALLBACK
 
     async def _start(self, turn: Turn) -> None:
@@ -194,22 +196,17 @@ class DialogueManager:
         message = turn.message
         intent = turn.intent
         threshold = self.services.settings.flow_group_demand_threshold
-        demand = (
-            intent is not None
-            and intent.startswith(_REPORT_PREFIX)
-            and self.services.catalog.has(intent)
-            and turn.confidence >= threshold
-        )
+        reading = turn.demand()
+        demand = reading is not None and reading[1] >= threshold
         if not demand and not message.mentioned:
             return  # residents talking among themselves
         if not demand and (intent in _SMALL_TALK or not turn.text):
             turn.say("group_hello", group=True)
             return
-        if demand:
-            assert intent is not None
+        if reading is not None and demand:
             turn.say(
                 "group_ack_demand",
-                {"category": self.services.catalog.item(intent).name},
+                {"category": self.services.catalog.item(reading[0]).name},
                 group=True,
             )
         else:

@@ -115,9 +115,9 @@ async def category(ctx: ActionContext, step: CollectStep, choice: Any, listening
         if choice == NONE_OF_THESE or not catalog.has(str(choice)):
             return FollowUp("ask_category_again", values={"category_options": []})
         return Filled({step.slot: choice, "category_options": []})
-    intent = ctx.turn.intent
-    if intent is not None and catalog.has(intent):
-        values: dict[str, Any] = {step.slot: intent, "category_options": []}
+    demand = ctx.turn.demand()
+    if demand is not None:
+        values: dict[str, Any] = {step.slot: demand[0], "category_options": []}
         text = strip_entities(ctx, ("phone",))
         if text and text not in (ctx.slots.get("description") or ""):
             earlier = ctx.slots.get("description")

@@ -34,12 +34,11 @@ async def prefill_report(ctx: ActionContext) -> None:
     the top categories as options), description, phone, photos and voice."""
     slots, turn = ctx.slots, ctx.turn
     slots["prefilled"] = True
-    catalog = ctx.services.catalog
     threshold = ctx.services.settings.flow_category_confirm_threshold
-    intent = turn.intent
+    demand = turn.demand()
     if slots.get("category") is None:
-        if intent is not None and catalog.has(intent) and turn.confidence >= threshold:
-            slots["category"] = intent
+        if demand is not None and demand[1] >= threshold:
+            slots["category"] = demand[0]
         elif not slots.get("category_options"):
             slots["category_options"] = category_options(ctx)
     text = strip_entities(ctx, ("phone",))
