@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from sklearn.metrics import classification_report, confusion_matrix
@@ -22,6 +22,9 @@ from sklearn.model_selection import StratifiedKFold
 from nlu.classifier import ClassifierConfig
 from nlu.data import TrainingData
 from nlu.model import NLUModel
+
+if TYPE_CHECKING:
+    from nlu.training import Prepared
 
 REPORT_FILE = "intent_report.json"
 ERRORS_FILE = "intent_errors.json"
@@ -128,12 +131,19 @@ def cross_validate(
     places: list[str] | None = None,
     progress: Callable[[str], None] | None = None,
     seed: int = 42,
+    prepared: Prepared | None = None,
 ) -> Evaluation:
-    """Stratified k-fold cross-validation of a freshly trained model per fold."""
-    from nlu.training import build_model, lexicon_for
+    """Stratified k-fold cross-validation of a freshly trained model per fold.
+
+    Each fold trains exactly as ``train_model`` does, feature selection included, on that
+    fold's training part only; the held-out part is never seen before it is scored.
+    """
+    from nlu.training import build_model, lexicon_for, prepare
 
     if words is None or places is None:
         words, places = lexicon_for(data, None)
+    if prepared is None:
+        prepared = prepare(data, words, places)
     labels = [e.intent for e in data.examples]
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     result = Evaluation()
@@ -141,7 +151,9 @@ def cross_validate(
         warnings.simplefilter("ignore")  # "least populated class has only n members"
         splits = list(splitter.split(np.zeros(len(labels)), labels))
     for index, (train_idx, test_idx) in enumerate(splits, start=1):
-        model = build_model(data.subset(list(train_idx)), words, places, config)
+        model = build_model(
+            data.subset(list(train_idx)), words, places, config, prepared.take(train_idx)
+        )
         test = data.subset(list(test_idx))
         fold = evaluate_model(model, test)
         result.extend(

@@ -54,8 +54,21 @@ class FeatureConfig:
     max_features: int | None = 300_000
 
 
+def word_grams(tokens: Sequence[str], ngram_range: tuple[int, int]) -> list[str]:
+    """Word n-grams of a token list (joined by a space, which jieba never emits)."""
+    low, high = ngram_range
+    grams: list[str] = []
+    for n in range(low, high + 1):
+        grams.extend(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+    return grams
+
+
 class Featurizer:
-    """TF-IDF over jieba words and over characters, weighted and stacked side by side."""
+    """TF-IDF over jieba words and over characters, weighted and stacked side by side.
+
+    Training passes the tokens in (``fit_transform(texts, tokens)``) because segmenting is
+    most of the cost and model selection fits many featurizers on the same messages.
+    """
 
     def __init__(self, tokenizer: Tokenizer, config: FeatureConfig) -> None:
         self.tokenizer = tokenizer
@@ -77,23 +90,27 @@ class Featurizer:
             dtype=np.float32,
         )
 
-    def _word_grams(self, text: str) -> list[str]:
-        tokens = self.tokenizer.tokens(text)
-        low, high = self.config.word_ngrams
-        grams: list[str] = []
-        for n in range(low, high + 1):
-            grams.extend(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
-        return grams
-
-    def fit_transform(self, texts: Sequence[str]) -> sp.csr_matrix:
-        words = self.words.fit_transform([self._word_grams(t) for t in texts])
+    def fit_transform(
+        self, texts: Sequence[str], tokens: Sequence[Sequence[str]] | None = None
+    ) -> sp.csr_matrix:
+        grams = self._grams(texts, tokens)
+        words = self.words.fit_transform(grams)
         chars = self.chars.fit_transform(list(texts))
         return self._stack(words, chars)
 
-    def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
-        words = self.words.transform([self._word_grams(t) for t in texts])
+    def transform(
+        self, texts: Sequence[str], tokens: Sequence[Sequence[str]] | None = None
+    ) -> sp.csr_matrix:
+        words = self.words.transform(self._grams(texts, tokens))
         chars = self.chars.transform(list(texts))
         return self._stack(words, chars)
+
+    def _grams(
+        self, texts: Sequence[str], tokens: Sequence[Sequence[str]] | None
+    ) -> list[list[str]]:
+        if tokens is None:
+            tokens = [self.tokenizer.tokens(t) for t in texts]
+        return [word_grams(t, self.config.word_ngrams) for t in tokens]
 
     def _stack(self, words: sp.spmatrix, chars: sp.spmatrix) -> sp.csr_matrix:
         c = self.config

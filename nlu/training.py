@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import platform
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -12,9 +13,11 @@ from typing import Any
 import sklearn
 
 from bot.errors import NLUError
+from nlu import strings
 from nlu.classifier import ClassifierConfig, IntentClassifier
 from nlu.data import TrainingData
 from nlu.entities import EntityPipeline
+from nlu.features import masked_text
 from nlu.lexicon import domain_words, place_names
 from nlu.model import NLUModel
 from nlu.rasa_io import load_data
@@ -63,23 +66,48 @@ def fingerprint(data: TrainingData, words: Iterable[str], places: Iterable[str])
     return digest.hexdigest()
 
 
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """Classifier inputs of every example (masked text and its words), computed once.
+
+    Segmenting is most of the cost of training; cross-validation and feature selection
+    reuse these instead of segmenting each message once per fold and candidate.
+    """
+
+    texts: list[str]
+    tokens: list[list[str]]
+
+    def take(self, indices: Sequence[int]) -> Prepared:
+        return Prepared([self.texts[i] for i in indices], [self.tokens[i] for i in indices])
+
+
+def prepare(data: TrainingData, words: list[str], places: list[str]) -> Prepared:
+    tokenizer = Tokenizer(words)
+    entities = EntityPipeline.build(data, places)
+    texts = [masked_text(e.text, entities.extract(e.text)) for e in data.examples]
+    return Prepared(texts, [tokenizer.tokens(t) for t in texts])
+
+
 def build_model(
     data: TrainingData,
     words: list[str],
     places: list[str],
     config: ClassifierConfig | None = None,
+    prepared: Prepared | None = None,
 ) -> NLUModel:
     """Fit the parts of a model; no metadata beyond what parsing needs."""
     if not data.examples:
-        raise NLUError("no training examples found")
+        raise NLUError(strings.NO_EXAMPLES)
     tokenizer = Tokenizer(words)
     entities = EntityPipeline.build(data, places)
     model = NLUModel(tokenizer, entities, IntentClassifier(tokenizer, config), {})
-    texts = [model.classifier_input(e.text) for e in data.examples]
+    if prepared is None:
+        texts = [model.classifier_input(e.text) for e in data.examples]
+        prepared = Prepared(texts, [tokenizer.tokens(t) for t in texts])
     try:
-        model.classifier.fit(texts, [e.intent for e in data.examples])
+        model.classifier.fit(prepared.texts, [e.intent for e in data.examples], prepared.tokens)
     except ValueError as exc:
-        raise NLUError(f"cannot train the intent classifier: {exc}") from exc
+        raise NLUError(strings.CANNOT_TRAIN.format(detail=exc)) from exc
     return model
 
 
@@ -108,12 +136,19 @@ def train_model(
     words, places = lexicon_for(data, address_dir)
     step("dictionary")
 
+    prepared = prepare(data, words, places)
     metrics: dict[str, Any] = {}
     if cv_folds >= 2:
         from nlu.evaluate import cross_validate
 
         report = cross_validate(
-            data, folds=cv_folds, config=config, words=words, places=places, progress=step
+            data,
+            folds=cv_folds,
+            config=config,
+            words=words,
+            places=places,
+            progress=step,
+            prepared=prepared,
         )
         metrics["cross_validation"] = {
             "folds": cv_folds,
@@ -121,7 +156,7 @@ def train_model(
             "macro_f1": report.macro_f1,
             "weighted_f1": report.weighted_f1,
         }
-    model = build_model(data, words, places, config)
+    model = build_model(data, words, places, config, prepared)
     step("fit")
 
     predicted = model.predict([e.text for e in data.examples])
@@ -154,6 +189,8 @@ def train_model(
         "dictionary_words": len(words),
         "place_names": len(places),
         "config": config.to_dict(),
+        "features": asdict(model.classifier.features),
+        "feature_selection": model.classifier.selection,
         "metrics": metrics,
         "sklearn_version": sklearn.__version__,
         "python_version": platform.python_version(),
