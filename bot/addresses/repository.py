@@ -166,33 +166,44 @@ async def count_buildings(session_factory: SessionFactory) -> int:
         return int(result.one())
 
 
+def _columns(table: type[SQLModel], exclude: tuple[str, ...] = ("updated_at",)) -> list[Any]:
+    return [column for name, column in table.__table__.columns.items()  # type: ignore[attr-defined]
+            if name not in exclude]
+
+
 async def load_registry(session_factory: SessionFactory) -> Registry:
-    """The whole registry as records, ready for :class:`AddressBook`."""
+    """The whole registry as records, ready for :class:`AddressBook`.
+
+    Plain column rows, not ORM instances: building 25,000 validated models would cost
+    seconds at every start and reload.
+    """
     registry = Registry()
     async with session_factory() as session:
         for level in AREA_LEVELS:
             table = AREA_TABLES[level]
             parent = PARENT_COLUMN[level]
-            for row in await session.exec(select(table)):
+            for row in await session.exec(select(*_columns(table))):
+                m = row._mapping
                 registry.add_area(AreaRecord(
                     level=level,
-                    code=row.code,
-                    name=row.name,
-                    parent_code=getattr(row, parent) if parent else None,
-                    aliases=split_aliases(row.aliases),
+                    code=m["code"],
+                    name=m["name"],
+                    parent_code=m[parent] if parent else None,
+                    aliases=split_aliases(m["aliases"]),
                 ))
-        for b in await session.exec(select(AddrBuilding)):
-            registry.buildings[b.code] = BuildingRecord(
-                code=b.code, number=b.number, name=b.name, grid_code=b.grid_code,
-                lat=b.lat, lng=b.lng, compound_code=b.compound_code,
-                microgrid_code=b.microgrid_code, units=b.units, door_plate=b.door_plate,
-                aliases=split_aliases(b.aliases),
+        for row in await session.exec(select(*_columns(AddrBuilding))):
+            b = row._mapping
+            registry.buildings[b["code"]] = BuildingRecord(
+                code=b["code"], number=b["number"], name=b["name"], grid_code=b["grid_code"],
+                lat=b["lat"], lng=b["lng"], compound_code=b["compound_code"],
+                microgrid_code=b["microgrid_code"], units=b["units"],
+                door_plate=b["door_plate"], aliases=split_aliases(b["aliases"]),
             )
-        for p in await session.exec(select(AddrPerson)):
-            registry.people[p.code] = PersonRecord(
-                code=p.code, role=p.role, level=p.level,  # type: ignore[arg-type]
-                scope_code=p.scope_code, name=p.name, phone=p.phone,
-                wechat_openid=p.wechat_openid, wecom_userid=p.wecom_userid,
-                telegram_chat_id=p.telegram_chat_id,
+        for row in await session.exec(select(*_columns(AddrPerson))):
+            p = row._mapping
+            registry.people[p["code"]] = PersonRecord(
+                code=p["code"], role=p["role"], level=p["level"], scope_code=p["scope_code"],
+                name=p["name"], phone=p["phone"], wechat_openid=p["wechat_openid"],
+                wecom_userid=p["wecom_userid"], telegram_chat_id=p["telegram_chat_id"],
             )
     return registry

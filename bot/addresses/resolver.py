@@ -124,14 +124,14 @@ class Resolver:
 
     def _build(self, registry: Registry) -> None:
         areas = registry.areas
-        for street in areas["street"].values():
-            self._street_communities.setdefault(street.code, set())
+        for street_code in areas["street"]:
+            self._street_communities.setdefault(street_code, set())
         for community in areas["community"].values():
-            street = areas["street"].get(community.parent_code or "")
+            parent = areas["street"].get(community.parent_code or "")
             self._street_communities.setdefault(community.parent_code or "", set()).add(
                 community.code)
-            if street is not None:
-                self._district_communities.setdefault(street.parent_code or "", set()).add(
+            if parent is not None:
+                self._district_communities.setdefault(parent.parent_code or "", set()).add(
                     community.code)
             self._community_compounds.setdefault(community.code, [])
             for name in (community.code, community.name, *community.aliases):
@@ -244,15 +244,15 @@ class Resolver:
             misses = sum(1 for allowed in constraints if community not in allowed)
             scores[code] *= _AREA_PENALTY**misses
         used_spans += [(m.start, m.end) for m in areas] + list(parts.spans)
-        span = _span(used_spans, origin)
+        where = _span(used_spans, origin)
         if direct and parts.building is None and len(direct) == 1:
             info = self._infos[direct[0]]
             return self._result("resolved", [Candidate(info.code, info.label, 1.0)], parts,
-                                span=span, compound=info.compound_code,
+                                span=where, compound=info.compound_code,
                                 community=info.community_code)
         if scores:
-            return self._decide(scores, parts, norm, span)
-        return self._by_area(constraints, areas, community_hint, parts, span)
+            return self._decide(scores, parts, norm, where)
+        return self._by_area(constraints, areas, community_hint, parts, where)
 
     # ------------------------------------------------------------ steps
 
