@@ -161,11 +161,13 @@ class Turn:
         inform = next((s for s in ranking[:2] if s.name == INFORM_INTENT), None)
         both = float(report.confidence + inform.confidence) if inform is not None else 0.0
         if ranking[0].name == report.name:
-            if parse.intent.name != FALLBACK_INTENT:
-                return report.name, float(report.confidence)
             # Hesitating between the demand and its details is no doubt about the demand;
             # hesitating between two demands is (the caller then offers both).
-            return (report.name, both) if inform is not None and details else None
+            if inform is not None and details:
+                return report.name, both
+            if parse.intent.name == FALLBACK_INTENT:
+                return None
+            return report.name, float(report.confidence)
         threshold = self.services.settings.nlu_fallback_threshold
         if ranking[0].name == INFORM_INTENT and details and report.confidence >= threshold:
             return report.name, both

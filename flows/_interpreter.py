@@ -153,6 +153,10 @@ class Interpreter:
         for arm in step.next:
             if arm.condition is None or arm.condition(values):
                 return arm.target
+        return self._following(flow, step)
+
+    @staticmethod
+    def _following(flow: Flow, step: Step) -> str:
         position = flow.index[step.id] + 1
         return flow.steps[position].id if position < len(flow.steps) else END
 
@@ -164,7 +168,8 @@ class Interpreter:
                 return True
             step = flow.step(frame.step)
             if step.when is not None and not step.when(self._vars(turn, frame)):
-                frame.step = self._next(turn, frame, flow, step)
+                # A step that does not happen has no say in where to go: fall through.
+                frame.step = self._following(flow, step)
                 continue
             if isinstance(step, CollectStep):
                 needed = step.always_ask or not frame.filled(step.slot)

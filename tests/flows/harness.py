@@ -37,7 +37,7 @@ from bot.tickets import TicketDraft, TicketView
 CONVERSATIONS = Path(__file__).parent / "conversations"
 _TURN_KEYS = {
     "say", "tap", "photo", "video", "voice", "location", "scene", "phone", "group",
-    "mentioned", "stale", "expect", "resolve_ticket", "note",
+    "mentioned", "stale", "expect", "resolve_ticket", "note", "when_asked",
 }
 _EXPECT_KEYS = {
     "responses", "not_responses", "says", "not_says", "regex", "buttons", "no_buttons",
@@ -242,6 +242,9 @@ class Player:
 
     async def play(self) -> None:
         for number, turn in enumerate(self.script.turns, start=1):
+            asked = [k for r in self.last for k in r.keys]
+            if "when_asked" in turn and turn["when_asked"] not in asked:
+                continue  # an optional answer: the bot did not ask this time
             if "resolve_ticket" in turn:
                 await self.runtime.tickets.resolve(
                     self.numbers[turn["resolve_ticket"]], "网格员", turn.get("note")
