@@ -22,42 +22,19 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from rapidfuzz import fuzz, process
-
 from bot.addresses.codes import parse_scene
+from bot.addresses.fuzzy import CUT_WORD, FuzzyNames, core_name, cuts_word
 from bot.addresses.numerals import number_sort_key
 from bot.addresses.parts import Parts, extract_parts
 from bot.addresses.records import Registry
-from bot.addresses.text import normalize, phonetic_key
+from bot.addresses.text import normalize
 from bot.addresses.types import BuildingInfo, Candidate, Resolution
 
-GENERIC_SUFFIXES = (
-    "家属院", "小区", "花园", "家园", "新村", "公寓", "宿舍", "名苑", "华庭", "雅居", "名居",
-    "佳园",
-)
-_SUFFIX_RE = re.compile("|".join(GENERIC_SUFFIXES))
 _AREA_SUFFIX_RE = re.compile(r"(社区|村|街道|镇)$")
-_SPAN_STOP = re.compile(r"[\x00,.!?;:，。！？；：、()（）\"'“”‘’\[\]【】]")
-_FILLER_TAIL_RE = re.compile(r"(那个|这个|那|这|的|里)+$")
 _MASK = "\x00"
-_MAX_FUZZY_SPAN = 10
-_FUZZY_CUTOFF = 80.0
-_PHONETIC_WEIGHT = 0.96  # a true homophone: 锦圆 for 锦园
-_FOLDED_WEIGHT = 0.9  # an accent's near-homophone: 锦 jin for 景 jing
 _TIE = 0.03
 _MAX_CANDIDATES = 5
 _AREA_PENALTY = 0.75
-_CUT_WORD = 0.85  # a match that starts inside a longer word
-# Characters that may stand right before a place name without it being a word's tail.
-_LEAD_OK = frozenset("住在是的了我家到去从于和与及个那这给址为")
-
-
-def core_name(name: str) -> str:
-    """``锦园小区`` -> ``锦园``: the name without a generic suffix, if 2+ characters remain."""
-    for suffix in GENERIC_SUFFIXES:
-        if name.endswith(suffix) and len(name) - len(suffix) >= 2:
-            return name[: -len(suffix)]
-    return name
 
 
 @dataclass(slots=True)
@@ -106,11 +83,10 @@ class Resolver:
         self._build(registry)
         self._lengths = sorted({len(term) for term in self._terms}, reverse=True)
         self._first_chars = {term[0] for term in self._terms}
-        self._fuzzy_choices: list[str] = []
-        self._fuzzy_keys: list[str] = []
-        self._fuzzy_folded: list[str] = []
-        self._fuzzy_codes: list[list[str]] = []
-        self._build_fuzzy()
+        self._fuzzy = FuzzyNames(
+            (term, code) for term, targets in self._terms.items()
+            for kind, code in targets if kind == "compound"
+        )
 
     # ------------------------------------------------------------ index
 
@@ -167,18 +143,6 @@ class Resolver:
         for plate in self._plates:
             self._add_term(plate, "plate", plate)
 
-    def _build_fuzzy(self) -> None:
-        by_choice: dict[str, list[str]] = {}
-        for term, targets in self._terms.items():
-            for kind, code in targets:
-                if kind == "compound":
-                    by_choice.setdefault(term, []).append(code)
-        for choice, codes in by_choice.items():
-            self._fuzzy_choices.append(choice)
-            self._fuzzy_keys.append(phonetic_key(choice, fold=False))
-            self._fuzzy_folded.append(phonetic_key(choice))
-            self._fuzzy_codes.append(codes)
-
     # ------------------------------------------------------------ public
 
     def communities_for_hint(self, hint: str | None) -> set[str]:
@@ -222,16 +186,16 @@ class Resolver:
             else:
                 # 佳园 inside 荣贵佳园 may be the tail of a name we do not know (or a typo
                 # of one we do): keep it, but let fuzzy matches of the whole word compete.
-                score = _CUT_WORD if _cuts_word(masked_text, m.start) else 1.0
+                score = CUT_WORD if cuts_word(masked_text, m.start) else 1.0
                 for code in m.codes:
                     scores[code] = max(scores.get(code, 0.0), score)
         used_spans = [(m.start, m.end) for m in places]
         if not scores or max(scores.values()) < 1.0:
             fuzzy_text = masked_text
             for m in places:
-                if m.kind == "compound" and _cuts_word(masked_text, m.start):
+                if m.kind == "compound" and cuts_word(masked_text, m.start):
                     fuzzy_text = fuzzy_text[:m.start] + norm[m.start:m.end] + fuzzy_text[m.end:]
-            fuzzy = self._fuzzy(fuzzy_text, parts)
+            fuzzy = self._fuzzy.match(fuzzy_text, parts)
             for code, (score, span) in fuzzy.items():
                 if score > scores.get(code, 0.0):
                     scores[code] = score
@@ -316,49 +280,6 @@ class Resolver:
         if re.match(r"(小区|那个|这个|那边|这边|里面)", norm[m.end:m.end + 2]):
             return True
         return any(0 <= m.start - a.end <= 1 for a in areas)
-
-    def _fuzzy(self, masked: str, parts: Parts) -> dict[str, tuple[float, tuple[int, int]]]:
-        ends: set[int] = set()
-        if parts.building_start is not None:
-            head = masked[: parts.building_start]
-            tail = _FILLER_TAIL_RE.search(head)
-            ends.add(tail.start() if tail else parts.building_start)
-        for match in _SUFFIX_RE.finditer(masked):
-            ends.add(match.end())
-        best: dict[str, tuple[float, tuple[int, int]]] = {}
-        if not self._fuzzy_choices:
-            return best
-        for end in sorted(ends):
-            floor = end
-            while floor > 0 and end - floor < _MAX_FUZZY_SPAN and not _SPAN_STOP.match(
-                    masked[floor - 1]):
-                floor -= 1
-            for start in range(floor, end - 1):
-                span = masked[start:end]
-                if len(core_name(span)) < 2 or _SUFFIX_RE.fullmatch(span):
-                    continue
-                weight = _CUT_WORD if _cuts_word(masked, start) else 1.0
-                self._score_span(span, (start, end), best, weight)
-        return best
-
-    def _score_span(self, span: str, where: tuple[int, int],
-                    best: dict[str, tuple[float, tuple[int, int]]], weight: float) -> None:
-        hits: dict[int, float] = {}
-        for _, score, index in process.extract(span, self._fuzzy_choices, scorer=fuzz.ratio,
-                                               score_cutoff=_FUZZY_CUTOFF, limit=8):
-            hits[index] = max(hits.get(index, 0.0), score)
-        for key, keys, weight in (
-            (phonetic_key(span, fold=False), self._fuzzy_keys, _PHONETIC_WEIGHT),
-            (phonetic_key(span), self._fuzzy_folded, _FOLDED_WEIGHT),
-        ):
-            for _, score, index in process.extract(key, keys, scorer=fuzz.ratio,
-                                                   score_cutoff=_FUZZY_CUTOFF / weight, limit=8):
-                hits[index] = max(hits.get(index, 0.0), score * weight)
-        for index, score in hits.items():
-            value = min(score / 100.0, 0.97) * weight
-            for code in self._fuzzy_codes[index]:
-                if value > best.get(code, (0.0, where))[0]:
-                    best[code] = (value, where)
 
     def _constraints(self, areas: list[_Mention], hint: str | None) -> list[set[str]]:
         by_kind: dict[str, set[str]] = {}
@@ -501,18 +422,6 @@ class Resolver:
             community_code=community,
             span=span,
         )
-
-
-def _is_han(ch: str) -> bool:
-    return "\u4e00" <= ch <= "\u9fff"
-
-
-def _cuts_word(text: str, start: int) -> bool:
-    """Whether a match at ``start`` begins inside a longer, unrecognised word."""
-    if start == 0:
-        return False
-    before = text[start - 1]
-    return _is_han(before) and before not in _LEAD_OK
 
 
 def _span(spans: list[tuple[int, int]], origin: list[int]) -> tuple[int, int] | None:
