@@ -20,12 +20,15 @@
   const me = sender();
   let lastPush = Number(localStorage.getItem("minsheng.lastPush." + me) || "0");
 
+  function linkLabel(href) {
+    return href.startsWith("tel:") ? T.call + " " + href.slice(4) : href;
+  }
   function linkify(text) {
     const div = document.createElement("div");
     text.split(/(https?:\/\/\S+|tel:[0-9+\-]+)/).forEach(function (part) {
       if (/^(https?:\/\/|tel:)/.test(part)) {
         const a = document.createElement("a");
-        a.href = part; a.textContent = part.replace(/^tel:/, "☎ ");
+        a.href = part; a.textContent = linkLabel(part);
         div.appendChild(a);
       } else {
         div.appendChild(document.createTextNode(part));
@@ -42,7 +45,8 @@
     if (text) bubble.appendChild(linkify(text));
     if (opts.image) { const img = document.createElement("img"); img.src = opts.image; bubble.appendChild(img); }
     if (opts.link) {
-      const a = document.createElement("a"); a.href = opts.link; a.textContent = opts.link;
+      const a = document.createElement("a"); a.href = opts.link; a.textContent = linkLabel(opts.link);
+      a.className = "link";
       bubble.appendChild(document.createElement("br")); bubble.appendChild(a);
     }
     row.appendChild(bubble);
