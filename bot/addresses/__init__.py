@@ -7,6 +7,7 @@ from bot.addresses.book import AddressBook, UnknownAddress
 from bot.addresses.codes import parse_scene
 from bot.addresses.demo import ensure_demo_data
 from bot.addresses.importer import BadRow, ImportReport, import_csv
+from bot.addresses.repository import bind_person_channel
 from bot.addresses.types import (
     BuildingInfo,
     Candidate,
@@ -29,6 +30,7 @@ __all__ = [
     "Resolution",
     "Route",
     "UnknownAddress",
+    "bind_person_channel",
     "ensure_demo_data",
     "import_csv",
     "parse_scene",

@@ -49,6 +49,7 @@ class _Snapshot:
     resolver: Resolver
     points: PointIndex
     people_by_scope: dict[str, list[PersonRecord]]
+    people_by_channel: dict[tuple[str, str], PersonRecord]
     community_buildings: dict[str, list[str]]
 
 
@@ -90,6 +91,12 @@ def _snapshot(registry: Registry) -> _Snapshot:
     people: dict[str, list[PersonRecord]] = {}
     for person in sorted(registry.people.values(), key=lambda p: p.code):
         people.setdefault(person.scope_code, []).append(person)
+    by_channel: dict[tuple[str, str], PersonRecord] = {}
+    for person in registry.people.values():
+        for channel, user_id in (("wechat", person.wechat_openid), ("wecom", person.wecom_userid),
+                                 ("telegram", person.telegram_chat_id)):
+            if user_id:
+                by_channel[(channel, user_id)] = person
     community_buildings: dict[str, list[str]] = {}
     for info in ordered:
         community_buildings.setdefault(info.community_code, []).append(info.code)
@@ -100,6 +107,7 @@ def _snapshot(registry: Registry) -> _Snapshot:
         points=PointIndex([i.code for i in ordered], [i.lat for i in ordered],
                           [i.lng for i in ordered]),
         people_by_scope=people,
+        people_by_channel=by_channel,
         community_buildings=community_buildings,
     )
 
@@ -180,6 +188,12 @@ class AddressBook:
             nearest_building_code=code, distance_m=round(metres, 1),
         )
 
+    def staff_for_channel(self, channel: str, user_id: str) -> Contact | None:
+        """The person in charge who talks to us as ``user_id`` on ``channel`` (wechat,
+        wecom, telegram), or None for a resident."""
+        person = self._snap.people_by_channel.get((channel, user_id))
+        return _contact(person) if person else None
+
     # ------------------------------------------------------------ routing
 
     def route(self, code: str) -> Route:
@@ -221,13 +235,7 @@ class AddressBook:
                     continue
                 for person in self._snap.people_by_scope.get(scope, []):
                     if person.role == role and person.level == level:
-                        contacts.append(Contact(
-                            role=person.role, name=person.name, phone=person.phone,
-                            level=person.level, person_code=person.code,
-                            scope_code=person.scope_code, wechat_openid=person.wechat_openid,
-                            wecom_userid=person.wecom_userid,
-                            telegram_chat_id=person.telegram_chat_id,
-                        ))
+                        contacts.append(_contact(person))
         return Route(
             building=info,
             microgrid=microgrid,
@@ -238,3 +246,12 @@ class AddressBook:
             contacts=contacts,
         )
 
+
+
+def _contact(person: PersonRecord) -> Contact:
+    return Contact(
+        role=person.role, name=person.name, phone=person.phone, level=person.level,
+        person_code=person.code, scope_code=person.scope_code,
+        wechat_openid=person.wechat_openid, wecom_userid=person.wecom_userid,
+        telegram_chat_id=person.telegram_chat_id,
+    )

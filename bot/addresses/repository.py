@@ -80,17 +80,25 @@ def _building_values(record: BuildingRecord) -> dict[str, Any]:
 
 
 def _person_values(record: PersonRecord) -> dict[str, Any]:
-    return {
+    values: dict[str, Any] = {
         "code": record.code,
         "role": record.role,
         "level": record.level,
         "scope_code": record.scope_code,
         "name": record.name,
         "phone": record.phone,
-        "wechat_openid": record.wechat_openid,
-        "wecom_userid": record.wecom_userid,
-        "telegram_chat_id": record.telegram_chat_id,
     }
+    # Empty channel ids in a CSV mean "not known here", not "unbind".
+    for column in ("wechat_openid", "wecom_userid", "telegram_chat_id"):
+        value = getattr(record, column)
+        if value is not None:
+            values[column] = value
+    return values
+
+
+def _columns(table: type[SQLModel], exclude: tuple[str, ...] = ("updated_at",)) -> list[Any]:
+    return [column for name, column in table.__table__.columns.items()  # type: ignore[attr-defined]
+            if name not in exclude]
 
 
 async def _upsert(
@@ -100,13 +108,15 @@ async def _upsert(
     *,
     write: bool,
 ) -> TableCount:
+    """Insert new codes, update changed ones. A key missing from an incoming row keeps the
+    stored value (people's channel ids, learned after the import)."""
     count = TableCount()
     incoming = list(incoming)
     if not incoming:
         return count
-    columns = list(incoming[0].keys())
-    table_columns = [getattr(table, name) for name in columns]
-    result = await session.exec(select(*table_columns))
+    columns = _columns(table)
+    names = [column.name for column in columns]
+    result = await session.exec(select(*columns))
     stored = {row.code: dict(row._mapping) for row in result}
     now = utcnow()
     inserts: list[dict[str, Any]] = []
@@ -114,10 +124,10 @@ async def _upsert(
     for values in incoming:
         old = stored.get(values["code"])
         if old is None:
-            inserts.append({**values, "updated_at": now})
+            inserts.append({**dict.fromkeys(names), **values, "updated_at": now})
             count.inserted += 1
         elif _differs(old, values):
-            updates.append({**values, "updated_at": now})
+            updates.append({**old, **values, "updated_at": now})
             count.updated += 1
         else:
             count.unchanged += 1
@@ -166,11 +176,6 @@ async def count_buildings(session_factory: SessionFactory) -> int:
         return int(result.one())
 
 
-def _columns(table: type[SQLModel], exclude: tuple[str, ...] = ("updated_at",)) -> list[Any]:
-    return [column for name, column in table.__table__.columns.items()  # type: ignore[attr-defined]
-            if name not in exclude]
-
-
 async def load_registry(session_factory: SessionFactory) -> Registry:
     """The whole registry as records, ready for :class:`AddressBook`.
 
@@ -207,3 +212,29 @@ async def load_registry(session_factory: SessionFactory) -> Registry:
                 wecom_userid=p["wecom_userid"], telegram_chat_id=p["telegram_chat_id"],
             )
     return registry
+
+
+CHANNEL_COLUMNS = {
+    "wechat": "wechat_openid", "wecom": "wecom_userid", "telegram": "telegram_chat_id",
+}
+
+
+async def bind_person_channel(session_factory: SessionFactory, person_code: str, channel: str,
+                              user_id: str | None) -> bool:
+    """Record (or clear, with None) the id a person in charge has on ``channel``.
+
+    Channel ids are learned after the import (a grid worker binds their WeChat once); a
+    later import with empty channel columns keeps them. Returns False when no such person
+    exists. Reload the address book to see the change.
+    """
+    column = CHANNEL_COLUMNS.get(channel)
+    if column is None:
+        raise ValueError(f"unknown channel {channel!r}; one of {', '.join(CHANNEL_COLUMNS)}")
+    async with session_factory() as session:
+        result = await session.exec(
+            update(AddrPerson)
+            .where(AddrPerson.code == person_code)  # type: ignore[arg-type]
+            .values({column: user_id, "updated_at": utcnow()})
+        )
+        await session.commit()
+        return bool(result.rowcount)
