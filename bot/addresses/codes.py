@@ -74,3 +74,22 @@ def _from_url(text: str) -> str | None:
     if len(segments) >= 2 and segments[-2] == "b":
         return _strip_prefix(segments[-1])
     return None
+
+
+def wechat_scene_str(code: str) -> str:
+    """``scene_str`` for WeChat's parametric QR API (the EventKey comes back with or
+    without the ``qrscene_`` prefix; :func:`parse_scene` takes both)."""
+    return code
+
+
+def telegram_deep_link(bot_username: str, code: str) -> str:
+    """``https://t.me/<bot>?start=CODE``: Telegram sends ``/start CODE`` on the first tap."""
+    return f"https://t.me/{bot_username.lstrip('@')}?start={code}"
+
+
+def miniprogram_scene(code: str) -> str:
+    """The mini-program code's ``scene`` (32 characters at most)."""
+    scene = f"b_{code}"
+    if len(scene) > 32:
+        raise ValueError(f"building code {code!r} is too long for a mini-program scene")
+    return scene

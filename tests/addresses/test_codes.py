@@ -62,3 +62,16 @@ def test_normalize_number(text: str, value: str | None) -> None:
 def test_extract_parts(text: str, anchors: list[int], expected: tuple) -> None:
     parts = extract_parts(text, anchors)
     assert (parts.building, parts.unit, parts.room) == expected
+
+
+def test_every_channel_wrapper_round_trips() -> None:
+    from bot.addresses.codes import miniprogram_scene, telegram_deep_link, wechat_scene_str
+
+    assert parse_scene(wechat_scene_str(CODE)) == CODE
+    assert parse_scene("qrscene_" + wechat_scene_str(CODE)) == CODE
+    link = telegram_deep_link("@minsheng_bot", CODE)
+    assert link == f"https://t.me/minsheng_bot?start={CODE}" and parse_scene(link) == CODE
+    assert parse_scene(f"/start {link.rsplit('=', 1)[1]}") == CODE
+    assert len(miniprogram_scene(CODE)) <= 32 and parse_scene(miniprogram_scene(CODE)) == CODE
+    with pytest.raises(ValueError):
+        miniprogram_scene("1" * 31)
