@@ -93,6 +93,7 @@ class DialogueManager:
         """One message in; the new state and the replies out. ``state`` is not modified."""
         now = self.services.clock()
         state = normalize(state)
+        state.pop(FORWARD_KEY, None)  # only ever meant for the engine, right after a turn
         turn = Turn(
             services=self.services,
             responses=self.responses,

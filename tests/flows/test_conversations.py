@@ -8,11 +8,11 @@ shipped one, trained once per test session.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bot.config import Settings
 from bot.runtime import Runtime
 from tests.flows.harness import Player, Script, all_scripts
 
@@ -30,9 +30,9 @@ def _cases() -> list[Any]:
 
 
 @pytest.fixture
-async def gateway(
-    request: pytest.FixtureRequest, make_settings: Any, aiohttp_client: Any
-) -> AsyncIterator[tuple[Runtime, Any]]:
+def scripted(request: pytest.FixtureRequest, make_settings: Any) -> tuple[Script, Settings]:
+    """The script and the settings it runs with (databases are made before any event loop:
+    the PostgreSQL fixture creates them synchronously)."""
     path, database = request.param
     script = Script.load(path)
     overrides: dict[str, Any] = {}
@@ -40,7 +40,14 @@ async def gateway(
         overrides["database_url"] = request.getfixturevalue("postgres_url")
     if script.state_store == "redis":
         overrides["redis_url"] = request.getfixturevalue("redis_server")
-    settings = make_settings(**overrides)
+    return script, make_settings(**overrides)
+
+
+@pytest.fixture
+async def gateway(
+    scripted: tuple[Script, Settings], aiohttp_client: Any
+) -> AsyncIterator[tuple[Runtime, Any]]:
+    script, settings = scripted
     if script.transport == "rest":
         from bot.app import create_app
         from bot.appkeys import RUNTIME
@@ -55,11 +62,12 @@ async def gateway(
         await runtime.stop()
 
 
-@pytest.mark.parametrize("gateway", _cases(), indirect=True)
-async def test_conversation(gateway: tuple[Runtime, Any], request: pytest.FixtureRequest) -> None:
+@pytest.mark.parametrize("scripted", _cases(), indirect=True)
+async def test_conversation(
+    scripted: tuple[Script, Settings], gateway: tuple[Runtime, Any]
+) -> None:
     runtime, http = gateway
-    path: Path = request.node.callspec.params["gateway"][0]
-    player = Player(runtime, Script.load(path), http=http)
+    player = Player(runtime, scripted[0], http=http)
     try:
         await player.prepare()
         await player.play()
