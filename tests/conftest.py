@@ -11,7 +11,8 @@ import asyncio
 import os
 import socket
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -58,7 +59,7 @@ def redis_server() -> str:
     return REDIS_URL
 
 
-async def _pg_admin(server: str, sql: str) -> None:
+async def _pg_admin_async(server: str, sql: str) -> None:
     import asyncpg
 
     conn = await asyncpg.connect(f"{server}/{PG_ADMIN_DB}")
@@ -68,24 +69,35 @@ async def _pg_admin(server: str, sql: str) -> None:
         await conn.close()
 
 
+def _off_loop(function: Callable[..., object], *args: object) -> None:
+    # Run in a thread of its own: a fixture may be resolved from inside a running event loop
+    # (an async fixture asking for it), where asyncio.run (also used by Alembic's env) fails.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(function, *args).result()
+
+
+def _pg_admin(server: str, sql: str) -> None:
+    _off_loop(asyncio.run, _pg_admin_async(server, sql))
+
+
 @pytest.fixture
 def postgres_url(postgres_server: str) -> Iterator[str]:
     """A fresh, migrated PostgreSQL database for one test, dropped afterwards."""
     name = f"minsheng_t_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_pg_admin(postgres_server, f'CREATE DATABASE "{name}"'))
+    _pg_admin(postgres_server, f'CREATE DATABASE "{name}"')
     url = f"{postgres_server}/{name}"
     try:
-        upgrade_sync(url)
+        _off_loop(upgrade_sync, url)
         yield url
     finally:
-        asyncio.run(_pg_admin(postgres_server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        _pg_admin(postgres_server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     """A fresh, migrated SQLite file for one test."""
     url = f"sqlite:///{tmp_path / 'minsheng.db'}"
-    upgrade_sync(url)
+    _off_loop(upgrade_sync, url)
     return url
 
 
