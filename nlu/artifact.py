@@ -132,6 +132,10 @@ def load_model(
         ambiguity_threshold=ambiguity_threshold,
     )
     model.source_path = source
+    try:
+        model.parse("你好")  # an artifact pickled by older code fails here, not mid-request
+    except Exception as exc:
+        raise NLUError(f"model at {source} does not work with this version: {exc}") from exc
     return model
 
 

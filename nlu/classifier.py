@@ -28,6 +28,7 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import LinearSVC
 
 from nlu.features import FeatureConfig, Featurizer
+from nlu.scoring import LinearScorer
 from nlu.tokenizer import Tokenizer
 
 # Measured with bench/nlu_quality.py on training_data/ (short chat) and on long complaints.
@@ -112,6 +113,7 @@ class IntentClassifier:
         )
         self.classes_: list[str] = []
         self._estimator: LogisticRegression | CalibratedClassifierCV | None = None
+        self._scorer: LinearScorer | None = None
 
     def fit(
         self,
@@ -143,6 +145,7 @@ class IntentClassifier:
         est.fit(x, y)
         self._estimator = est
         self.classes_ = [str(c) for c in est.classes_]
+        self._scorer = LinearScorer(self.featurizer, est, self.classes_)
         return self
 
     @property
@@ -151,6 +154,14 @@ class IntentClassifier:
 
     def rank(self, texts: Sequence[str]) -> np.ndarray:
         """Probabilities, one row per text, columns in ``classes_`` order."""
+        if self._scorer is None:
+            raise RuntimeError("classifier is not trained")
+        scorer = self._scorer
+        rows = [scorer.proba(t, self.tokenizer.tokens(t)) for t in texts]
+        return np.vstack(rows) if rows else np.empty((0, len(self.classes_)))
+
+    def rank_reference(self, texts: Sequence[str]) -> np.ndarray:
+        """The same probabilities computed by scikit-learn itself (slow; for tests)."""
         if self._estimator is None:
             raise RuntimeError("classifier is not trained")
         return np.asarray(self._estimator.predict_proba(self.featurizer.transform(texts)))

@@ -19,6 +19,8 @@ import numpy as np
 from sklearn.metrics import classification_report, confusion_matrix
 from sklearn.model_selection import StratifiedKFold
 
+from bot.errors import NLUError
+from nlu import strings
 from nlu.classifier import ClassifierConfig
 from nlu.data import TrainingData
 from nlu.model import NLUModel
@@ -140,6 +142,10 @@ def cross_validate(
     """
     from nlu.training import build_model, lexicon_for, prepare
 
+    if len(data.intents) < 2:
+        raise NLUError(strings.ONE_INTENT.format(intents="、".join(data.intents) or "-"))
+    if len(data.examples) < max(folds, 2):
+        raise NLUError(strings.CV_TOO_SMALL.format(count=len(data.examples), folds=folds))
     if words is None or places is None:
         words, places = lexicon_for(data, None)
     if prepared is None:

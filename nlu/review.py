@@ -32,7 +32,11 @@ _NAME_AFTER = re.compile(
     r"(我叫|叫我|名字是|名字叫|姓名[是:：]?|联系人[是:：]?|本人)\s*([\u4e00-\u9fff]{2,3})"
 )
 _SURNAME = re.compile(r"(我姓|免贵姓|姓)([\u4e00-\u9fff])")
-_TITLE = re.compile(r"(?<![\u4e00-\u9fff])([\u4e00-\u9fff])(?=(?:先生|女士|小姐|阿姨|大爷|师傅))")
+# A surname before a title ("王女士", "找李师傅"); words that end in the same characters
+# ("这位女士", "修理师傅", "物业师傅") are left alone.
+_TITLE = re.compile(
+    r"[\u4e00-\u9fff](?<![这那位个的理业修老工电保哪])(?=(?:先生|女士|小姐|阿姨|大爷|师傅))"
+)
 
 
 def mask_personal_data(text: str) -> str:

@@ -98,4 +98,6 @@ HTTP_TOO_LONG = "text 太长(最多 {limit} 个字符)"
 
 # --------------------------------------------------------------------- model errors
 NO_EXAMPLES = "没有找到任何训练例句"
+ONE_INTENT = "至少需要两个意图才能训练分类器(现在只有:{intents})"
+CV_TOO_SMALL = "只有 {count} 条例句,无法做 {folds} 折交叉验证"
 CANNOT_TRAIN = "无法训练意图分类器:{detail}"

@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
 # Bump when a change to tokenisation, features or entities makes old models stale.
-PIPELINE_VERSION = "2026.11.1"
+PIPELINE_VERSION = "2026.11.2"
 
 Progress = Callable[[str], None]
 
@@ -98,6 +98,8 @@ def build_model(
     """Fit the parts of a model; no metadata beyond what parsing needs."""
     if not data.examples:
         raise NLUError(strings.NO_EXAMPLES)
+    if len(data.intents) < 2:
+        raise NLUError(strings.ONE_INTENT.format(intents="、".join(data.intents)))
     tokenizer = Tokenizer(words)
     entities = EntityPipeline.build(data, places)
     model = NLUModel(tokenizer, entities, IntentClassifier(tokenizer, config), {})
@@ -136,9 +138,16 @@ def train_model(
     words, places = lexicon_for(data, address_dir)
     step("dictionary")
 
+    if not data.examples:
+        raise NLUError(strings.NO_EXAMPLES)
+    if len(data.intents) < 2:
+        raise NLUError(strings.ONE_INTENT.format(intents="、".join(data.intents)))
     prepared = prepare(data, words, places)
     metrics: dict[str, Any] = {}
-    if cv_folds >= 2:
+    if cv_folds > len(data.examples):
+        log.warning("%d examples are too few for %d folds; skipping", len(data.examples), cv_folds)
+        metrics["cross_validation"] = None
+    elif cv_folds >= 2:
         from nlu.evaluate import cross_validate
 
         report = cross_validate(

@@ -14,8 +14,13 @@ class PhraseMatcher:
 
     def __init__(self, phrases: Iterable[str]) -> None:
         self._phrases = {p for p in (s.strip() for s in phrases) if p}
-        self._lengths = sorted({len(p) for p in self._phrases}, reverse=True)
         self._lower = {p.lower(): p for p in self._phrases}
+        # For each first character, the phrase lengths to try, longest first: most
+        # positions in a message start no phrase at all and cost one dict lookup.
+        by_first: dict[str, set[int]] = {}
+        for phrase in self._lower:
+            by_first.setdefault(phrase[0], set()).add(len(phrase))
+        self._lengths = {ch: sorted(lengths, reverse=True) for ch, lengths in by_first.items()}
 
     def __bool__(self) -> bool:
         return bool(self._phrases)
@@ -24,8 +29,9 @@ class PhraseMatcher:
         """Yield ``(start, end, phrase)``; matching ignores ASCII case."""
         lowered = text.lower()
         i, n = 0, len(text)
+        lengths_for = self._lengths
         while i < n:
-            for length in self._lengths:
+            for length in lengths_for.get(lowered[i], ()):
                 if i + length <= n:
                     phrase = self._lower.get(lowered[i : i + length])
                     if phrase is not None:
