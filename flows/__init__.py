@@ -21,6 +21,7 @@ from flows._manager import FORWARDED_FROM, DialogueManager
 from flows._model import Flow, FlowSet
 from flows._responses import Responses
 from flows._services import FlowServices
+from flows._state import end_handoff
 
 __all__ = [
     "FORWARDED_FROM",
@@ -32,6 +33,7 @@ __all__ = [
     "KnowledgeAnswer",
     "KnowledgeEntry",
     "Responses",
+    "end_handoff",
     "load_flow_file",
     "load_flows",
 ]

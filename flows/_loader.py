@@ -186,8 +186,8 @@ def _parse_step(raw: object, position: int, where: _Where, flow_line: int) -> St
         if kind == "confirm":
             expect = "choice"
             choices = choices or (
-                Choice("yes", True, ("affirm",)),
-                Choice("no", False, ("deny",)),
+                Choice("confirm_yes", True, ("affirm",)),
+                Choice("confirm_no", False, ("deny",)),
             )
         return CollectStep(
             id=step_id or value,

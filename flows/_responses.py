@@ -82,6 +82,8 @@ class Responses:
         if not isinstance(raw, dict):
             raise FlowError(f"{path}: 'responses:' must be a mapping of key -> list of texts")
         for key, value in raw.items():
+            if not isinstance(key, str):
+                raise FlowError(f"{path}: response key {key!r} must be a word; quote it")
             where = f"{path}:{line_of(raw, str(key))}"
             texts = [value] if isinstance(value, str) else value
             if not isinstance(texts, list) or not texts:
@@ -99,6 +101,8 @@ class Responses:
         if not isinstance(raw_buttons, dict):
             raise FlowError(f"{path}: 'buttons:' must be a mapping of key -> title")
         for key, value in raw_buttons.items():
+            if not isinstance(key, str):  # yes/no/on/off are booleans in YAML
+                raise FlowError(f"{path}: button key {key!r} must be a word; quote it")
             where = f"{path}:{line_of(raw_buttons, str(key))}"
             if isinstance(value, str):
                 buttons[str(key)] = ButtonText(str(key), value)
@@ -114,7 +118,7 @@ class Responses:
     def __contains__(self, key: object) -> bool:
         return key in self._variants
 
-    def keys(self) -> list[str]:
+    def response_keys(self) -> list[str]:
         return list(self._variants)
 
     def button_keys(self) -> list[str]:

@@ -59,6 +59,19 @@ def normalize(state: dict[str, Any] | None) -> dict[str, Any]:
     return result
 
 
+def end_handoff(state: dict[str, Any]) -> dict[str, Any]:
+    """The state after a person hands the conversation back to the bot (the console's seam).
+
+    Returns a new state; what the resident said meanwhile is in ``state["handoff_info"]``.
+    The flow that was running when the person took over resumes with the next message.
+    """
+    result = normalize(state)
+    result["handoff"] = False
+    result["handoff_info"] = None
+    result["misses"] = 0
+    return result
+
+
 def parse_time(value: object) -> datetime | None:
     if not isinstance(value, str):
         return None

@@ -13,6 +13,7 @@ PostgreSQL, in-process or Redis dialogue state.
 from __future__ import annotations
 
 import itertools
+import json
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -254,6 +255,8 @@ class Player:
             if turn.get("stale"):
                 await self._age_state(message)
             self.last = await self.send(message)
+            # The engine stores the state as JSON (Redis); it must stay JSON in memory too.
+            json.dumps(await self.runtime.engine.state_of(message.conversation_id))
             self.transcript.append(f"[{number}] >>> {message.text or '(media)'}")
             for reply in self.last:
                 buttons = f"  {[t for t, _ in reply.buttons]}" if reply.buttons else ""

@@ -92,3 +92,30 @@ async def _forget(runtime: Runtime, sender: str) -> None:
 
 def test_there_are_at_least_thirty_conversations() -> None:
     assert len(all_scripts()) >= 30
+
+
+async def test_a_person_hands_the_conversation_back(make_settings: Any) -> None:
+    """After the console ends a handoff, the interrupted report resumes where it stopped."""
+    from flows import end_handoff
+    from tests.flows.harness import Reply
+
+    runtime = await Runtime.start(make_settings(), background=False)
+    try:
+        script = Script(
+            name="handback", description="", transport="engine", databases=["sqlite"],
+            state_store="memory", setup=[], tickets=None, updates={}, state={},
+            turns=[{"say": "文苑公寓3号楼楼顶漏雨,家里墙都泡了"}, {"say": "转人工"},
+                   {"say": "在吗", "expect": {"silent": True}}],
+        )
+        player = Player(runtime, script)
+        await player.play()
+        key = f"conv:web:{player.sender}"
+        state = await runtime.store.get(key)
+        assert state is not None and state["handoff"] is True
+        assert [m["text"] for m in state["handoff_info"]["messages"]] == ["在吗"]
+        await runtime.store.set(key, end_handoff(state), ttl=3600)
+        replies = [Reply.of(r) for r in await runtime.engine.handle(player._message({"photo": 1}))]
+        keys = [k for r in replies for k in r.keys]
+        assert keys[:2] == ["evidence_received", "ask_phone"], keys
+    finally:
+        await runtime.stop()
