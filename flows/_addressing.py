@@ -176,15 +176,20 @@ def _resolve_answer(ctx: ActionContext, text: str) -> Resolution:
     return book.resolve(text)
 
 
+def nearby_question(
+    turn: Turn, lat: float, lng: float
+) -> tuple[str, dict[str, Any], tuple[tuple[str, Any], ...], dict[str, Any]]:
+    """"Which of these buildings?" for a location pin: (response, variables, choices, slots)."""
+    candidates = turn.services.addresses.nearest(lat, lng, k=3)
+    choices = tuple((c.label, c.building_code) for c in candidates)
+    return "ask_building_nearby", {}, choices, {"lat": lat, "lng": lng}
+
+
 def _nearby(ctx: ActionContext) -> Outcome:
     location = ctx.message.location
     assert location is not None
-    candidates = ctx.services.addresses.nearest(location.lat, location.lng, k=3)
-    return FollowUp(
-        "ask_building_nearby",
-        choices=tuple((c.label, c.building_code) for c in candidates),
-        values={"lat": location.lat, "lng": location.lng},
-    )
+    key, variables, choices, keep = nearby_question(ctx.turn, location.lat, location.lng)
+    return FollowUp(key, variables, choices, values=keep)
 
 
 def _outdoor(ctx: ActionContext, step: CollectStep, *, typed: bool) -> Outcome:
@@ -233,6 +238,10 @@ async def address(ctx: ActionContext, step: CollectStep, choice: Any, listening:
     """A standard building via the address book; asks which building or community until it
     is exactly one, or takes a landmark and a location pin for problems outdoors."""
     turn = ctx.turn
+    if not listening and choice is NOTHING and (code := scene_building(turn)) is not None:
+        values = building_values(turn, code)  # the door plate scanned while we asked
+        if values is not None:
+            return _filled(ctx, values, listening)
     if not listening and (choice == OUTDOOR or ctx.slots.get("address_mode") == "outdoor"):
         return _outdoor(ctx, step, typed=choice is NOTHING)
     if choice is not NOTHING:

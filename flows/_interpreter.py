@@ -229,9 +229,11 @@ class Interpreter:
         return result
 
     def ask(self, turn: Turn, frame: Frame, step: CollectStep, *, again: bool = False) -> None:
-        pending = frame.data.pop("pending_prompt", None)
-        if pending and pending.get("slot") == step.slot and not frame.prompt:
-            frame.prompt = {k: pending[k] for k in ("response", "vars", "choices")}
+        pending = frame.data.get("pending_prompt")
+        if pending and pending.get("slot") == step.slot:
+            del frame.data["pending_prompt"]
+            if not frame.prompt:
+                frame.prompt = {k: pending[k] for k in ("response", "vars", "choices")}
         prompt = frame.prompt
         if prompt:
             key, values = prompt["response"], {**self._render_vars(turn, frame), **prompt["vars"]}
@@ -388,6 +390,9 @@ class Interpreter:
             if all(before[k] == v for k, v in outcome.values.items()):
                 continue
             ctx.slots.update(outcome.values)
+            pending = ctx.frame.data.get("pending_prompt")
+            if pending and pending.get("slot") in outcome.values:
+                del ctx.frame.data["pending_prompt"]  # answered before it was asked
             if outcome.ack:
                 ctx.say(outcome.ack, outcome.ack_vars)
             changed = True

@@ -14,6 +14,7 @@ from flows._addressing import (
     known_building,
     mentions_place,
     narrower_question,
+    nearby_question,
     route_of,
 )
 from flows._context import ActionContext
@@ -89,6 +90,12 @@ async def resolve_address(ctx: ActionContext) -> None:
             slots.update(keep)
             ctx.prompt_next("address", key, variables, choices)
             return
+    location = ctx.message.location
+    if location is not None:
+        key, variables, choices, keep = nearby_question(turn, location.lat, location.lng)
+        slots.update(keep)
+        ctx.prompt_next("address", key, variables, choices)
+        return
     code = known_building(turn)
     if code is not None:
         values = building_values(turn, code)
@@ -185,6 +192,7 @@ async def reopen_field(ctx: ActionContext) -> None:
     field = ctx.slots.pop("change_field", None)
     for slot in _FIELD_SLOTS.get(str(field), ()):
         ctx.slots.pop(slot, None)
+    ctx.frame.data.pop("pending_prompt", None)  # an old narrower question is stale now
 
 
 @action("file_ticket", sets=("ticket_number",))
