@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import random
 import resource
 import statistics
@@ -79,7 +80,9 @@ def main() -> None:
         every.append(ms)
         timings["short (<50 chars)" if len(text) < 50 else "long (100-200 chars)"].append(ms)
 
+    load1, load5, _ = os.getloadavg()
     print(f"model: {model.version} ({len(model.intents)} intents)")
+    print(f"machine: {os.cpu_count()} CPUs, load average {load1:.2f} (1 min) {load5:.2f} (5 min)")
     print(f"parsed {len(every)} messages of up to {args.max_chars} characters, one at a time")
     print(
         f"all:   median {statistics.median(every):.3f} ms  p99 {percentile(every, 99):.3f} ms  "
