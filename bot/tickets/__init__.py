@@ -18,6 +18,7 @@ from bot.tickets.outbox import DeadLetter, counts_by_status, dead_letters, reque
 from bot.tickets.routing import CONSOLE_CHANNEL, Placement, Router
 from bot.tickets.scheduler import Job, Scheduler, scheduler_loop, ticket_jobs
 from bot.tickets.service import TicketService
+from bot.tickets.staff_inbox import ConsoleInbox, StaffNotice, staff_inbox
 from bot.tickets.status import TRANSITIONS, TicketStatus, Tier, Urgency, check_transition
 from bot.tickets.views import EventView, IncidentView, TicketDraft, TicketView
 
@@ -27,6 +28,7 @@ __all__ = [
     "Catalog",
     "CatalogItem",
     "Clock",
+    "ConsoleInbox",
     "DeadLetter",
     "Department",
     "DispatchReport",
@@ -37,6 +39,7 @@ __all__ = [
     "Placement",
     "Router",
     "Scheduler",
+    "StaffNotice",
     "TicketDraft",
     "TicketPolicy",
     "TicketService",
@@ -51,6 +54,7 @@ __all__ = [
     "dead_letters",
     "requeue",
     "scheduler_loop",
+    "staff_inbox",
     "ticket_jobs",
     "utcnow",
 ]

@@ -119,11 +119,15 @@ async def resident_targets(session: AsyncSession, ticket: Ticket) -> list[tuple[
     targets: list[tuple[str, str]] = []
     if ticket.reporter_channel not in NO_PUSH_CHANNELS:
         targets.append((ticket.reporter_channel, ticket.reporter_id))
-    rows = await session.exec(
-        select(TicketSupporter.channel, TicketSupporter.user_id).where(
-            TicketSupporter.ticket_id == ticket.id
+    # No autoflush: pending ticket, event and outbox rows are written together at commit
+    # (one batched INSERT per table) instead of one round trip per ticket of a batch.
+    # Supporters are only ever added with an explicit flush (see TicketService.follow).
+    with session.no_autoflush:
+        rows = await session.exec(
+            select(TicketSupporter.channel, TicketSupporter.user_id).where(
+                TicketSupporter.ticket_id == ticket.id
+            )
         )
-    )
     for channel, user_id in rows:
         if channel not in NO_PUSH_CHANNELS and (channel, user_id) not in targets:
             targets.append((channel, user_id))

@@ -12,7 +12,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import text
+from sqlalchemy import false, text
 from sqlmodel import col, select
 
 from bot.tickets import _ops, clusters, texts
@@ -37,7 +37,13 @@ def overdue_query(now: datetime, limit: int):  # type: ignore[no-untyped-def]
     """
     return (
         select(Ticket)
-        .where(text(OPEN_STATUS_SQL), col(Ticket.overdue).is_(False), col(Ticket.deadline) <= now)
+        .where(
+            text(OPEN_STATUS_SQL),
+            # "= false" (not "IS FALSE"): the form the index predicate uses, so that the
+            # planner can prove the partial index covers the query.
+            col(Ticket.overdue) == false(),
+            col(Ticket.deadline) <= now,
+        )
         .order_by(col(Ticket.deadline))
         .limit(limit)
         .with_for_update(skip_locked=True)

@@ -55,7 +55,9 @@ class Ticket(SQLModel, table=True):
     __tablename__ = "ticket"
     __table_args__ = (
         Index("ix_ticket_reporter", "reporter_channel", "reporter_id"),
-        Index("ix_ticket_similar", "category", "grid_code", "created_at"),
+        # Duplicate and cluster checks read one category's tickets of the last hours and
+        # filter them by place: a short range scan whatever the table's size.
+        Index("ix_ticket_category_created", "category", "created_at"),
         # The deadline scan reads only open, not-yet-flagged tickets: a partial index keeps
         # it a short range scan however many closed tickets pile up.
         Index(

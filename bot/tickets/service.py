@@ -26,11 +26,11 @@ from bot.tickets._queries import TicketQueries
 from bot.tickets.catalog import Catalog
 from bot.tickets.clock import Clock, utcnow
 from bot.tickets.deadlines import compute_deadline
-from bot.tickets.models import Incident, Ticket, TicketEvidence, TicketSupporter
+from bot.tickets.models import Incident, Ticket, TicketEvent, TicketEvidence, TicketSupporter
 from bot.tickets.numbers import allocate_number
 from bot.tickets.routing import AddressBookLike, Router, department_recipient
 from bot.tickets.status import OPEN_STATUSES, TicketStatus, Tier, Urgency, parse_status
-from bot.tickets.views import IncidentView, TicketDraft, TicketView
+from bot.tickets.views import EventView, IncidentView, TicketDraft, TicketView
 
 log = logging.getLogger(__name__)
 
@@ -160,6 +160,14 @@ class TicketService(TicketQueries):
                 )
                 await clusters.attach(session, self.ctx, ticket, now)
                 await session.commit()
+                # The row is still loaded (no expiry on commit); only the history, which
+                # clustering may have added to, is read back.
+                events = await session.exec(
+                    select(TicketEvent)
+                    .where(TicketEvent.ticket_id == ticket.id)
+                    .order_by(col(TicketEvent.id))
+                )
+                history = tuple(EventView.of(e) for e in events)
         except IntegrityError:
             # A retried webhook raced us to the same source message: theirs won, use it.
             if draft.source_message_id:
@@ -168,7 +176,7 @@ class TicketService(TicketQueries):
                     return existing
             raise
         log.info("ticket %s filed: %s, tier %s", number, item.intent, tier.value)
-        return await self.get(number)
+        return self._view(ticket, evidence=tuple(draft.evidence), history=history)
 
     async def follow(self, number: str, channel: str, user_id: str) -> TicketView:
         """Follow a ticket ("我也反映"): its updates reach this resident too, and they count

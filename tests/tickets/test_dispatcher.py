@@ -11,7 +11,14 @@ from sqlmodel import select
 
 from bot.db import create_engine_for, make_session_factory
 from bot.messages import OutboundMessage
-from bot.tickets import Dispatcher, counts_by_status, dead_letters, requeue
+from bot.tickets import (
+    ConsoleInbox,
+    Dispatcher,
+    counts_by_status,
+    dead_letters,
+    requeue,
+    staff_inbox,
+)
 from bot.tickets.models import OutboxMessage
 from bot.tickets.outbox import add_message
 from connectors.base import CollectingOutput, DeliveryError, OutputChannel, OutputRegistry
@@ -231,3 +238,20 @@ async def test_two_dispatchers_deliver_each_message_exactly_once(world: World) -
     assert {r.status for r in rows} == {"sent"}
     assert {r.attempts for r in rows} == {1}
     assert {r.claimed_by for r in rows} == {"w0", "w1"}  # both workers took a share
+
+
+async def test_console_inbox_notices_are_delivered_and_listed(world: World) -> None:
+    number = (await world.service.file(world.draft())).number
+    await world.service.dispatch(number, "municipal", "李书记")
+    outputs = OutputRegistry(
+        {
+            "web": CollectingOutput("web"),
+            "wecom": CollectingOutput("wecom"),
+            "console": ConsoleInbox(),
+        }
+    )
+    report = await dispatcher(world, outputs).drain()
+    assert report.dead == 0 and report.sent == 4
+    inbox = await staff_inbox(world.sessions, ["dept:municipal"])
+    assert [(n.ticket_number, n.status) for n in inbox] == [(number, "sent")]
+    assert inbox[0].text.startswith("【社区派单】")

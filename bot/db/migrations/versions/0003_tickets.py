@@ -113,7 +113,7 @@ def upgrade() -> None:
     op.create_index('ix_ticket_incident_id', 'ticket', ['incident_id'])
     op.create_index('ix_ticket_reporter', 'ticket', ['reporter_channel', 'reporter_id'])
     op.create_index('ix_ticket_resolved_unrated', 'ticket', ['resolved_at'], postgresql_where=sa.text("status = 'resolved'"), sqlite_where=sa.text("status = 'resolved'"))
-    op.create_index('ix_ticket_similar', 'ticket', ['category', 'grid_code', 'created_at'])
+    op.create_index('ix_ticket_category_created', 'ticket', ['category', 'created_at'])
     op.create_index('ix_ticket_status', 'ticket', ['status'])
 
     op.create_table('outbox',
