@@ -26,7 +26,7 @@ from bot.db import create_engine_for, make_session_factory, upgrade
 from bot.engine import Engine
 from bot.messages import InboundMessage
 from bot.state import StateStore, create_state_store
-from bot.tickets import Catalog, Dispatcher, TicketService, scheduler_loop
+from bot.tickets import Catalog, ConsoleInbox, Dispatcher, TicketService, scheduler_loop
 from connectors.base import OutputChannel, OutputRegistry
 from connectors.web.inbox import WebInbox
 from flows import DialogueManager, FlowServices, Knowledge
@@ -105,7 +105,7 @@ class Runtime:
             ),
         )
         web_inbox = WebInbox(sessions)
-        outputs = OutputRegistry({web_inbox.name: web_inbox})
+        outputs = OutputRegistry({web_inbox.name: web_inbox, "console": ConsoleInbox()})
         for channel in extra_outputs or ():
             outputs.register(channel)
         runtime = cls(
