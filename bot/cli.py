@@ -122,12 +122,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _area_registrars() -> list[Callable[[argparse._SubParsersAction], None]]:  # type: ignore[type-arg]
-    from nlu.cli import register_cli as nlu
-
     from bot.addresses.cli import register_cli as addresses
     from bot.tickets.cli import register_cli as tickets
+    from flows.cli import register_cli as flows
+    from nlu.cli import register_cli as nlu
 
-    return [nlu, addresses, tickets]
+    return [nlu, addresses, tickets, flows]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
