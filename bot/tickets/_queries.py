@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import or_
+from sqlalchemy import ColumnElement, or_
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -32,11 +32,11 @@ class TicketQueries:
     ) -> list[TicketView]:
         """Open tickets of ``category`` filed lately for the same building or grid, most
         supported first (the intake flow offers to follow one instead of filing again)."""
-        place = []
+        place: list[ColumnElement[bool]] = []
         if building_code:
-            place.append(Ticket.building_code == building_code)
+            place.append(col(Ticket.building_code) == building_code)
         if grid_code:
-            place.append(Ticket.grid_code == grid_code)
+            place.append(col(Ticket.grid_code) == grid_code)
         if not place:
             return []
         since = _ops.lookback(self.clock(), self.policy.similar_lookback_hours)
@@ -88,7 +88,8 @@ class TicketQueries:
             )
             query = select(Ticket).where(
                 or_(
-                    (Ticket.reporter_channel == channel) & (Ticket.reporter_id == user_id),
+                    (col(Ticket.reporter_channel) == channel)
+                    & (col(Ticket.reporter_id) == user_id),
                     col(Ticket.id).in_(followed),
                 )
             )

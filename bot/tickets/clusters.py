@@ -18,7 +18,7 @@ import zlib
 from datetime import datetime
 
 from rapidfuzz import fuzz
-from sqlalchemy import func, or_, text
+from sqlalchemy import ColumnElement, func, or_, text
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -54,7 +54,8 @@ async def _lock_category(session: AsyncSession, category: str) -> None:
     filed in the same instant must not found two incidents). SQLite has a single writer."""
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         key = zlib.crc32(f"incident:{category}".encode()) - 2**31
-        await session.exec(text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=key))
+        connection = await session.connection()
+        await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 def _near(ticket: Ticket, other: Ticket, radius_m: float) -> bool:
@@ -68,7 +69,9 @@ def _near(ticket: Ticket, other: Ticket, radius_m: float) -> bool:
 async def _candidates(session: AsyncSession, ctx: _ops.Context, ticket: Ticket) -> list[Ticket]:
     policy = ctx.policy
     since = _ops.lookback(ticket.created_at, policy.cluster_window_hours)
-    place = [Ticket.grid_code == ticket.grid_code] if ticket.grid_code else []
+    place: list[ColumnElement[bool]] = []
+    if ticket.grid_code:
+        place.append(col(Ticket.grid_code) == ticket.grid_code)
     if ticket.lat is not None and ticket.lng is not None:
         # A bounding box the index can narrow; the exact circle is checked in Python.
         dlat = policy.cluster_radius_m / 111_000

@@ -175,11 +175,11 @@ class Dispatcher:
             .where(
                 or_(
                     and_(
-                        OutboxMessage.status == OutboxStatus.PENDING,
-                        OutboxMessage.next_attempt_at <= now,
+                        col(OutboxMessage.status) == OutboxStatus.PENDING,
+                        col(OutboxMessage.next_attempt_at) <= now,
                     ),
                     and_(
-                        OutboxMessage.status == OutboxStatus.SENDING,
+                        col(OutboxMessage.status) == OutboxStatus.SENDING,
                         col(OutboxMessage.lease_until) < now,
                     ),
                 )
@@ -195,18 +195,18 @@ class Dispatcher:
                 status=OutboxStatus.SENDING,
                 lease_until=now + self.lease,
                 claimed_by=self.worker_id,
-                attempts=OutboxMessage.attempts + 1,
+                attempts=col(OutboxMessage.attempts) + 1,
             )
             .returning(
-                OutboxMessage.id,
-                OutboxMessage.channel,
-                OutboxMessage.recipient_id,
-                OutboxMessage.group_id,
-                OutboxMessage.text,
-                OutboxMessage.buttons,
-                OutboxMessage.attempts,
-                OutboxMessage.audience,
-                OutboxMessage.ticket_id,
+                col(OutboxMessage.id),
+                col(OutboxMessage.channel),
+                col(OutboxMessage.recipient_id),
+                col(OutboxMessage.group_id),
+                col(OutboxMessage.text),
+                col(OutboxMessage.buttons),
+                col(OutboxMessage.attempts),
+                col(OutboxMessage.audience),
+                col(OutboxMessage.ticket_id),
             )
         )
         async with self.session_factory() as session:
@@ -261,9 +261,9 @@ class Dispatcher:
             await session.exec(
                 update(OutboxMessage)
                 .where(
-                    OutboxMessage.id == row.id,
-                    OutboxMessage.claimed_by == self.worker_id,
-                    OutboxMessage.status == OutboxStatus.SENDING,
+                    col(OutboxMessage.id) == row.id,
+                    col(OutboxMessage.claimed_by) == self.worker_id,
+                    col(OutboxMessage.status) == OutboxStatus.SENDING,
                 )
                 .values(lease_until=None, **values)
             )

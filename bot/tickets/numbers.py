@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.tickets.clock import to_local
@@ -37,18 +38,21 @@ async def allocate_number(
     async with session_factory() as session:
         dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        connection = await session.connection()
         if dialect == "postgresql":
             # Safe without waiting for the disk: the ticket that uses this number commits
             # later and durably, and WAL is flushed in order, so a ticket that survives a
             # crash implies its counter bump did. Saves one fsync per filing.
-            await session.exec(text("SET LOCAL synchronous_commit = off"))
+            await connection.execute(text("SET LOCAL synchronous_commit = off"))
         statement = (
             insert(TicketCounter)
             .values(day=day, last=1)
-            .on_conflict_do_update(index_elements=["day"], set_={"last": TicketCounter.last + 1})
-            .returning(TicketCounter.last)
+            .on_conflict_do_update(
+                index_elements=["day"], set_={"last": col(TicketCounter.last) + 1}
+            )
+            .returning(col(TicketCounter.last))
         )
-        result = await session.exec(statement)
+        result = await connection.execute(statement)
         sequence = int(result.scalar_one())
         await session.commit()
     return format_number(day, sequence)

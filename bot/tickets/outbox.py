@@ -123,7 +123,9 @@ async def requeue(
     async with session_factory() as session:
         result = await session.exec(
             update(OutboxMessage)
-            .where(col(OutboxMessage.id).in_(wanted), OutboxMessage.status == OutboxStatus.DEAD)
+            .where(
+                col(OutboxMessage.id).in_(wanted), col(OutboxMessage.status) == OutboxStatus.DEAD
+            )
             .values(status=OutboxStatus.PENDING, attempts=0, next_attempt_at=now, last_error=None)
         )
         await session.commit()

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.tickets.clock import Clock, utcnow
+from bot.tickets.clock import Clock
 from bot.tickets.models import SchedulerJob
 
 if TYPE_CHECKING:
@@ -79,8 +79,8 @@ class Scheduler:
             result = await session.exec(
                 update(SchedulerJob)
                 .where(
-                    SchedulerJob.name == job.name,
-                    SchedulerJob.next_run_at <= now,
+                    col(SchedulerJob.name) == job.name,
+                    col(SchedulerJob.next_run_at) <= now,
                     or_(
                         col(SchedulerJob.lease_until).is_(None), col(SchedulerJob.lease_until) < now
                     ),
@@ -94,7 +94,7 @@ class Scheduler:
         async with self.session_factory() as session:
             await session.exec(
                 update(SchedulerJob)
-                .where(SchedulerJob.name == job.name, SchedulerJob.holder == self.holder)
+                .where(col(SchedulerJob.name) == job.name, col(SchedulerJob.holder) == self.holder)
                 .values(
                     holder=None,
                     lease_until=None,
@@ -151,7 +151,7 @@ async def scheduler_loop(
 ) -> None:
     """Background task every worker starts; the lease rows make each job run once."""
     scheduler = Scheduler(session_factory or service.session_factory, jobs or ticket_jobs(service))
-    read_clock = clock or service.clock or utcnow
+    read_clock = clock or service.clock
     while True:
         try:
             await scheduler.run_due_jobs(read_clock())
