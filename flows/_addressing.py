@@ -69,20 +69,30 @@ def building_values(
     }
 
 
+def remember_building(turn: Turn, code: str, *, scanned: bool = False) -> None:
+    """Keep the building for later questions ("找书记"); a scanned door plate is certain,
+    a building named for an earlier report only a guess for the next one."""
+    turn.profile["building_code"] = code
+    turn.profile["building_scanned"] = scanned
+
+
 def scene_building(turn: Turn) -> str | None:
     """The building code a QR scan carries, remembered for the rest of the conversation."""
     code = parse_scene(turn.message.scene) if turn.message.scene else None
     if code and turn.services.addresses.building(code) is not None:
-        turn.profile["building_code"] = code
+        remember_building(turn, code, scanned=True)
         return code
     return None
 
 
-def known_building(turn: Turn) -> str | None:
-    """The resident's building as far as this conversation knows it."""
-    code = scene_building(turn) or turn.profile.get("building_code")
+def known_building(turn: Turn) -> tuple[str, bool] | None:
+    """The resident's building as far as this conversation knows it, and whether it came
+    from a door plate (certain) rather than an earlier answer (a guess)."""
+    if (code := scene_building(turn)) is not None:
+        return code, True
+    code = turn.profile.get("building_code")
     if code and turn.services.addresses.building(code) is not None:
-        return str(code)
+        return str(code), bool(turn.profile.get("building_scanned"))
     return None
 
 
@@ -134,8 +144,7 @@ def narrower_question(
 
 
 def _filled(ctx: ActionContext, values: dict[str, Any], listening: bool) -> Filled:
-    # The building is what "找书记" means later in this conversation.
-    ctx.profile["building_code"] = values["building_code"]
+    remember_building(ctx.turn, values["building_code"])
     if listening and ctx.slots.get("address") and ctx.slots.get("address") != values["address"]:
         return Filled(values, ack="address_corrected", ack_vars={"address": values["address"]})
     return Filled(values)

@@ -319,6 +319,10 @@ class Interpreter:
                 return False
             if await self._switch_topic(turn, frame, flow):
                 return True
+            if flow.busy and self._starts_again(turn, frame):
+                turn.say(flow.busy, self._render_vars(turn, frame))
+                self.ask(turn, frame, step, again=True)
+                return True
         await self._settle(turn, frame, step, outcome, rewind=changed)
         return True
 
@@ -406,6 +410,12 @@ class Interpreter:
         if other is None or other.name == frame.flow or other.only_when_idle:
             return None
         return other
+
+    def _starts_again(self, turn: Turn, frame: Frame) -> bool:
+        demand = turn.demand()
+        intent = demand[0] if demand is not None else turn.intent
+        again = self.flows.for_intent(intent) if intent is not None else None
+        return again is not None and again.name == frame.flow
 
     async def _interrupt(self, turn: Turn, frame: Frame, flow: Flow) -> bool:
         """Pause (or drop) the waiting flow for a flow that may interrupt it."""

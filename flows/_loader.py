@@ -71,6 +71,7 @@ _FLOW_KEYS = {
     "corrections",
     "resume",
     "cancelled",
+    "busy",
     "steps",
 }
 # Slots every frame has, filled by the interpreter itself.
@@ -278,6 +279,7 @@ def _parse_flow(raw: object, where: _Where) -> Flow:
         corrections=_str_list(raw.get("corrections"), "'corrections'", here),
         resume=raw.get("resume"),
         cancelled=raw.get("cancelled"),
+        busy=raw.get("busy"),
         index=index,
     )
 
@@ -332,6 +334,7 @@ def _check_flow(
 
     check_response(flow.resume, flow.line)
     check_response(flow.cancelled, flow.line)
+    check_response(flow.busy, flow.line)
     for slot in flow.corrections:
         if flow.collect_step_for(slot) is None:
             raise fail(flow.line, f"'corrections' names {slot!r} but no step collects it")

@@ -137,6 +137,9 @@ class Flow:
     resume: str | None = None
     # Said when the resident cancels this flow.
     cancelled: str | None = None
+    # Said when, while this flow waits for an answer, the resident starts it again (a second
+    # problem in the middle of a report): the pending question is asked again, no miss.
+    busy: str | None = None
     index: Mapping[str, int] = field(default_factory=dict)
 
     def step(self, step_id: str) -> Step:

@@ -11,9 +11,12 @@ ROLES = ("secretary", "grid_worker", "police")
 
 
 async def _building_of(ctx: ActionContext) -> str | None:
-    code = ctx.slots.get("building_code") or known_building(ctx.turn)
+    code = ctx.slots.get("building_code")
     if code:
         return str(code)
+    known = known_building(ctx.turn)
+    if known is not None:
+        return known[0]
     # The building of the resident's latest ticket is the best guess left.
     mine = await ctx.services.tickets.list_for_reporter(
         ctx.message.channel, ctx.message.sender_id, open_only=False, limit=5

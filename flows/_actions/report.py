@@ -15,6 +15,7 @@ from flows._addressing import (
     mentions_place,
     narrower_question,
     nearby_question,
+    remember_building,
     route_of,
 )
 from flows._context import ActionContext
@@ -63,7 +64,7 @@ async def prefill_report(ctx: ActionContext) -> None:
             slots["description"] = voice[0].strip()
 
 
-@action("resolve_address", sets=(*ADDRESS_SLOTS, "address_looked_up"))
+@action("resolve_address", sets=(*ADDRESS_SLOTS, "address_looked_up", "address_guessed"))
 async def resolve_address(ctx: ActionContext) -> None:
     """The place from a QR scene, the message itself, or the building this conversation
     already knows. A compound without a building prepares the narrower question. Runs once
@@ -82,7 +83,7 @@ async def resolve_address(ctx: ActionContext) -> None:
             )
             if values is not None:
                 slots.update(values)
-                turn.profile["building_code"] = values["building_code"]
+                remember_building(turn, values["building_code"])
                 return
         question = narrower_question(turn, text, resolution)
         if question is not None:
@@ -96,11 +97,14 @@ async def resolve_address(ctx: ActionContext) -> None:
         slots.update(keep)
         ctx.prompt_next("address", key, variables, choices)
         return
-    code = known_building(turn)
-    if code is not None:
+    known = known_building(turn)
+    if known is not None:
+        code, scanned = known
         values = building_values(turn, code)
         if values is not None:
             slots.update(values)
+            # Named for an earlier report: confirm it before filing another one there.
+            slots["address_guessed"] = not scanned
 
 
 @action(
@@ -175,6 +179,14 @@ async def summarize_report(ctx: ActionContext) -> None:
     ctx.slots["summary"] = _summary(ctx)
 
 
+@action("forget_address", sets=(*ADDRESS_SLOTS, "address_guessed"))
+async def forget_address(ctx: ActionContext) -> None:
+    """The guessed address was wrong: clear it so the address question is asked."""
+    for slot in ADDRESS_SLOTS:
+        ctx.slots.pop(slot, None)
+    ctx.slots["address_guessed"] = False
+
+
 # What clearing a field for a change means: some answers fill several slots.
 _FIELD_SLOTS: dict[str, tuple[str, ...]] = {
     "category": ("category", "category_options"),
@@ -220,8 +232,8 @@ async def file_ticket(ctx: ActionContext) -> None:
     )
     view = await ctx.services.tickets.file(draft)
     slots["ticket_number"] = view.number
-    if view.building_code:
-        ctx.profile["building_code"] = view.building_code
+    if view.building_code and ctx.profile.get("building_code") != view.building_code:
+        remember_building(ctx.turn, view.building_code)
     hours = f"{view.expected_hours:g}"
     ctx.say(
         "ticket_filed_working_hours" if view.working_hours else "ticket_filed",
