@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.errors import FlowError
+from flows._problems import problem
 
 _TOKEN = re.compile(
     r"""\s*(?:
@@ -63,7 +63,7 @@ def _tokenize(source: str) -> list[tuple[str, str]]:
     while pos < len(source):
         match = _TOKEN.match(source, pos)
         if match is None or match.end() == pos:
-            raise FlowError(f"cannot read condition {source!r} at {source[pos:]!r}")
+            raise problem("condition_unreadable", source=source, rest=source[pos:])
         kind = match.lastgroup
         assert kind is not None
         tokens.append((kind, match.group(kind)))
@@ -84,7 +84,7 @@ class _Parser:
     def _take(self) -> tuple[str, str]:
         token = self._peek()
         if token is None:
-            raise FlowError(f"condition {self.source!r} ends too early")
+            raise problem("condition_incomplete", source=self.source)
         self.pos += 1
         return token
 
@@ -95,7 +95,7 @@ class _Parser:
     def parse(self) -> Evaluator:
         result = self._or()
         if self._peek() is not None:
-            raise FlowError(f"unexpected {self._peek()[1]!r} in condition {self.source!r}")  # type: ignore[index]
+            raise problem("condition_unexpected", source=self.source, token=self._peek()[1])  # type: ignore[index]
         return result
 
     def _or(self) -> Evaluator:
@@ -144,7 +144,7 @@ class _Parser:
         if kind == "op" and value == "(":
             inner = self._or()
             if not self._is("op", ")"):
-                raise FlowError(f"missing ')' in condition {self.source!r}")
+                raise problem("condition_parenthesis", source=self.source)
             self._take()
             return inner
         if kind == "num":
@@ -161,10 +161,10 @@ class _Parser:
             if value == "null":
                 return lambda _s: None
             if value in _KEYWORDS:
-                raise FlowError(f"misplaced {value!r} in condition {self.source!r}")
+                raise problem("condition_misplaced", source=self.source, token=value)
             self.names.add(value)
             return lambda s: s.get(value)
-        raise FlowError(f"unexpected {value!r} in condition {self.source!r}")
+        raise problem("condition_unexpected", source=self.source, token=value)
 
 
 def parse_condition(source: object) -> Condition:
@@ -172,7 +172,7 @@ def parse_condition(source: object) -> Condition:
     if isinstance(source, bool):
         return Condition(str(source).lower(), frozenset(), lambda _s: source)
     if not isinstance(source, str) or not source.strip():
-        raise FlowError(f"a condition must be a non-empty string, got {source!r}")
+        raise problem("condition_empty", source=source)
     parser = _Parser(source)
     evaluate = parser.parse()
     return Condition(source, frozenset(parser.names), evaluate)

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from rapidfuzz import fuzz
 
-from bot.errors import FlowError
+from flows._problems import problem
 from flows._yaml import line_of, load_yaml
 
 _KEYWORD_SCORE = 0.85
@@ -70,7 +70,7 @@ def _texts(value: object, what: str, where: str) -> tuple[str, ...]:
     if value is None:
         return ()
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise FlowError(f"{where}: {what} must be a list of non-empty texts")
+        raise problem("knowledge_texts", where, what=what)
     return tuple(v.strip() for v in value)
 
 
@@ -93,32 +93,32 @@ class Knowledge:
         data = load_yaml(path)
         where = str(path)
         if not isinstance(data, dict) or data.get("version") != 1:
-            raise FlowError(f"{where}: expected 'version: 1' and 'entries:'")
+            raise problem("knowledge_shape", where)
         raw_entries = data.get("entries")
         if not isinstance(raw_entries, list) or not raw_entries:
-            raise FlowError(f"{where}: 'entries' must be a non-empty list")
+            raise problem("knowledge_entries", where)
         question_words = _texts(data.get("question_words"), "'question_words'", where)
         entries: list[KnowledgeEntry] = []
         seen: set[str] = set()
         for raw in raw_entries:
             here = f"{where}:{line_of(raw)}"
             if not isinstance(raw, dict):
-                raise FlowError(f"{here}: each entry is a mapping")
+                raise problem("knowledge_entry", here)
             unknown = set(raw) - {"id", "title", "answer", "intents", "keywords", "questions"}
             if unknown:
-                raise FlowError(f"{here}: unknown key(s) {sorted(unknown)}")
+                raise problem("knowledge_keys", here, keys=sorted(unknown))
             entry_id, title, answer = raw.get("id"), raw.get("title"), raw.get("answer")
             if not isinstance(entry_id, str) or not entry_id:
-                raise FlowError(f"{here}: an entry needs an 'id'")
+                raise problem("knowledge_id", here)
             if entry_id in seen:
-                raise FlowError(f"{here}: duplicate entry id {entry_id!r}")
+                raise problem("knowledge_duplicate", here, id=entry_id)
             seen.add(entry_id)
             if not isinstance(title, str) or not isinstance(answer, str) or not answer.strip():
-                raise FlowError(f"{here}: entry {entry_id!r} needs a 'title' and an 'answer'")
+                raise problem("knowledge_answer", here, id=entry_id)
             keywords = _texts(raw.get("keywords"), "'keywords'", here)
             questions = _texts(raw.get("questions"), "'questions'", here)
             if not keywords and not questions:
-                raise FlowError(f"{here}: entry {entry_id!r} needs 'keywords' or 'questions'")
+                raise problem("knowledge_match", here, id=entry_id)
             entries.append(
                 KnowledgeEntry(
                     id=entry_id,

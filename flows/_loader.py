@@ -43,6 +43,7 @@ from flows._model import (
     Step,
     SwitchStep,
 )
+from flows._problems import PROBLEMS, problem
 from flows._registry import ActionSpec, ValidatorSpec
 from flows._responses import Responses
 from flows._yaml import line_of, load_yaml
@@ -95,7 +96,7 @@ def _str_list(value: object, what: str, where: str) -> tuple[str, ...]:
     if isinstance(value, str):
         return (value,)
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise FlowError(f"{where}: {what} must be a list of names")
+        raise problem("names_list", where, what=what)
     return tuple(value)
 
 
@@ -105,18 +106,18 @@ def _parse_arms(value: object, where: str) -> tuple[Arm, ...]:
     if isinstance(value, str):
         return (Arm(value),)
     if not isinstance(value, list) or not value:
-        raise FlowError(f"{where}: 'next' must be a step id or a list of 'if/then' and 'else'")
+        raise problem("next_shape", where)
     arms: list[Arm] = []
     for item in value:
         if not isinstance(item, dict):
-            raise FlowError(f"{where}: each arm of 'next' is a mapping with if/then or else")
+            raise problem("arm_mapping", where)
         if "else" in item:
             if set(item) != {"else"}:
-                raise FlowError(f"{where}: an 'else' arm has nothing but 'else'")
+                raise problem("else_alone", where)
             arms.append(Arm(str(item["else"])))
             continue
         if set(item) != {"if", "then"}:
-            raise FlowError(f"{where}: an arm needs exactly 'if' and 'then' (or 'else')")
+            raise problem("arm_keys", where)
         try:
             condition = parse_condition(item["if"])
         except FlowError as exc:
@@ -124,7 +125,7 @@ def _parse_arms(value: object, where: str) -> tuple[Arm, ...]:
         arms.append(Arm(str(item["then"]), condition))
     for arm in arms[:-1]:
         if arm.condition is None:
-            raise FlowError(f"{where}: 'else' must be the last arm of 'next'")
+            raise problem("else_last", where)
     return tuple(arms)
 
 
@@ -132,14 +133,14 @@ def _parse_choices(value: object, where: str) -> tuple[Choice, ...]:
     if value is None:
         return ()
     if not isinstance(value, list):
-        raise FlowError(f"{where}: 'choices' must be a list of {{button, value, intents}}")
+        raise problem("choices_list", where)
     choices: list[Choice] = []
     for item in value:
         if not isinstance(item, dict) or "button" not in item:
-            raise FlowError(f"{where}: each choice needs a 'button' (a key of buttons:)")
+            raise problem("choice_button", where)
         extra = set(item) - {"button", "value", "intents"}
         if extra:
-            raise FlowError(f"{where}: unknown choice key(s) {sorted(extra)}")
+            raise problem("choice_keys", where, keys=sorted(extra))
         value_ = item.get("value", item["button"])
         choices.append(
             Choice(
@@ -155,15 +156,15 @@ def _parse_step(raw: object, position: int, where: _Where, flow_line: int) -> St
     if raw == "end":
         return EndStep(id=f"end_{position}", line=flow_line)
     if not isinstance(raw, dict):
-        raise FlowError(f"{where(raw, flow_line)}: a step is a mapping (or the word 'end')")
+        raise problem("step_mapping", where(raw, flow_line))
     here = where(raw, flow_line)
     kinds = [k for k in _KINDS if k in raw]
     if len(kinds) != 1:
-        raise FlowError(f"{here}: a step needs exactly one of {', '.join(_KINDS)}; got {kinds}")
+        raise problem("step_kind", here, kinds="、".join(_KINDS), found=kinds)
     kind = kinds[0]
     unknown = set(raw) - _COMMON - _KIND_KEYS[kind] - {kind}
     if unknown:
-        raise FlowError(f"{here}: unknown key(s) {sorted(unknown)} in a {kind} step")
+        raise problem("step_keys", here, kind=kind, keys=sorted(unknown))
     arms = _parse_arms(raw.get("next"), here)
     when: Condition | None = None
     if "when" in raw:
@@ -175,13 +176,13 @@ def _parse_step(raw: object, position: int, where: _Where, flow_line: int) -> St
     value = raw[kind]
     step_id = raw.get("id")
     if step_id is not None and not isinstance(step_id, str):
-        raise FlowError(f"{here}: 'id' must be a text")
+        raise problem("step_id", here)
 
     if kind in ("collect", "confirm"):
         if not isinstance(value, str) or not value:
-            raise FlowError(f"{here}: '{kind}' names the slot to fill")
+            raise problem("slot_name", here, kind=kind)
         if "ask" not in raw:
-            raise FlowError(f"{here}: a {kind} step needs 'ask' (a response key)")
+            raise problem("needs_ask", here, kind=kind)
         choices = _parse_choices(raw.get("choices"), here)
         expect = raw.get("expect", "text")
         if kind == "confirm":
@@ -206,23 +207,23 @@ def _parse_step(raw: object, position: int, where: _Where, flow_line: int) -> St
         )
     if kind == "action":
         if not isinstance(value, str):
-            raise FlowError(f"{here}: 'action' names a registered action")
+            raise problem("action_name", here)
         return ActionStep(id=step_id or value, line=line, next=arms, when=when, action=value)
     if kind == "say":
         if not isinstance(value, str):
-            raise FlowError(f"{here}: 'say' names a response key")
+            raise problem("say_key", here)
         return SayStep(
             id=step_id or f"say_{position}", line=line, next=arms, when=when, response=value
         )
     if kind == "set":
         if not isinstance(value, dict) or not value:
-            raise FlowError(f"{here}: 'set' maps slot names to values")
+            raise problem("set_mapping", here)
         return SetStep(
             id=step_id or f"set_{position}", line=line, next=arms, when=when, values=dict(value)
         )
     if kind == "branch":
         if "next" in raw:
-            raise FlowError(f"{here}: a branch step has its arms under 'branch', not 'next'")
+            raise problem("branch_next", here)
         return BranchStep(
             id=step_id or f"branch_{position}",
             line=line,
@@ -231,7 +232,7 @@ def _parse_step(raw: object, position: int, where: _Where, flow_line: int) -> St
         )
     if kind == "switch":
         if not isinstance(value, str):
-            raise FlowError(f"{here}: 'switch' names the flow to continue with")
+            raise problem("switch_name", here)
         return SwitchStep(
             id=step_id or f"switch_{position}",
             line=line,
@@ -245,25 +246,22 @@ def _parse_step(raw: object, position: int, where: _Where, flow_line: int) -> St
 
 def _parse_flow(raw: object, where: _Where) -> Flow:
     if not isinstance(raw, dict):
-        raise FlowError(f"{where(raw)}: each item of 'flows' is a mapping")
+        raise problem("flow_mapping", where(raw))
     here = where(raw)
     unknown = set(raw) - _FLOW_KEYS
     if unknown:
-        raise FlowError(f"{here}: unknown flow key(s) {sorted(unknown)}")
+        raise problem("flow_keys", here, keys=sorted(unknown))
     name = raw.get("name")
     if not isinstance(name, str) or not name.isidentifier():
-        raise FlowError(f"{here}: a flow needs a 'name' (letters, digits, underscores)")
+        raise problem("flow_name", here)
     raw_steps = raw.get("steps")
     if not isinstance(raw_steps, list) or not raw_steps:
-        raise FlowError(f"{here}: flow {name!r} needs a non-empty 'steps' list")
+        raise problem("flow_steps", here, name=name)
     steps = tuple(_parse_step(s, i, where, line_of(raw)) for i, s in enumerate(raw_steps))
     index: dict[str, int] = {}
     for i, step in enumerate(steps):
         if step.id in index or step.id == END:
-            raise FlowError(
-                f"{where.file}:{step.line}: duplicate step id {step.id!r} in flow {name!r}; "
-                "give one of them an 'id'"
-            )
+            raise problem("duplicate_step", f"{where.file}:{step.line}", flow=name, id=step.id)
         index[step.id] = i
     return Flow(
         name=name,
@@ -313,63 +311,60 @@ def _check_flow(
 ) -> None:
     known = _known_slots(flow, actions, validators, carried_in)
 
-    def fail(step_line: int, problem: str) -> FlowError:
-        return FlowError(f"{flow.file}:{step_line}: flow {flow.name!r}: {problem}")
+    def fail(step_line: int, code: str, **params: object) -> FlowError:
+        text = PROBLEMS[code].format(**params)
+        return problem("in_flow", f"{flow.file}:{step_line}", flow=flow.name, problem=text)
 
     def check_response(key: str | None, line: int, *, extra: Iterable[str] = ()) -> None:
         if key is None:
             return
         if key not in responses:
-            raise fail(line, f"unknown response {key!r} (add it to {RESPONSES_FILE})")
+            raise fail(line, "unknown_response", key=key, file=RESPONSES_FILE)
         missing = responses.placeholders(key) - known - set(extra)
         if missing:
-            raise fail(line, f"response {key!r} uses {sorted(missing)} which no step fills")
+            raise fail(line, "placeholder_unfilled", key=key, names=sorted(missing))
 
     def check_condition(condition: Condition | None, line: int) -> None:
         if condition is not None and condition.names - known:
-            raise fail(
-                line, f"condition {condition.source!r} reads unknown slot(s) "
-                f"{sorted(condition.names - known)}"
-            )
+            names = sorted(condition.names - known)
+            raise fail(line, "condition_slots", source=condition.source, names=names)
 
     check_response(flow.resume, flow.line)
     check_response(flow.cancelled, flow.line)
     check_response(flow.busy, flow.line)
     for slot in flow.corrections:
         if flow.collect_step_for(slot) is None:
-            raise fail(flow.line, f"'corrections' names {slot!r} but no step collects it")
+            raise fail(flow.line, "correction_slot", slot=slot)
     for step in flow.steps:
         check_condition(step.when, step.line)
         for arm in step.next:
             check_condition(arm.condition, step.line)
             if arm.target != END and arm.target not in flow.index:
-                raise fail(step.line, f"'next' goes to unknown step {arm.target!r}")
+                raise fail(step.line, "next_target", target=arm.target)
         if isinstance(step, CollectStep):
             if step.expect not in validators:
-                raise fail(
-                    step.line,
-                    f"unknown 'expect' {step.expect!r}; known: {', '.join(sorted(validators))}",
-                )
+                known_expect = "、".join(sorted(validators))
+                raise fail(step.line, "unknown_expect", expect=step.expect, known=known_expect)
             # Questions may mention the options the validator or an action offered.
             check_response(step.ask, step.line)
             check_response(step.reask, step.line)
             for choice in step.choices:
                 if not responses.has_button(choice.button):
-                    raise fail(step.line, f"unknown button {choice.button!r} in {RESPONSES_FILE}")
+                    raise fail(step.line, "unknown_button", key=choice.button, file=RESPONSES_FILE)
             if step.choices_from is not None and step.choices_from not in known:
-                raise fail(step.line, f"'choices_from' reads unknown slot {step.choices_from!r}")
+                raise fail(step.line, "choices_from", slot=step.choices_from)
         elif isinstance(step, ActionStep):
             if step.action not in actions:
-                known_actions = ", ".join(sorted(actions))
-                raise fail(step.line, f"unknown action {step.action!r}; known: {known_actions}")
+                known_actions = "、".join(sorted(actions))
+                raise fail(step.line, "unknown_action", action=step.action, known=known_actions)
         elif isinstance(step, SayStep):
             check_response(step.response, step.line)
         elif isinstance(step, SwitchStep):
             if step.flow not in flows:
-                raise fail(step.line, f"'switch' to unknown flow {step.flow!r}")
+                raise fail(step.line, "unknown_switch", flow=step.flow)
             unknown = set(step.carry) - known
             if unknown:
-                raise fail(step.line, f"'carry' names unknown slot(s) {sorted(unknown)}")
+                raise fail(step.line, "carry_slots", names=sorted(unknown))
 
 
 def load_flow_file(path: Path) -> list[Flow]:
@@ -377,7 +372,7 @@ def load_flow_file(path: Path) -> list[Flow]:
     data = load_yaml(path)
     where = _Where(f"{path.parent.name}/{path.name}")
     if not isinstance(data, dict) or set(data) != {"flows"} or not isinstance(data["flows"], list):
-        raise FlowError(f"{where(data)}: a flow file has one key, 'flows', holding a list")
+        raise problem("file_shape", where(data))
     return [_parse_flow(item, where) for item in data["flows"]]
 
 
@@ -390,15 +385,17 @@ def load_flows(
     """Load and cross-check every ``*.yml`` in ``flows_dir`` except the responses file."""
     files = sorted(p for p in flows_dir.glob("*.yml") if p.name != RESPONSES_FILE)
     if not files:
-        raise FlowError(f"{flows_dir}: no flow files (*.yml)")
+        raise problem("no_flow_files", str(flows_dir))
     flows: dict[str, Flow] = {}
     for path in files:
         for flow in load_flow_file(path):
             if flow.name in flows:
                 other = flows[flow.name]
-                raise FlowError(
-                    f"{flow.file}:{flow.line}: flow {flow.name!r} is already defined in "
-                    f"{other.file}:{other.line}"
+                raise problem(
+                    "duplicate_flow",
+                    f"{flow.file}:{flow.line}",
+                    name=flow.name,
+                    other=f"{other.file}:{other.line}",
                 )
             flows[flow.name] = flow
     carried: dict[str, set[str]] = {name: set() for name in flows}

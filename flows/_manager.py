@@ -23,13 +23,13 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.errors import FlowError
 from bot.messages import ChatType, InboundMessage, OutboundMessage
 from flows._addressing import building_values, scene_building
 from flows._context import Turn
 from flows._interpreter import Interpreter
 from flows._loader import RESPONSES_FILE, load_flows
 from flows._model import FlowSet
+from flows._problems import problem
 from flows._registry import ACTIONS, VALIDATORS
 from flows._responses import Responses
 from flows._services import FlowServices
@@ -62,7 +62,7 @@ class DialogueManager:
     def __init__(self, flows: FlowSet, responses: Responses, services: FlowServices) -> None:
         missing = [key for key in REQUIRED_RESPONSES if key not in responses]
         if missing:
-            raise FlowError(f"{responses.source}: missing response(s) {missing}")
+            raise problem("responses_missing", responses.source, keys=missing)
         self.flows = flows
         self.responses = responses
         self.services = services
@@ -175,7 +175,7 @@ class DialogueManager:
             return
         flow = self.flows.for_intent(trigger) or self.flows.for_intent(FALLBACK)
         if flow is None:
-            raise FlowError(f"no flow handles {trigger!r} and no flow handles {FALLBACK!r}")
+            raise problem("no_flow_for", trigger=trigger)
         if trigger not in (FALLBACK, NO_TEXT):
             turn.state["misses"] = 0
         frame = self.interpreter.top(turn)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.errors import FlowError
+from flows._problems import problem
 from flows._yaml import line_of, load_yaml
 
 
@@ -73,45 +73,45 @@ class Responses:
     def load(cls, path: Path, *, seed: int | None = None) -> Responses:
         data = load_yaml(path)
         if not isinstance(data, dict):
-            raise FlowError(f"{path}: expected a mapping with 'responses:' and 'buttons:'")
+            raise problem("responses_shape", str(path))
         unknown = set(data) - {"responses", "buttons"}
         if unknown:
-            raise FlowError(f"{path}:{line_of(data)}: unknown section(s) {sorted(unknown)}")
+            raise problem("responses_sections", f"{path}:{line_of(data)}", sections=sorted(unknown))
         variants: dict[str, tuple[str, ...]] = {}
         raw = data.get("responses") or {}
         if not isinstance(raw, dict):
-            raise FlowError(f"{path}: 'responses:' must be a mapping of key -> list of texts")
+            raise problem("responses_mapping", str(path))
         for key, value in raw.items():
             if not isinstance(key, str):
-                raise FlowError(f"{path}: response key {key!r} must be a word; quote it")
+                raise problem("key_not_word", str(path), key=key)
             where = f"{path}:{line_of(raw, str(key))}"
             texts = [value] if isinstance(value, str) else value
             if not isinstance(texts, list) or not texts:
-                raise FlowError(f"{where}: response {key!r} needs at least one text")
+                raise problem("response_empty", where, key=key)
             for text in texts:
                 if not isinstance(text, str) or not text.strip():
-                    raise FlowError(f"{where}: response {key!r} has an empty or non-text variant")
+                    raise problem("response_variant", where, key=key)
                 try:
                     _placeholders(text)
                 except ValueError as exc:
-                    raise FlowError(f"{where}: response {key!r}: bad placeholder: {exc}") from exc
+                    raise problem("response_placeholder", where, key=key, detail=exc) from exc
             variants[str(key)] = tuple(t.strip() for t in texts)
         buttons: dict[str, ButtonText] = {}
         raw_buttons = data.get("buttons") or {}
         if not isinstance(raw_buttons, dict):
-            raise FlowError(f"{path}: 'buttons:' must be a mapping of key -> title")
+            raise problem("buttons_mapping", str(path))
         for key, value in raw_buttons.items():
             if not isinstance(key, str):  # yes/no/on/off are booleans in YAML
-                raise FlowError(f"{path}: button key {key!r} must be a word; quote it")
+                raise problem("key_not_word", str(path), key=key)
             where = f"{path}:{line_of(raw_buttons, str(key))}"
             if isinstance(value, str):
                 buttons[str(key)] = ButtonText(str(key), value)
                 continue
             if not isinstance(value, dict) or not isinstance(value.get("title"), str):
-                raise FlowError(f"{where}: button {key!r} needs a 'title'")
+                raise problem("button_title", where, key=key)
             also = value.get("also") or []
             if not isinstance(also, list) or not all(isinstance(a, str) for a in also):
-                raise FlowError(f"{where}: button {key!r}: 'also' must be a list of texts")
+                raise problem("button_also", where, key=key)
             buttons[str(key)] = ButtonText(str(key), value["title"], tuple(also))
         return cls(variants, buttons, source=str(path), rng=random.Random(seed))
 

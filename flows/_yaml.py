@@ -14,6 +14,7 @@ import yaml
 from yaml.nodes import MappingNode
 
 from bot.errors import FlowError
+from flows._problems import problem
 
 
 class LineDict(dict[str, Any]):
@@ -38,7 +39,7 @@ def _construct_mapping(loader: _LineLoader, node: MappingNode) -> LineDict:
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         if key in result:
-            raise FlowError(f"line {key_node.start_mark.line + 1}: duplicate key {key!r}")
+            raise problem("duplicate_key", line=key_node.start_mark.line + 1, key=key)
         result[key] = loader.construct_object(value_node, deep=True)
         result.key_lines[str(key)] = key_node.start_mark.line + 1
     return result
@@ -55,7 +56,7 @@ def load_yaml(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise FlowError(f"{path}: cannot read: {exc}") from exc
+        raise problem("cannot_read", str(path), detail=exc) from exc
     try:
         return yaml.load(text, Loader=_LineLoader)
     except FlowError as exc:
@@ -63,7 +64,7 @@ def load_yaml(path: Path) -> Any:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}" if mark is not None else ""
-        raise FlowError(f"{path}{where}: invalid YAML: {exc}") from exc
+        raise problem("yaml_syntax", f"{path}{where}", detail=exc) from exc
 
 
 def line_of(value: object, key: str | None = None) -> int:

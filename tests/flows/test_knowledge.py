@@ -68,5 +68,5 @@ def test_bad_knowledge_files_are_refused(tmp_path: Path) -> None:
             answer: 答
             keywords: [乙]
     """), encoding="utf-8")
-    with pytest.raises(FlowError, match="duplicate entry id 'a'"):
+    with pytest.raises(FlowError, match="编号「a」重复"):
         Knowledge.load(path)

@@ -84,13 +84,13 @@ def test_a_small_flow_loads_with_defaults(tmp_path: Path) -> None:
           - name: f
             steps:
               - say: helo
-        """, "test.yml:5: flow 'f': unknown response 'helo'"),
+        """, "test.yml:5: 流程「f」：话术「helo」不存在"),
         ("""
         flows:
           - name: f
             steps:
               - action: no_such_action
-        """, "unknown action 'no_such_action'"),
+        """, "未知的动作「no_such_action」"),
         ("""
         flows:
           - name: f
@@ -98,7 +98,7 @@ def test_a_small_flow_loads_with_defaults(tmp_path: Path) -> None:
               - collect: name
                 ask: ask_name
                 expect: telepathy
-        """, "unknown 'expect' 'telepathy'"),
+        """, "未知的 `expect`「telepathy」"),
         ("""
         flows:
           - name: f
@@ -106,20 +106,20 @@ def test_a_small_flow_loads_with_defaults(tmp_path: Path) -> None:
               - collect: name
                 ask: ask_name
                 next: nowhere
-        """, "'next' goes to unknown step 'nowhere'"),
+        """, "`next` 指向不存在的步骤「nowhere」"),
         ("""
         flows:
           - name: f
             steps:
               - say: bye
                 when: mood == 'sad'
-        """, "reads unknown slot(s) ['mood']"),
+        """, "条件「mood == 'sad'」用到了没有步骤填写的信息 ['mood']"),
         ("""
         flows:
           - name: f
             steps:
               - say: hello
-        """, "response 'hello' uses ['name'] which no step fills"),
+        """, "话术「hello」用到了 ['name']，但没有步骤填写它们"),
         ("""
         flows:
           - name: f
@@ -127,13 +127,13 @@ def test_a_small_flow_loads_with_defaults(tmp_path: Path) -> None:
               - say: bye
               - say: bye
                 id: say_0
-        """, "duplicate step id 'say_0'"),
+        """, "步骤编号「say_0」重复"),
         ("""
         flows:
           - name: f
             steps:
               - collect: name
-        """, "needs 'ask'"),
+        """, "collect 步骤需要 `ask`"),
         ("""
         flows:
           - name: f
@@ -142,27 +142,27 @@ def test_a_small_flow_loads_with_defaults(tmp_path: Path) -> None:
                 ask: ask_name
                 choices:
                   - {button: maybe, value: 1}
-        """, "unknown button 'maybe'"),
+        """, "按钮「maybe」在 responses.yml 中不存在"),
         ("""
         flows:
           - name: f
             steps:
               - say: bye
                 action: request_handoff
-        """, "exactly one of"),
+        """, "每个步骤必须且只能含以下之一"),
         ("""
         flows:
           - name: f
             steps:
               - say: bye
                 colour: red
-        """, "unknown key(s) ['colour']"),
+        """, "say 步骤中有未知的键：['colour']"),
         ("""
         flows:
           - name: f
             steps:
               - switch: g
-        """, "'switch' to unknown flow 'g'"),
+        """, "`switch` 转到不存在的流程「g」"),
         ("""
         flows:
           - name: f
@@ -171,14 +171,14 @@ def test_a_small_flow_loads_with_defaults(tmp_path: Path) -> None:
           - name: f
             steps:
               - say: bye
-        """, "flow 'f' is already defined"),
+        """, "流程「f」已经在"),
         ("""
         flows:
           - name: f
             steps:
               - say: bye
                   oops: [
-        """, "invalid YAML"),
+        """, "YAML 语法错误"),
     ],
 )
 def test_mistakes_are_reported_with_file_and_line(tmp_path: Path, flow: str, problem: str) -> None:
@@ -197,7 +197,7 @@ def test_responses_file_mistakes_name_the_line(tmp_path: Path) -> None:
         - 第一种
         - 第二种: 冒号后有空格就成了字典
     """)
-    with pytest.raises(FlowError, match=r"responses.yml:4: response 'broken'"):
+    with pytest.raises(FlowError, match=r"responses.yml:4: 话术「broken」有空的"):
         Responses.load(tmp_path / "responses.yml")
 
 
