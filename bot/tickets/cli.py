@@ -8,11 +8,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 
+from bot.config import Settings
 from bot.tickets import texts
 from bot.tickets.catalog import Catalog
 
 
-def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _settings(args: argparse.Namespace) -> Settings:
     from bot.config import load_settings
 
     overrides: dict[str, object] = {}

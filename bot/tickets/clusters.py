@@ -61,9 +61,9 @@ async def _lock_category(session: AsyncSession, category: str) -> None:
 def _near(ticket: Ticket, other: Ticket, radius_m: float) -> bool:
     if ticket.grid_code and ticket.grid_code == other.grid_code:
         return True
-    if None in (ticket.lat, ticket.lng, other.lat, other.lng):
+    if ticket.lat is None or ticket.lng is None or other.lat is None or other.lng is None:
         return False
-    return distance_m(ticket.lat, ticket.lng, other.lat, other.lng) <= radius_m  # type: ignore[arg-type]
+    return distance_m(ticket.lat, ticket.lng, other.lat, other.lng) <= radius_m
 
 
 async def _candidates(session: AsyncSession, ctx: _ops.Context, ticket: Ticket) -> list[Ticket]:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import false, text
 from sqlmodel import col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from bot.tickets import _ops, clusters, texts
 from bot.tickets.models import OPEN_STATUS_SQL, Ticket
@@ -27,7 +28,7 @@ log = logging.getLogger(__name__)
 BATCH = 200
 
 
-def overdue_query(now: datetime, limit: int):  # type: ignore[no-untyped-def]
+def overdue_query(now: datetime, limit: int) -> SelectOfScalar[Ticket]:
     """Open, not yet flagged tickets past their deadline, oldest first.
 
     The WHERE clause repeats the partial index's predicate word for word

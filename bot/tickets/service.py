@@ -23,12 +23,12 @@ from bot.errors import BadInput, InvalidTransition, TicketNotFound
 from bot.tickets import _ops, clusters, texts
 from bot.tickets._ops import Context, TicketPolicy
 from bot.tickets._queries import TicketQueries
-from bot.tickets.catalog import Catalog
+from bot.tickets.catalog import Catalog, Department
 from bot.tickets.clock import Clock, utcnow
 from bot.tickets.deadlines import compute_deadline
 from bot.tickets.models import Incident, Ticket, TicketEvent, TicketEvidence, TicketSupporter
 from bot.tickets.numbers import allocate_number
-from bot.tickets.routing import AddressBookLike, Router, department_recipient
+from bot.tickets.routing import AddressBookLike, Recipient, Router, department_recipient
 from bot.tickets.status import OPEN_STATUSES, TicketStatus, Tier, Urgency, parse_status
 from bot.tickets.views import EventView, IncidentView, TicketDraft, TicketView
 
@@ -183,32 +183,35 @@ class TicketService(TicketQueries):
         as one more reporter of its incident. Following twice, or one's own ticket, is a
         no-op."""
         now = self.clock()
-        async with self.session_factory() as session:
-            ticket = await self._load(session, number, lock=True)
-            already = await session.exec(
-                select(TicketSupporter.id).where(
-                    TicketSupporter.ticket_id == ticket.id,
-                    TicketSupporter.channel == channel,
-                    TicketSupporter.user_id == user_id,
-                )
-            )
-            mine = (ticket.reporter_channel, ticket.reporter_id) == (channel, user_id)
-            if not mine and already.first() is None:
-                assert ticket.id is not None
-                session.add(
-                    TicketSupporter(
-                        ticket_id=ticket.id, channel=channel, user_id=user_id, created_at=now
+        try:
+            async with self.session_factory() as session:
+                ticket = await self._load(session, number, lock=True)
+                already = await session.exec(
+                    select(TicketSupporter.id).where(
+                        TicketSupporter.ticket_id == ticket.id,
+                        TicketSupporter.channel == channel,
+                        TicketSupporter.user_id == user_id,
                     )
                 )
-                ticket.supporters += 1
-                ticket.updated_at = now
-                _ops.record(session, ticket, actor=texts.RESIDENT_ACTOR, kind="follow", now=now)
-                await session.flush()
-                if ticket.incident_id is not None:
-                    incident = await session.get(Incident, ticket.incident_id)
-                    if incident is not None and incident.status == "open":
-                        await clusters.refresh(session, self.ctx, incident, now)
-                await session.commit()
+                mine = (ticket.reporter_channel, ticket.reporter_id) == (channel, user_id)
+                if not mine and already.first() is None:
+                    assert ticket.id is not None
+                    session.add(
+                        TicketSupporter(
+                            ticket_id=ticket.id, channel=channel, user_id=user_id, created_at=now
+                        )
+                    )
+                    ticket.supporters += 1
+                    ticket.updated_at = now
+                    _ops.record(session, ticket, actor=texts.RESIDENT_ACTOR, kind="follow", now=now)
+                    await session.flush()
+                    if ticket.incident_id is not None:
+                        incident = await session.get(Incident, ticket.incident_id)
+                        if incident is not None and incident.status == "open":
+                            await clusters.refresh(session, self.ctx, incident, now)
+                    await session.commit()
+        except IntegrityError:
+            pass  # the same resident's other device followed it a moment ago
         return await self.get(number)
 
     async def rate(self, number: str, rating: int, comment: str | None = None) -> TicketView:
@@ -230,18 +233,17 @@ class TicketService(TicketQueries):
                 raise InvalidTransition(
                     f"ticket {number} is {ticket.status}; only resolved tickets are rated"
                 )
-            ticket.rating = rating
-            ticket.rating_comment = (comment or None) and comment[:500]  # type: ignore[index]
+            remark = (comment or "").strip()[:500] or None
             if rating >= 3:
                 _ops.move(
                     session, ticket, S.CLOSED, actor=texts.RESIDENT_ACTOR, now=now, kind="rated"
                 )
                 await _ops.push_residents(session, self.ctx, ticket, "closed", now)
             else:
-                reason = (comment or "").strip() or texts.UNSATISFIED_REASON
-                await self._reopen(session, ticket, reason, now)
-                ticket.rating = rating
-                ticket.rating_comment = (comment or None) and comment[:500]  # type: ignore[index]
+                await self._reopen(session, ticket, remark or texts.UNSATISFIED_REASON, now)
+            # After the move: reopening clears the previous round's verdict.
+            ticket.rating = rating
+            ticket.rating_comment = remark
             await session.commit()
         return await self.get(number)
 
@@ -448,12 +450,12 @@ class TicketService(TicketQueries):
         )
         await _ops.push_residents(session, self.ctx, ticket, "reopened", now, reason=reason)
 
-    def _current_handlers(self, ticket: Ticket) -> list:  # type: ignore[type-arg]
+    def _current_handlers(self, ticket: Ticket) -> list[Recipient]:
         if ticket.dispatched_department:
             return [department_recipient(ticket.dispatched_department)]
         return _ops.tier_handlers(self.ctx, ticket, Tier(ticket.tier))
 
-    def _department(self, code: str):  # type: ignore[no-untyped-def]
+    def _department(self, code: str) -> Department:
         try:
             return self.catalog.department(code)
         except KeyError as exc:
