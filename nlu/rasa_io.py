@@ -70,7 +70,7 @@ _Yaml12Loader.yaml_implicit_resolvers = {
     key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
     for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
-_Yaml12Loader.add_implicit_resolver(
+_Yaml12Loader.add_implicit_resolver(  # type: ignore[no-untyped-call]
     "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
 )
 
@@ -451,7 +451,7 @@ def to_document(data: TrainingData) -> dict[str, Any]:
 
 def dump_yaml(data: TrainingData, stream: TextIO | None = None) -> str | None:
     """Serialise ``data`` as Rasa 3.x YAML (to ``stream``, or returned as a string)."""
-    return yaml.dump(  # type: ignore[no-any-return]
+    text: str | None = yaml.dump(
         to_document(data),
         stream,
         Dumper=_LiteralDumper,
@@ -459,6 +459,7 @@ def dump_yaml(data: TrainingData, stream: TextIO | None = None) -> str | None:
         sort_keys=False,
         width=1000,
     )
+    return text
 
 
 def write_yaml(data: TrainingData, path: str | Path) -> None:

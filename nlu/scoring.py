@@ -103,4 +103,4 @@ class LinearScorer:
         total = raw.sum()
         if total == 0:
             return np.full(n, 1.0 / n)
-        return np.minimum(raw / total, 1.0)
+        return np.asarray(np.minimum(raw / total, 1.0), dtype=np.float64)

@@ -96,3 +96,31 @@ class NLUService:
             if path is not None:
                 self.path = source
             return self._model
+
+    def _stamp(self) -> tuple[int, int] | None:
+        if self.path is None:
+            return None
+        try:
+            stat = self.path.stat()
+        except OSError:
+            return None
+        return stat.st_mtime_ns, stat.st_size
+
+    async def watch(self, interval: float = 5.0) -> None:
+        """Reload whenever the artifact at ``self.path`` changes (run as a background task).
+
+        This is how a trainer updates a running gateway: ``minsheng nlu train`` writes the
+        new artifact atomically to the same path and every process picks it up within
+        ``interval`` seconds. A broken artifact is logged and the old model keeps serving.
+        """
+        seen = self._stamp()
+        while True:
+            await asyncio.sleep(interval)
+            stamp = self._stamp()
+            if stamp is None or stamp == seen:
+                continue
+            seen = stamp
+            try:
+                await self.reload()
+            except Exception:  # keep serving the old model; the trainer sees the log
+                log.exception("could not reload the NLU model from %s", self.path)

@@ -114,7 +114,7 @@ def build_model(
 
 
 def train_model(
-    data: TrainingData | str | Path | list[str | Path],
+    data: TrainingData | str | Path | Sequence[str | Path],
     *,
     config: ClassifierConfig | None = None,
     address_dir: Path | None = None,
@@ -129,7 +129,7 @@ def train_model(
     step = progress or (lambda _name: None)
     paths: list[Path] = []
     if not isinstance(data, TrainingData):
-        items = data if isinstance(data, list) else [data]
+        items = [data] if isinstance(data, str | Path) else list(data)
         paths = [Path(p) for p in items]
         data = load_data(paths)
     if address_dir is None and paths:

@@ -162,7 +162,7 @@ class RuleExtractor:
             start, end = self._trim_lead(text, *m.span())
             if end - start >= 2 and not _overlaps(start, end, names):
                 names.append((start, end))
-        spans = []
+        spans: list[tuple[int, int]] = []
         for start, end in sorted(names):
             if spans and start < spans[-1][1]:
                 continue  # inside a crossing or chain already taken

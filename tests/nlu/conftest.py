@@ -7,18 +7,17 @@ from pathlib import Path
 import pytest
 
 from bot.config import PROJECT_ROOT
-from nlu import NLUModel, load_model, save_model, train_model
+from nlu import NLUModel, load_model
+from nlu.artifact import DEFAULT_MODEL_NAME
 
 DATA_DIR = Path(__file__).parent / "data"
 TRAINING_DATA = PROJECT_ROOT / "training_data"
 
 
 @pytest.fixture(scope="session")
-def model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The default model, trained once from training_data/ and saved as an artifact."""
-    path = tmp_path_factory.mktemp("nlu-model") / "nlu.tar.gz"
-    save_model(train_model(TRAINING_DATA), path)
-    return path
+def model_path(default_model_dir: Path) -> Path:
+    """The default model artifact: the suite-wide one ``ensure_model`` trained (tests/conftest)."""
+    return default_model_dir / DEFAULT_MODEL_NAME
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shutil
 import threading
 from pathlib import Path
@@ -88,3 +89,28 @@ async def test_reload_without_a_path_is_a_programming_error(small_nlu_file: Path
     service = NLUService(train_model(small_nlu_file))  # trained in memory, never saved
     with pytest.raises(ValueError):
         await service.reload()
+
+
+async def test_watch_reloads_a_changed_artifact(
+    model_path: Path, second_model_path: Path, tmp_path: Path
+) -> None:
+    live = tmp_path / "watched.tar.gz"
+    shutil.copy(model_path, live)
+    service = NLUService(load_model(live))
+    task = asyncio.create_task(service.watch(interval=0.02))
+    try:
+        (tmp_path / "garbage.tar.gz").write_bytes(b"garbage")
+        shutil.copy(tmp_path / "garbage.tar.gz", live)  # a broken artifact: keep serving
+        await asyncio.sleep(0.2)
+        assert not task.done()
+        assert service.parse("是的").intent.name == "affirm"
+        shutil.copy(second_model_path, live)
+        for _ in range(100):
+            if "query_status" not in service.model.intents:
+                break
+            await asyncio.sleep(0.02)
+        assert service.version == load_model(second_model_path).version
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
