@@ -182,7 +182,8 @@ class Turn:
 
     @property
     def profile(self) -> dict[str, Any]:
-        return self.state.setdefault("profile", {})
+        profile: dict[str, Any] = self.state.setdefault("profile", {})
+        return profile
 
     # -- saying things --------------------------------------------------------------------
 

@@ -87,7 +87,8 @@ class Interpreter:
 
     @staticmethod
     def stack(turn: Turn) -> list[dict[str, Any]]:
-        return turn.state.setdefault("stack", [])
+        stack: list[dict[str, Any]] = turn.state.setdefault("stack", [])
+        return stack
 
     def top(self, turn: Turn) -> Frame | None:
         stack = self.stack(turn)
@@ -329,7 +330,8 @@ class Interpreter:
     async def _choose(self, ctx: ActionContext, step: CollectStep, option: Option) -> Outcome:
         # The validator decides what a choice means (an address choice may need a narrower
         # question; "都不是" asks the category again); most just take the value.
-        return await self.validators[step.expect].func(ctx, step, option.value, False)
+        outcome: Outcome = await self.validators[step.expect].func(ctx, step, option.value, False)
+        return outcome
 
     async def _settle(
         self, turn: Turn, frame: Frame, step: CollectStep, outcome: Outcome, *, rewind: bool = False

@@ -129,7 +129,8 @@ class Frame:
 
     @property
     def slots(self) -> dict[str, Any]:
-        return self.data.setdefault("slots", {})
+        slots: dict[str, Any] = self.data.setdefault("slots", {})
+        return slots
 
     def filled(self, slot: str) -> bool:
         """A slot counts as filled once it holds anything but ``None`` ('' and [] are answers)."""

@@ -24,7 +24,8 @@ class LineDict(dict[str, Any]):
     key_lines: dict[str, int]
 
     def line_of_key(self, key: str) -> int:
-        return getattr(self, "key_lines", {}).get(key, self.line)
+        lines: dict[str, int] = getattr(self, "key_lines", {})
+        return lines.get(key, self.line)
 
 
 class _LineLoader(yaml.SafeLoader):
@@ -37,17 +38,17 @@ def _construct_mapping(loader: _LineLoader, node: MappingNode) -> LineDict:
     result.line = node.start_mark.line + 1
     result.key_lines = {}
     for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
+        key = loader.construct_object(key_node, deep=True)  # type: ignore[no-untyped-call]
         if key in result:
             raise problem("duplicate_key", line=key_node.start_mark.line + 1, key=key)
-        result[key] = loader.construct_object(value_node, deep=True)
+        result[key] = loader.construct_object(value_node, deep=True)  # type: ignore[no-untyped-call]
         result.key_lines[str(key)] = key_node.start_mark.line + 1
     return result
 
 
 _LineLoader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-    _construct_mapping,  # type: ignore[arg-type]
+    _construct_mapping,
 )
 
 
