@@ -38,9 +38,16 @@ MAX_ID_CHARS = 128
 _SAFE_NAME = re.compile(r"^[0-9a-f]{32}\.[a-z0-9]{2,5}$")
 
 
+def _dumps(value: Any) -> str:
+    # Readable Chinese in responses and logs; JSON clients decode either form.
+    return json.dumps(value, ensure_ascii=False)
+
+
 def json_error(status: int, code: str, **fmt: Any) -> web.Response:
     message = texts.ERRORS[code].format(**fmt)
-    return web.json_response({"error": {"code": code, "message": message}}, status=status)
+    return web.json_response(
+        {"error": {"code": code, "message": message}}, status=status, dumps=_dumps
+    )
 
 
 def _optional_str(value: Any, limit: int = MAX_ID_CHARS) -> str | None:
@@ -141,7 +148,7 @@ async def rest_webhook(request: web.Request) -> web.Response:
         replies = await request.app[RUNTIME].engine.handle(message)
     except LockTimeout:
         return json_error(503, "busy")
-    return web.json_response([outbound_to_dict(reply) for reply in replies])
+    return web.json_response([outbound_to_dict(reply) for reply in replies], dumps=_dumps)
 
 
 async def inbox(request: web.Request) -> web.Response:
@@ -154,7 +161,7 @@ async def inbox(request: web.Request) -> web.Response:
     if sender is None:
         return json_error(400, "bad_request")
     messages = await request.app[RUNTIME].web_inbox.fetch(sender, after=after)
-    return web.json_response(messages)
+    return web.json_response(messages, dumps=_dumps)
 
 
 async def upload(request: web.Request) -> web.Response:
