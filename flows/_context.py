@@ -145,7 +145,8 @@ class Turn:
         A resident who says everything at once ("锦园小区2号楼楼道灯坏了,我电话138...") makes
         the NLU hesitate between the demand and ``inform`` (details only). Both readings
         agree that details are there, so when the details really are (address, phone ...)
-        the message is the demand with its details, and the two scores add up.
+        and the demand ranks first, it is the demand with its details and the two scores add
+        up; when the details rank first, it is the demand, to be confirmed.
         """
         parse = self.parse
         if parse is None:
@@ -168,9 +169,11 @@ class Turn:
             if parse.intent.name == FALLBACK_INTENT:
                 return None
             return report.name, float(report.confidence)
+        # Mostly details with a demand in second place: the demand, but not sure of it
+        # (its own score decides whether the category is confirmed with the resident).
         threshold = self.services.settings.nlu_fallback_threshold
         if ranking[0].name == INFORM_INTENT and details and report.confidence >= threshold:
-            return report.name, both
+            return report.name, float(report.confidence)
         return None
 
     def entities(self, name: str) -> list[str]:
