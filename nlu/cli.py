@@ -130,7 +130,8 @@ def cmd_test(args: argparse.Namespace) -> int:
         if unknown:
             print(strings.TEST_UNKNOWN_INTENTS.format(intents="、".join(unknown)))
         result = evaluate_model(model, data)
-    files = result.write(Path(args.out_dir))
+    out_dir = Path(args.out_dir)
+    files = result.write(out_dir)
     print(
         strings.TEST_DONE.format(
             accuracy=result.accuracy,
@@ -140,6 +141,16 @@ def cmd_test(args: argparse.Namespace) -> int:
             errors=len(result.errors()),
         )
     )
+    if not args.cross_validation and any(e.entities for e in data.examples):
+        from nlu.evaluate import ENTITY_REPORT_FILE, evaluate_entities
+
+        entity_report = evaluate_entities(model, data)
+        files["entities"] = out_dir / ENTITY_REPORT_FILE
+        files["entities"].write_text(
+            json.dumps(entity_report, ensure_ascii=False, indent=2), encoding="utf-8"
+        )
+        if "macro avg" in entity_report:
+            print(strings.TEST_ENTITIES.format(f1=entity_report["macro avg"]["f1-score"]))
     print(strings.TEST_FILES.format(paths="、".join(str(p) for p in files.values())))
     return 0
 

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from nlu.training import Prepared
 
 REPORT_FILE = "intent_report.json"
+ENTITY_REPORT_FILE = "entity_report.json"
 ERRORS_FILE = "intent_errors.json"
 CONFUSION_FILE = "intent_confusion_matrix.png"
 
@@ -116,6 +117,61 @@ class Evaluation:
         return paths
 
 
+def evaluate_entities(model: NLUModel, data: TrainingData) -> dict[str, Any]:
+    """Exact-span precision, recall and F1 of extracted entities against the annotations.
+
+    Training files annotate some examples and some entity types only, so each example is
+    scored on the entity types annotated in it: a time the extractor finds in an example
+    whose author only marked the address is neither right nor wrong.
+    """
+    tp: Counter[str] = Counter()
+    fp: Counter[str] = Counter()
+    fn: Counter[str] = Counter()
+    mismatches: list[dict[str, Any]] = []
+    for example in data.examples:
+        if not example.entities:
+            continue
+        kinds = {a.entity for a in example.entities}
+        gold = {(a.entity, a.start, a.end) for a in example.entities}
+        found = {
+            (e.entity, e.start, e.end)
+            for e in model.entities.extract(example.text)
+            if e.entity in kinds
+        }
+        for kind, *_ in gold & found:
+            tp[kind] += 1
+        for kind, *_ in found - gold:
+            fp[kind] += 1
+        for kind, *_ in gold - found:
+            fn[kind] += 1
+        if gold != found:
+            mismatches.append(
+                {
+                    "text": example.text,
+                    "annotated": sorted(f"{k}:{example.text[s:e]}" for k, s, e in gold),
+                    "extracted": sorted(f"{k}:{example.text[s:e]}" for k, s, e in found),
+                }
+            )
+    report: dict[str, Any] = {}
+    for kind in sorted(tp.keys() | fp.keys() | fn.keys()):
+        precision = tp[kind] / (tp[kind] + fp[kind]) if tp[kind] + fp[kind] else 0.0
+        recall = tp[kind] / (tp[kind] + fn[kind]) if tp[kind] + fn[kind] else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        report[kind] = {
+            "precision": precision,
+            "recall": recall,
+            "f1-score": f1,
+            "support": tp[kind] + fn[kind],
+        }
+    if report:
+        report["macro avg"] = {
+            key: float(np.mean([v[key] for v in report.values()]))
+            for key in ("precision", "recall", "f1-score")
+        } | {"support": sum(v["support"] for v in report.values())}
+    report["mismatches"] = mismatches
+    return report
+
+
 def evaluate_model(model: NLUModel, data: TrainingData) -> Evaluation:
     """Predict every example of ``data`` with ``model`` (no fallback: the raw best intent)."""
     result = Evaluation()
@@ -170,6 +226,27 @@ def cross_validate(
     return result
 
 
+# Fonts with Chinese glyphs, tried in order; intent names may be Chinese ("城乡建设").
+_CJK_FONTS = (
+    "Noto Sans CJK SC",
+    "Noto Sans CJK JP",
+    "Source Han Sans SC",
+    "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei",
+    "SimHei",
+    "Microsoft YaHei",
+    "PingFang SC",
+    "Noto Serif CJK JP",
+)
+
+
+def _font_families() -> list[str]:
+    from matplotlib import font_manager
+
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    return [name for name in _CJK_FONTS if name in installed] + ["DejaVu Sans"]
+
+
 def plot_confusion_matrix(
     y_true: Sequence[str], y_pred: Sequence[str], labels: list[str], path: Path
 ) -> None:
@@ -181,27 +258,29 @@ def plot_confusion_matrix(
 
     matrix = confusion_matrix(y_true, y_pred, labels=labels)
     size = max(6.0, 0.35 * len(labels) + 3)
-    fig, ax = plt.subplots(figsize=(size, size))
-    try:
-        ax.imshow(matrix, cmap="Blues")
-        ax.set_xticks(range(len(labels)), labels=labels, rotation=90, fontsize=7)
-        ax.set_yticks(range(len(labels)), labels=labels, fontsize=7)
-        ax.set_xlabel("predicted intent")
-        ax.set_ylabel("true intent")
-        ax.set_title("Intent confusion matrix")
-        limit = matrix.max() / 2 if matrix.size else 0
-        for (row, col), count in np.ndenumerate(matrix):
-            if count:
-                ax.text(
-                    col,
-                    row,
-                    str(count),
-                    ha="center",
-                    va="center",
-                    fontsize=6,
-                    color="white" if count > limit else "black",
-                )
-        fig.tight_layout()
-        fig.savefig(path, dpi=110)
-    finally:
-        plt.close(fig)
+    with matplotlib.rc_context({"font.family": _font_families()}), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "Glyph missing" when no Chinese font is installed
+        fig, ax = plt.subplots(figsize=(size, size))
+        try:
+            ax.imshow(matrix, cmap="Blues")
+            ax.set_xticks(range(len(labels)), labels=labels, rotation=90, fontsize=7)
+            ax.set_yticks(range(len(labels)), labels=labels, fontsize=7)
+            ax.set_xlabel(strings.PLOT_X)
+            ax.set_ylabel(strings.PLOT_Y)
+            ax.set_title(strings.PLOT_TITLE)
+            limit = matrix.max() / 2 if matrix.size else 0
+            for (row, col), count in np.ndenumerate(matrix):
+                if count:
+                    ax.text(
+                        col,
+                        row,
+                        str(count),
+                        ha="center",
+                        va="center",
+                        fontsize=6,
+                        color="white" if count > limit else "black",
+                    )
+            fig.tight_layout()
+            fig.savefig(path, dpi=110)
+        finally:
+            plt.close(fig)

@@ -77,10 +77,15 @@ TEST_DONE = (
     "({count} 条,{errors} 条错误)"
 )
 TEST_FILES = "报告已写入:{paths}"
+TEST_ENTITIES = "实体(按标注的类型逐句比对起止位置):宏平均 F1 {f1:.4f}"
 TEST_UNKNOWN_INTENTS = "注意:测试集中有模型不认识的意图:{intents}"
 REVIEW_DONE = "已导出 {count} 条待标注消息到 {path}"
 REVIEW_NONE = "没有待标注的消息。"
 ERROR_PREFIX = "错误:"
+
+PLOT_TITLE = "意图混淆矩阵"
+PLOT_X = "预测意图"
+PLOT_Y = "真实意图"
 
 # --------------------------------------------------------------------- review export
 REVIEW_HEADER = (

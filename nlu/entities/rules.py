@@ -72,14 +72,18 @@ _DAYNAME = "[一二三四五六日天末]"
 _TIME_ATOMS = [
     r"大前天|前天|昨天|今天|明天|后天|今早|昨早|今晚|昨晚|前晚|昨夜|今夜|昨儿个?|今儿个?|前几天|前两天|这几天|这两天|"
     r"这段时间|这阵子|最近|近期|刚才|刚刚|上午|中午|下午|早上|早晨|清晨|傍晚|晚上|晚间|夜里|夜间|"
-    r"半夜|深夜|凌晨|白天|夜晚|晚饭后|午休时间?|周末|节假日|双休日|去年|今年|上个月|这个月|本月",
+    r"半夜|深夜|凌晨|白天|夜晚|晚饭后|午休时间?|周末|节假日|双休日|去年|今年|上个月|这个月|本月|"
+    r"一?整(?:夜|晚|天|宿)|一晚上|一上午|一下午|早高峰|晚高峰|高峰期|上下学|放学(?:时候|时间)?|上班时间",
     rf"(?:上|这|本|下)?(?:个)?(?:周|星期|礼拜){_DAYNAME}?",
     rf"每(?:天|晚|日|夜|周{_DAYNAME}?|个?星期{_DAYNAME}?|个?礼拜{_DAYNAME}?|个?月|年|次|到)|天天|夜夜",
     rf"{NUM}\s*(?:点钟?|时)(?:半|{NUM}\s*分|一刻)?|\d{{1,2}}[:：]\d{{2}}",
     rf"(?:{NUM}|半|几|好几|十几|大半)\s*(?:个)?(?:多)?\s*(?:分钟|小时|钟头|天|日(?!期)|周|星期|礼拜|月|年(?!级))(?:多)?",
 ]
 _TIME_ATOM = re.compile("|".join(f"(?:{a})" for a in _TIME_ATOMS))
-_TIME_TAIL = re.compile(r"(?:了|以后|之后|以前|之前|以上|左右|前后|多了|之久|开始|到现在|起)+")
+_TIME_TAIL = re.compile(
+    r"(?:了|以后|之后|以前|之前|以上|左右|前后|多了|之久|开始|到现在|起(?!来|床))+"
+)
+_TIME_HEAD = ("自从", "从", "自")
 _TIME_GLUE = re.compile(r"的|到|至|-|~|—")
 
 
@@ -208,4 +212,8 @@ class RuleExtractor:
             tail = _TIME_TAIL.match(text, end)
             if tail:
                 end = tail.end()
+            for head in _TIME_HEAD:  # "从昨天开始": the start belongs to the expression
+                if text.startswith(head, start - len(head)) and start >= len(head):
+                    start -= len(head)
+                    break
             found.append(_span("time", start, end, text[start:end]))

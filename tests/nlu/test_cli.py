@@ -133,3 +133,23 @@ def test_minsheng_cli_has_the_nlu_group(small_nlu_file: Path, tmp_path: Path) ->
         == 0
     )
     assert load_model(out).metadata["metrics"]["cross_validation"]["folds"] == 2
+
+
+def test_test_reports_entities_when_the_data_has_annotations(
+    model_path: Path, small_nlu_file: Path, tmp_path: Path
+) -> None:
+    out_dir = tmp_path / "results"
+    assert (
+        run(
+            "test",
+            "--data",
+            str(small_nlu_file),
+            "--model",
+            str(model_path),
+            "--out-dir",
+            str(out_dir),
+        )
+        == 0
+    )
+    report = json.loads((out_dir / "entity_report.json").read_text("utf-8"))
+    assert report["address"]["support"] == 1 and report["address"]["f1-score"] == 1.0

@@ -159,3 +159,18 @@ def test_pipeline_without_any_place_names() -> None:
 )
 def test_numerals(raw: str, arabic: str) -> None:
     assert to_arabic(raw) == arabic
+
+
+def test_annotations_in_training_data_agree_with_the_extractors() -> None:
+    """Annotated spans in training_data/ are what the rules extract (a regression guard)."""
+    from pathlib import Path
+
+    from nlu import load_data, train_model
+    from nlu.evaluate import evaluate_entities
+
+    data = load_data(Path(__file__).parents[2] / "training_data")
+    small = data.subset(list(range(0, len(data.examples), 3)))  # any model: only entities count
+    report = evaluate_entities(train_model(small), data)
+    assert report["macro avg"]["f1-score"] >= 0.95, report["mismatches"]
+    for kind in ("address", "phone", "time", "ticket_number"):
+        assert report[kind]["support"] > 0
