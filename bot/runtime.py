@@ -14,8 +14,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from nlu.review import record_for_review
-from nlu.service import NLUService
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -31,6 +29,8 @@ from connectors.base import OutputChannel, OutputRegistry
 from connectors.web.inbox import WebInbox
 from flows import DialogueManager, FlowServices, Knowledge
 from nlu import ParseResult, ensure_model
+from nlu.review import record_for_review
+from nlu.service import NLUService
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +56,7 @@ class Runtime:
     outputs: OutputRegistry
     web_inbox: WebInbox
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
     @classmethod
     async def start(
@@ -128,9 +129,13 @@ class Runtime:
 
     def start_background(self) -> None:
         dispatcher = Dispatcher(self.sessions, self.outputs)
-        self.tasks.append(asyncio.create_task(dispatcher.run_forever(), name="outbox-dispatcher"))
         self.tasks.append(
-            asyncio.create_task(scheduler_loop(self.tickets, self.sessions), name="scheduler")
+            asyncio.create_task(dispatcher.run_forever(self.stopping), name="outbox-dispatcher")
+        )
+        self.tasks.append(
+            asyncio.create_task(
+                scheduler_loop(self.tickets, self.sessions, stop=self.stopping), name="scheduler"
+            )
         )
 
     async def health(self) -> dict[str, Any]:
@@ -152,12 +157,16 @@ class Runtime:
             "addresses": {"buildings": len(self.addresses)},
         }
 
-    async def stop(self) -> None:
-        for task in self.tasks:
-            task.cancel()
-        for task in self.tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+    async def stop(self, *, grace: float = 10.0) -> None:
+        """Let the workers finish their current round, then release connections."""
+        self.stopping.set()
+        if self.tasks:
+            _, pending = await asyncio.wait(self.tasks, timeout=grace)
+            for task in pending:  # stuck on a dead database: give up on it
+                task.cancel()
+            for task in pending:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         self.tasks.clear()
         await self.store.close()
         await self.db_engine.dispose()

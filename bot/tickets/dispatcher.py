@@ -17,7 +17,6 @@ go ``dead`` and show up in :func:`bot.tickets.outbox.dead_letters` for staff.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import random
@@ -111,9 +110,14 @@ class Dispatcher:
         """Start the next round now instead of after the poll interval."""
         self._wake.set()
 
-    async def run_forever(self) -> None:
-        """Deliver until cancelled; errors of one round are logged, never fatal."""
-        while True:
+    async def run_forever(self, stop: asyncio.Event | None = None) -> None:
+        """Deliver until ``stop`` is set (or cancelled); errors of one round are logged.
+
+        Setting ``stop`` ends the loop between rounds, so a shutdown never cuts a claim or
+        a delivery in half.
+        """
+        stop = stop or asyncio.Event()
+        while not stop.is_set():
             try:
                 report = await self.run_once()
             except asyncio.CancelledError:
@@ -121,10 +125,9 @@ class Dispatcher:
             except Exception:  # the database may be restarting; try again next round
                 log.exception("outbox round failed")
                 report = DispatchReport()
-            if report.claimed < self.batch_size:
+            if report.claimed < self.batch_size and not stop.is_set():
                 self._wake.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
+                await _first_of(self._wake, stop, timeout=self.poll_interval)
 
     async def run_once(self) -> DispatchReport:
         """Claim one batch of due rows and try each once.
@@ -268,3 +271,13 @@ class Dispatcher:
                 .values(lease_until=None, **values)
             )
             await session.commit()
+
+
+async def _first_of(*events: asyncio.Event, timeout: float) -> None:
+    """Wait until any of ``events`` is set, or ``timeout`` seconds."""
+    waiters = [asyncio.create_task(event.wait()) for event in events]
+    try:
+        await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()

@@ -10,6 +10,7 @@ winner that dies simply lets the lease expire and the next worker picks the job 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import uuid
@@ -148,15 +149,21 @@ async def scheduler_loop(
     clock: Clock | None = None,
     tick: float = 15.0,
     jobs: Sequence[Job] | None = None,
+    stop: asyncio.Event | None = None,
 ) -> None:
-    """Background task every worker starts; the lease rows make each job run once."""
+    """Background task every worker starts; the lease rows make each job run once.
+
+    Setting ``stop`` ends the loop between ticks, never in the middle of a job.
+    """
+    stop = stop or asyncio.Event()
     scheduler = Scheduler(session_factory or service.session_factory, jobs or ticket_jobs(service))
     read_clock = clock or service.clock
-    while True:
+    while not stop.is_set():
         try:
             await scheduler.run_due_jobs(read_clock())
         except asyncio.CancelledError:
             raise
         except Exception:  # e.g. the database is restarting; try again next tick
             log.exception("scheduler tick failed")
-        await asyncio.sleep(tick)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=tick)
