@@ -1,7 +1,7 @@
 """tickets: tickets, events, evidence, supporters, incidents, outbox, scheduler leases
 
 Revision ID: 0003_tickets
-Revises: 0001_core
+Revises: 0002_addresses
 Create Date: 2026-11-21
 """
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0003_tickets"
-down_revision = "0001_core"
+down_revision = "0002_addresses"
 branch_labels = None
 depends_on = None
 
