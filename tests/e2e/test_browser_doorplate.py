@@ -10,8 +10,7 @@ from sqlmodel import select
 from bot.app import create_app
 from bot.appkeys import ADDRESS_BOOK, RUNTIME
 from bot.tickets.models import Ticket
-from tests.e2e.browser import PHONE, chromium
-from tests.e2e.resident import TICKET_NUMBER, choose, typed_answer
+from tests.e2e.browser import PHONE, answer_until_ticket, bot_message_count, chromium
 
 pytestmark = pytest.mark.browser
 
@@ -42,28 +41,10 @@ async def test_scan_report_ticket_carries_the_building(  # type: ignore[no-untyp
         greeting = "\n".join(await page.locator(".msg.bot .bubble").all_inner_texts())
         assert "锦园小区" in greeting and "3号楼" in greeting
 
-        seen = await page.locator(".msg.bot").count()
+        seen = await bot_message_count(page)
         await page.fill("#text", "楼下垃圾桶满了好几天没人清运,味道很大")
         await page.click("#send")
-        number = None
-        for _ in range(12):
-            await page.wait_for_function(
-                "n => document.querySelectorAll('.msg.bot').length > n", arg=seen, timeout=20_000
-            )
-            await page.wait_for_timeout(150)
-            texts = await page.locator(".msg.bot .bubble").all_inner_texts()
-            seen = len(texts)
-            match = TICKET_NUMBER.search("\n".join(texts))
-            if match:
-                number = match.group(1)
-                break
-            buttons = page.locator("#quick button")
-            index = choose(await buttons.all_inner_texts())
-            if index is not None:
-                await buttons.nth(index).click()
-            else:
-                await page.fill("#text", typed_answer(texts[-1]))
-                await page.click("#send")
+        number = await answer_until_ticket(page, seen)
         await page.screenshot(path=str(tmp_path / "doorplate-ticket.png"), full_page=True)
 
     assert number, "no ticket number in the chat"
