@@ -34,8 +34,22 @@ class Dialogue(Protocol):
         self, state: dict[str, Any], message: InboundMessage, parse: Any
     ) -> tuple[dict[str, Any], list[OutboundMessage]]: ...
 
+    def take_forward(
+        self, state: dict[str, Any], message: InboundMessage
+    ) -> InboundMessage | None: ...
+
 
 UncertainHook = Callable[[InboundMessage, Any], Awaitable[None]]
+
+
+def understood_text(message: InboundMessage) -> str:
+    """What the resident said: the text, or the platform's transcript of a voice message."""
+    if message.text.strip():
+        return message.text.strip()
+    for attachment in message.attachments:
+        if attachment.recognized_text and attachment.recognized_text.strip():
+            return attachment.recognized_text.strip()
+    return ""
 
 
 class Engine:
@@ -88,12 +102,21 @@ class Engine:
                     return [outbound_from_dict(item) for item in cached["replies"]]
 
             state = await self._store.get(self._state_key(message)) or {}
-            parse = self._nlu.parse(message.text) if message.text.strip() else None
+            said = understood_text(message)
+            parse = self._nlu.parse(said) if said else None
             if parse is not None and self._is_uncertain and self._is_uncertain(parse):
                 await self._record_uncertain(message, parse)
 
             new_state, replies = await self._dialogue.handle(state, message, parse)
+            # A demand raised in a group continues in the resident's private conversation
+            # (no phone numbers or personal data in the group). Taken before saving: the
+            # forward marker must never be stored.
+            private = self._dialogue.take_forward(new_state, message)
             await self._store.set(self._state_key(message), new_state, ttl=STATE_RETENTION_SECONDS)
+            if private is not None:
+                # Lock order is always group -> private, and a private conversation never
+                # forwards, so holding both cannot deadlock.
+                replies = replies + await self.handle(private)
             if reply_key is not None:
                 await self._store.set(
                     reply_key,

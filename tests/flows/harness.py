@@ -211,13 +211,6 @@ class Player:
         if self.http is not None:
             return await self._send_rest(message)
         replies = await self.runtime.engine.handle(message)
-        forwarded = self.runtime.dialogue.take_forward(
-            await self.runtime.engine.state_of(message.conversation_id) or {}, message
-        )
-        if forwarded is not None:
-            # The engine does not yet move group demands to the private conversation (the
-            # seam is DialogueManager.take_forward); play the engine's part until it does.
-            replies += await self.runtime.engine.handle(forwarded)
         return [Reply.of(r) for r in replies]
 
     async def _send_rest(self, message: InboundMessage) -> list[Reply]:
