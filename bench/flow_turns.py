@@ -87,7 +87,9 @@ async def resident(
         if any(k.startswith("ticket_filed") for k in keys):
             filing.append(latencies.pop())
             status = InboundMessage(
-                channel="web", sender_id=sender, text="我的工单怎么样了",
+                channel="web",
+                sender_id=sender,
+                text="我的工单怎么样了",
                 message_id=f"{sender}-status",
             )
             started = time.perf_counter()
@@ -122,8 +124,7 @@ async def run(args: argparse.Namespace) -> None:
     turns = len(latencies) + len(filing)
     backend = "postgresql" if "postgres" in (args.database_url or "") else "sqlite"
     store = "redis" if args.redis_url else "memory"
-    print(f"database={backend} state={store} reports={args.reports} "
-          f"concurrency={args.concurrency}")
+    print(f"database={backend} state={store} reports={args.reports} concurrency={args.concurrency}")
     print(f"turns: {turns} in {elapsed:.2f} s = {turns / elapsed:.1f} turns/s")
     for label, values in (("dialogue turns", latencies), ("filing turns", filing)):
         print(

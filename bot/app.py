@@ -57,10 +57,9 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
 
 def _setup_area_routes(app: web.Application) -> None:
     """Routes owned by the NLU, address and ticket areas."""
-    from nlu.http import setup_routes as setup_nlu_routes
-
     from bot.addresses.web import setup_routes as setup_address_routes
     from bot.tickets.open311 import setup_routes as setup_open311_routes
+    from nlu.http import setup_routes as setup_nlu_routes
 
     setup_nlu_routes(app, NLU_SERVICE)
     setup_address_routes(app, ADDRESS_BOOK)

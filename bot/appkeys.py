@@ -11,11 +11,10 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 if TYPE_CHECKING:
-    from nlu.service import NLUService
-
     from bot.addresses import AddressBook
     from bot.runtime import Runtime
     from bot.tickets import TicketService
+    from nlu.service import NLUService
 
 RUNTIME: web.AppKey[Runtime] = web.AppKey("runtime")
 NLU_SERVICE: web.AppKey[NLUService] = web.AppKey("nlu_service")

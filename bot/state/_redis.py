@@ -73,7 +73,7 @@ class RedisStateStore(StateStore):
 
     async def ping(self) -> bool:
         try:
-            return bool(await self._client.ping())
+            return bool(await self._client.ping())  # type: ignore[misc]
         except (RedisError, OSError):
             return False
 
