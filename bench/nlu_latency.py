@@ -15,6 +15,7 @@ import os
 import random
 import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -45,15 +46,33 @@ def main() -> None:
 
     baseline = rss_mib()
     from bot.config import load_settings
-    from nlu import load_data, load_model, save_model, train_model
+    from nlu import load_data, load_model
 
     settings = load_settings()
     data = load_data(settings.training_data_dir)
     if args.model:
         model_path = Path(args.model)
     else:
+        # Train in a child process so the RSS below is that of a process that only loaded
+        # a model, as the gateway does.
         model_path = Path(tempfile.mkdtemp()) / "nlu.tar.gz"
-        save_model(train_model(settings.training_data_dir), model_path)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "nlu.cli",
+                "nlu",
+                "train",
+                "--folds",
+                "0",
+                "--out",
+                str(model_path),
+            ],
+            check=True,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
     gc.collect()
     before_load = rss_mib()
     model = load_model(model_path)
