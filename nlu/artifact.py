@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import joblib
 
 from bot.errors import NLUError
+from nlu import strings
 from nlu.model import DEFAULT_AMBIGUITY_THRESHOLD, DEFAULT_FALLBACK_THRESHOLD, NLUModel
 
 if TYPE_CHECKING:
@@ -87,11 +88,13 @@ def read_metadata(path: str | Path) -> dict[str, Any]:
             with tarfile.open(source, "r:*") as tar:
                 member = tar.extractfile(METADATA_FILE)
                 if member is None:
-                    raise NLUError(f"{source}: no {METADATA_FILE} in the archive")
+                    raise NLUError(
+                        strings.MODEL_MISSING_PART.format(path=source, part=METADATA_FILE)
+                    )
                 return dict(json.loads(member.read().decode("utf-8")))
         return dict(json.loads((source / METADATA_FILE).read_text("utf-8")))
     except (OSError, KeyError, tarfile.TarError, json.JSONDecodeError) as exc:
-        raise NLUError(f"cannot read model metadata from {source}: {exc}") from exc
+        raise NLUError(strings.MODEL_UNREADABLE.format(path=source, detail=exc)) from exc
 
 
 def load_model(
@@ -107,22 +110,23 @@ def load_model(
     metadata = read_metadata(source)
     if metadata.get("format_version") != FORMAT_VERSION:
         raise NLUError(
-            f"{source}: model format {metadata.get('format_version')} is not {FORMAT_VERSION}; "
-            "retrain with `minsheng nlu train`"
+            strings.MODEL_OLD_FORMAT.format(
+                path=source, found=metadata.get("format_version"), expected=FORMAT_VERSION
+            )
         )
     try:
         if _is_archive(source):
             with tarfile.open(source, "r:*") as tar:
                 member = tar.extractfile(MODEL_FILE)
                 if member is None:
-                    raise NLUError(f"{source}: no {MODEL_FILE} in the archive")
+                    raise NLUError(strings.MODEL_MISSING_PART.format(path=source, part=MODEL_FILE))
                 payload = joblib.load(io.BytesIO(member.read()))
         else:
             payload = joblib.load(source / MODEL_FILE)
     except NLUError:
         raise
     except Exception as exc:  # a corrupt pickle can raise almost anything
-        raise NLUError(f"cannot load model from {source}: {exc}") from exc
+        raise NLUError(strings.MODEL_UNREADABLE.format(path=source, detail=exc)) from exc
     model = NLUModel(
         payload["tokenizer"],
         payload["entities"],
@@ -135,7 +139,7 @@ def load_model(
     try:
         model.parse("你好")  # an artifact pickled by older code fails here, not mid-request
     except Exception as exc:
-        raise NLUError(f"model at {source} does not work with this version: {exc}") from exc
+        raise NLUError(strings.MODEL_INCOMPATIBLE.format(path=source, detail=exc)) from exc
     return model
 
 

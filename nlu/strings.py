@@ -103,6 +103,10 @@ HTTP_TOO_LONG = "text 太长(最多 {limit} 个字符)"
 
 # --------------------------------------------------------------------- model errors
 NO_EXAMPLES = "没有找到任何训练例句"
+MODEL_MISSING_PART = "{path}:模型文件里缺少 {part}"
+MODEL_UNREADABLE = "无法读取模型 {path}:{detail}"
+MODEL_OLD_FORMAT = "{path}:模型格式 {found} 不是当前的 {expected},请用 minsheng nlu train 重新训练"
+MODEL_INCOMPATIBLE = "{path}:模型与当前程序版本不兼容({detail}),请用 minsheng nlu train 重新训练"
 ONE_INTENT = "至少需要两个意图才能训练分类器(现在只有:{intents})"
 CV_TOO_SMALL = "只有 {count} 条例句,无法做 {folds} 折交叉验证"
 CANNOT_TRAIN = "无法训练意图分类器:{detail}"
