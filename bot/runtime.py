@@ -129,7 +129,9 @@ class Runtime:
 
     def start_background(self) -> None:
         dispatcher = Dispatcher(self.sessions, self.outputs)
-        self.tasks.append(asyncio.create_task(self.nlu.watch(), name="nlu-model-watch"))
+        self.tasks.append(
+            asyncio.create_task(self.nlu.watch(stop=self.stopping), name="nlu-model-watch")
+        )
         self.tasks.append(
             asyncio.create_task(dispatcher.run_forever(self.stopping), name="outbox-dispatcher")
         )

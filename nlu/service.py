@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from pathlib import Path
 
@@ -106,16 +107,19 @@ class NLUService:
             return None
         return stat.st_mtime_ns, stat.st_size
 
-    async def watch(self, interval: float = 5.0) -> None:
+    async def watch(self, interval: float = 5.0, stop: asyncio.Event | None = None) -> None:
         """Reload whenever the artifact at ``self.path`` changes (run as a background task).
 
         This is how a trainer updates a running gateway: ``minsheng nlu train`` writes the
         new artifact atomically to the same path and every process picks it up within
         ``interval`` seconds. A broken artifact is logged and the old model keeps serving.
         """
+        stop = stop or asyncio.Event()
         seen = self._stamp()
-        while True:
-            await asyncio.sleep(interval)
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=interval)
+                return
             stamp = self._stamp()
             if stamp is None or stamp == seen:
                 continue
