@@ -92,7 +92,9 @@ class Runtime:
         store = create_state_store(settings.redis_url)
 
         async def review(message: InboundMessage, parse: ParseResult) -> None:
-            await record_for_review(sessions, message.text, parse, message.channel)
+            await record_for_review(
+                sessions, parse.text, parse, message.channel, model_version=nlu.model.version
+            )
 
         engine = Engine(
             store=store,
@@ -100,8 +102,10 @@ class Runtime:
             dialogue=dialogue,
             dedupe_ttl=settings.dedupe_ttl_seconds,
             on_uncertain=review,
+            # Out-of-scope messages are reviewed too: they are where new kinds of demand
+            # first show up.
             is_uncertain=lambda p: (
-                p.intent.name == "nlu_fallback"
+                p.intent.name in {"nlu_fallback", "out_of_scope"}
                 or p.intent.confidence < settings.nlu_review_threshold
             ),
         )

@@ -59,7 +59,8 @@ async def report_until_filed(client: TestClient, sender: str, first: str) -> Fil
 
 
 @pytest.fixture
-async def client(aiohttp_client, make_settings, database_url):  # type: ignore[no-untyped-def]
+async def client(database_url, make_settings, aiohttp_client):  # type: ignore[no-untyped-def]
+    # database_url first: it is then torn down last, after the app has stopped.
     app = create_app(make_settings(database_url=database_url))
     return await aiohttp_client(app)
 
@@ -137,3 +138,18 @@ async def test_uploads_are_checked_by_content(client: TestClient) -> None:
     too_big = await client.post("/webhooks/rest/upload", data=big)
     assert too_big.status == 413
     assert (await client.get("/uploads/..%2F..%2Fetc%2Fpasswd")).status == 404
+
+
+async def test_nonsense_gets_an_answer_files_nothing_and_is_kept_for_review(
+    client: TestClient,
+) -> None:
+    from bot.review import NluReviewItem
+
+    replies = await say(client, "resident-9", "asdfgh 啊啊啊 qwerty 13912345678")
+    assert replies[0]["text"].strip()
+    async with client.app[RUNTIME].sessions() as session:
+        assert (await session.exec(select(Ticket))).all() == []
+        kept = (await session.exec(select(NluReviewItem))).all()
+    assert len(kept) == 1
+    assert "13912345678" not in kept[0].text
+    assert kept[0].model_version == client.app[RUNTIME].nlu.model.version
