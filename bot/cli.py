@@ -34,7 +34,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings(args)
     print(
         f"minsheng: starting on http://{settings.host}:{settings.port}/ "
-        f"(first start trains the NLU model and loads demo data; this takes a minute)",
+        f"(the first start also trains the NLU model and loads the demo data)",
         flush=True,
     )
     web.run_app(
