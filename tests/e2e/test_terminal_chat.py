@@ -1,0 +1,48 @@
+"""`minsheng chat`: the demo report and a status query in a terminal, as a real process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.e2e.resident import TICKET_NUMBER
+
+# Digits pick the numbered options the terminal prints: the community, skip the photo,
+# no phone, named report, confirm. Extra "1"s are harmless if the bot asks less.
+SCRIPT = [
+    "锦园小区2号楼楼道灯坏了,晚上很黑",
+    "1",
+    "1",
+    "1",
+    "1",
+    "1",
+    "我的工单怎么样了",
+    "/quit",
+]
+
+
+def test_terminal_chat_files_and_reports_status(tmp_path: Path, default_model_dir: Path) -> None:
+    env = {
+        **os.environ,
+        "MINSHENG_VAR_DIR": str(tmp_path / "var"),
+        "MINSHENG_MODEL_DIR": str(default_model_dir),
+        "MINSHENG_DATABASE_URL": f"sqlite:///{tmp_path / 'chat.db'}",
+        "MINSHENG_REDIS_URL": "",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "chat", "--sender", "terminal-test"],
+        input="\n".join(SCRIPT) + "\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=240,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    output = result.stdout
+    numbers = TICKET_NUMBER.findall(output)
+    assert numbers, output
+    # Once when it is filed, again when the resident asks how it is going.
+    assert numbers.count(numbers[0]) >= 2, output
