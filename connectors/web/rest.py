@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import uuid
 from pathlib import Path
 from typing import Any
@@ -18,24 +17,26 @@ from typing import Any
 from aiohttp import BodyPartReader, web
 
 from bot.appkeys import RUNTIME
-from bot.messages import (
-    Attachment,
-    ChatType,
-    InboundMessage,
-    Location,
-    MediaKind,
-    outbound_to_dict,
-)
+from bot.messages import InboundMessage, outbound_to_dict
 from bot.state import LockTimeout
 from connectors.web import texts
+from connectors.web.body import (
+    CHANNEL,
+    MAX_BODY_BYTES,
+    MAX_ID_CHARS,
+    MAX_TEXT_CHARS,
+    SAFE_UPLOAD_NAME,
+    BadField,
+    BodyTooDeep,
+    inbound_from_rest,
+    loads,
+    upload_name,
+)
 from connectors.web.media import sniff
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "web"
-MAX_TEXT_CHARS = 2000
-MAX_ID_CHARS = 128
-_SAFE_NAME = re.compile(r"^[0-9a-f]{32}\.[a-z0-9]{2,5}$")
+__all__ = ["CHANNEL", "inbound_from_rest", "setup_routes"]
 
 
 def _dumps(value: Any) -> str:
@@ -50,86 +51,44 @@ def json_error(status: int, code: str, **fmt: Any) -> web.Response:
     )
 
 
-def _optional_str(value: Any, limit: int = MAX_ID_CHARS) -> str | None:
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str | int) or len(str(value)) > limit:
-        raise ValueError("bad string field")
-    return str(value)
-
-
-def _location(value: Any) -> Location | None:
-    if value is None:
-        return None
-    if not isinstance(value, dict):
-        raise ValueError("location must be an object")
-    lat, lng = float(value["lat"]), float(value["lng"])
-    if not (-90 <= lat <= 90 and -180 <= lng <= 180):
-        raise ValueError("location out of range")
-    label = value.get("label")
-    return Location(lat=lat, lng=lng, label=str(label)[:200] if label else None)
-
-
-def _attachments(value: Any) -> tuple[Attachment, ...]:
-    if not value:
-        return ()
-    if not isinstance(value, list) or len(value) > 9:
-        raise ValueError("attachments must be a list of at most 9 items")
-    result = []
-    for item in value:
-        kind = MediaKind(item["kind"])
-        url = str(item["url"])
-        if len(url) > 500:
-            raise ValueError("attachment url too long")
-        recognized = item.get("recognized_text")
-        result.append(
-            Attachment(
-                kind=kind,
-                url=url,
-                content_type=item.get("content_type"),
-                recognized_text=str(recognized)[:MAX_TEXT_CHARS] if recognized else None,
-            )
-        )
-    return tuple(result)
-
-
-def inbound_from_rest(body: Any, *, channel: str = CHANNEL) -> InboundMessage:
-    """Validate a REST channel body and map it to the neutral message; ValueError if bad."""
-    if not isinstance(body, dict):
-        raise ValueError("body must be a JSON object")
-    sender = _optional_str(body.get("sender"))
-    if sender is None:
-        raise ValueError("sender is required")
-    text = body.get("message", "")
-    if text is None:
-        text = ""
-    if not isinstance(text, str):
-        raise ValueError("message must be a string")
-    metadata = body.get("metadata")
-    if metadata is None:
-        metadata = {}
-    if not isinstance(metadata, dict):
-        raise ValueError("metadata must be an object")
-    chat_type = ChatType(metadata.get("chat_type", "private"))
-    return InboundMessage(
-        channel=channel,
-        sender_id=sender,
-        text=text.strip(),
-        message_id=_optional_str(metadata.get("message_id")),
-        chat_type=chat_type,
-        group_id=_optional_str(metadata.get("group_id")),
-        mentioned=bool(metadata.get("mentioned", False)),
-        scene=_optional_str(metadata.get("scene")),
-        phone=_optional_str(metadata.get("phone"), limit=32),
-        location=_location(metadata.get("location")),
-        attachments=_attachments(metadata.get("attachments")),
+def field_error(field: str, *, code: str = "bad_field") -> web.Response:
+    """400 naming the wrong field and what it should be, so a client developer can fix it."""
+    message = texts.ERRORS[code].format(field=field, expected=texts.FIELD_RULES[field])
+    return web.json_response(
+        {"error": {"code": code, "field": field, "message": message}}, status=400, dumps=_dumps
     )
 
 
+async def _read_body(request: web.Request) -> bytes | None:
+    """The raw body, or None when it is bigger than any chat message (chunked or not)."""
+    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+        return None
+    data = bytearray()
+    while chunk := await request.content.read(16 * 1024):
+        data.extend(chunk)
+        if len(data) > MAX_BODY_BYTES:
+            return None
+    return bytes(data)
+
+
+def _missing_uploads(message: InboundMessage, upload_dir: Path) -> bool:
+    """An attachment names one of our uploads that was never stored (a bogus address)."""
+    for attachment in message.attachments:
+        name = upload_name(attachment.url)
+        if name is not None and not (upload_dir / name).is_file():
+            return True
+    return False
+
+
 async def rest_webhook(request: web.Request) -> web.Response:
+    raw = await _read_body(request)
+    if raw is None:
+        return json_error(413, "body_too_large", limit_kb=MAX_BODY_BYTES // 1024)
     try:
-        body = await request.json(loads=json.loads)
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        body = loads(raw)
+    except BodyTooDeep:
+        return json_error(400, "bad_json_depth")
+    except ValueError:  # also UnicodeDecodeError and json.JSONDecodeError
         return json_error(400, "bad_json")
     if (
         isinstance(body, dict)
@@ -139,13 +98,15 @@ async def rest_webhook(request: web.Request) -> web.Response:
         return json_error(413, "message_too_long", limit=MAX_TEXT_CHARS)
     try:
         message = inbound_from_rest(body)
-    except (ValueError, KeyError, TypeError) as exc:
-        log.info("rejected REST message: %s", exc)
-        return json_error(400, "bad_request")
-    if not message.text and not message.attachments and not message.location and not message.scene:
-        return json_error(400, "bad_request")
+    except BadField as exc:
+        log.info("rejected REST message: bad field %s", exc.field)
+        return field_error(exc.field)
+    runtime = request.app[RUNTIME]
+    if _missing_uploads(message, runtime.settings.upload_dir):
+        log.info("rejected REST message: attachment names no stored upload")
+        return field_error("metadata.attachments", code="unknown_upload")
     try:
-        replies = await request.app[RUNTIME].engine.handle(message)
+        replies = await runtime.engine.handle(message)
     except LockTimeout:
         return json_error(503, "busy")
     return web.json_response([outbound_to_dict(reply) for reply in replies], dumps=_dumps)
@@ -153,13 +114,13 @@ async def rest_webhook(request: web.Request) -> web.Response:
 
 async def inbox(request: web.Request) -> web.Response:
     """Pushes (status changes, secretary answers) for a web resident, newer than ``after``."""
+    sender = request.query.get("sender", "")
     try:
-        sender = _optional_str(request.query.get("sender"))
         after = int(request.query.get("after", "0"))
     except ValueError:
-        return json_error(400, "bad_request")
-    if sender is None:
-        return json_error(400, "bad_request")
+        return field_error("after")
+    if not sender or len(sender) > MAX_ID_CHARS:
+        return field_error("sender")
     messages = await request.app[RUNTIME].web_inbox.fetch(sender, after=after)
     return web.json_response(messages, dumps=_dumps)
 
@@ -207,7 +168,7 @@ async def upload(request: web.Request) -> web.Response:
 async def uploaded_file(request: web.Request) -> web.StreamResponse:
     name = request.match_info["name"]
     path = request.app[RUNTIME].settings.upload_dir / name
-    if not _SAFE_NAME.match(name) or not path.is_file():
+    if not SAFE_UPLOAD_NAME.match(name) or not path.is_file():
         return json_error(404, "not_found")
     return web.FileResponse(path)
 

@@ -1,27 +1,51 @@
 """Every word the web channel itself shows or answers (the dialogue's words live in flows/)."""
 
 ERRORS = {
-    "bad_json": "请求格式有误(不是合法的 JSON)。",
+    "bad_json": "请求格式有误：请求体不是合法的 UTF-8 JSON。",
+    "bad_json_depth": "请求格式有误：JSON 嵌套层数过多，不像一条聊天消息。",
     "bad_request": "请求内容不完整或格式不对。",
-    "message_too_long": "消息太长了,请分几条发送(每条不超过 {limit} 字)。",
-    "too_large": "文件太大了,请上传不超过 {limit_mb} MB 的照片、视频或语音。",
-    "unsupported_media": "只能上传照片(JPG/PNG/GIF/WEBP)、视频(MP4/WEBM)或语音(AMR/MP3/M4A/OGG/WAV)。",
-    "no_file": "没有收到文件,请重新选择后上传。",
-    "busy": "系统正忙,请稍后再试。",
+    "bad_field": "请求字段 {field} 不对：{expected}",
+    "unknown_upload": "请求字段 {field} 不对：附件地址不是已上传的文件，请先上传再发送。",
+    "body_too_large": "请求体太大了（不能超过 {limit_kb} KB）。照片、视频请先通过上传接口上传。",
+    "message_too_long": "消息太长了，请分几条发送（每条不超过 {limit} 字）。",
+    "too_large": "文件太大了，请上传不超过 {limit_mb} MB 的照片、视频或语音。",
+    "unsupported_media": "只能上传照片（JPG/PNG/GIF/WEBP）、视频（MP4/WEBM）或语音（AMR/MP3/M4A/OGG/WAV）。",
+    "no_file": "没有收到文件，请重新选择后上传。",
+    "busy": "系统正忙，请稍后再试。",
     "not_found": "没有找到该文件。",
+}
+
+# What each field of a REST body must be (said back when a client sends it wrong).
+FIELD_RULES = {
+    "body": "请求体必须是一个 JSON 对象，例如 {\"sender\": \"u1\", \"message\": \"你好\"}。",
+    "sender": "必须是不超过 128 个字符的字符串（或整数），标识发消息的居民。",
+    "message": "必须是字符串；消息文字、附件、定位和门牌码（scene）至少要有一项。",
+    "metadata": "必须是 JSON 对象。",
+    "metadata.message_id": "必须是不超过 128 个字符的字符串（或整数）。",
+    "metadata.chat_type": "只能是 \"private\"（私聊）或 \"group\"（群聊）。",
+    "metadata.group_id": "必须是不超过 128 个字符的字符串；群聊消息（chat_type 为 group）必须带上。",
+    "metadata.mentioned": "必须是 true 或 false。",
+    "metadata.scene": "必须是不超过 128 个字符的字符串（门牌二维码里的楼栋编码）。",
+    "metadata.phone": "必须是不超过 32 个字符的字符串。",
+    "metadata.location": "必须是 {\"lat\": 纬度, \"lng\": 经度}，数值在有效范围内。",
+    "metadata.attachments": (
+        "必须是最多 9 项的列表，每项含 kind（image/video/voice/file）和 url"
+        "（上传接口返回的 /uploads/… 地址，或 http(s) 地址），类型要和文件一致。"
+    ),
+    "after": "必须是整数。",
 }
 
 PAGE = {
     "title": "民生诉求 · 随手拍随手报",
-    "subtitle": "有事您说话,事事有回音",
-    "placeholder": "请描述您遇到的问题,例如:锦园小区2号楼楼道灯坏了",
+    "subtitle": "有事您说话，事事有回音",
+    "placeholder": "请描述您遇到的问题，例如：锦园小区2号楼楼道灯坏了",
     "send": "发送",
     "photo": "上传照片/视频",
     "uploading": "正在上传…",
-    "upload_failed": "上传失败:",
-    "network_error": "网络不太好,消息没有发出去,请重试。",
+    "upload_failed": "上传失败：",
+    "network_error": "网络不太好，消息没有发出去，请重试。",
     "you": "我",
     "bot": "社区小助手",
     "call": "一键拨打",
-    "welcome": "您好,我是社区小助手。遇到噪音、垃圾、路灯、漏水、停车等问题,直接告诉我发生了什么、在哪里,我来帮您登记并跟踪办理。也可以问我“我的工单怎么样了”。",
+    "welcome": "您好，我是社区小助手。遇到噪音、垃圾、路灯、漏水、停车等问题，直接告诉我发生了什么、在哪里，我来帮您登记并跟踪办理。也可以问我“我的工单怎么样了”。",
 }

@@ -20,7 +20,9 @@ def test_metadata_maps_to_neutral_fields() -> None:
                 "scene": "B001",
                 "phone": "13800000000",
                 "location": {"lat": 36.8, "lng": 118.05},
-                "attachments": [{"kind": "image", "url": "/uploads/x.jpg"}],
+                "attachments": [
+                    {"kind": "image", "url": "/uploads/0123456789abcdef0123456789abcdef.jpg"}
+                ],
             },
         }
     )

@@ -45,6 +45,12 @@ _EXPECT_KEYS = {
     "silent", "to_group", "link", "private",
 }
 _ids = itertools.count(1)
+# The first bytes of a real file of each kind (the upload endpoint sniffs them).
+_SAMPLE_MEDIA = {
+    MediaKind.IMAGE: b"\xff\xd8\xff\xe0\x00\x10JFIF",
+    MediaKind.VIDEO: b"\x00\x00\x00\x18ftypmp42",
+    MediaKind.VOICE: b"#!AMR\n",
+}
 
 
 @dataclass
@@ -213,6 +219,16 @@ class Player:
         replies = await self.runtime.engine.handle(message)
         return [Reply.of(r) for r in replies]
 
+    async def _upload(self, kind: MediaKind) -> str:
+        """Upload a tiny real file of this kind, as the chat page does before sending."""
+        from aiohttp import FormData
+
+        form = FormData()
+        form.add_field("file", _SAMPLE_MEDIA[kind], filename="evidence")
+        response = await self.http.post("/webhooks/rest/upload", data=form)
+        assert response.status == 201, await response.text()
+        return str((await response.json())["url"])
+
     async def _send_rest(self, message: InboundMessage) -> list[Reply]:
         metadata: dict[str, Any] = {"message_id": message.message_id}
         if message.scene:
@@ -223,7 +239,11 @@ class Player:
             metadata["location"] = {"lat": message.location.lat, "lng": message.location.lng}
         if message.attachments:
             metadata["attachments"] = [
-                {"kind": a.kind.value, "url": a.url, "recognized_text": a.recognized_text}
+                {
+                    "kind": a.kind.value,
+                    "url": await self._upload(a.kind),
+                    "recognized_text": a.recognized_text,
+                }
                 for a in message.attachments
             ]
         response = await self.http.post(
