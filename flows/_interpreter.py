@@ -376,8 +376,22 @@ class Interpreter:
         self.ask(turn, frame, step, again=True)
 
     async def _rewind(self, turn: Turn, frame: Frame, flow: Flow) -> None:
-        """Run the flow again from the top after a correction (answered questions are skipped)."""
+        """Run the flow again from the top after a correction (answered questions are skipped).
+
+        A narrower question pending when the correction came ("锦园小区2号楼 is in two
+        communities: which one?") is kept: going back to the broad question ("where?") would
+        throw away what the resident already told us.
+        """
         turn.state["misses"] = 0
+        step = flow.step(frame.step) if frame.step in flow.index else None
+        prompt = frame.prompt
+        if (
+            frame.waiting
+            and prompt
+            and isinstance(step, CollectStep)
+            and not frame.filled(step.slot)
+        ):
+            frame.data["pending_prompt"] = {"slot": step.slot, **prompt}
         frame.step = flow.steps[0].id
         await self.run(turn)
 
