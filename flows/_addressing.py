@@ -283,4 +283,5 @@ async def address(ctx: ActionContext, step: CollectStep, choice: Any, listening:
         key, variables, choices, keep = question
         keep.update(unit=unit, room=room)
         return FollowUp(key, variables, choices, values=keep)
-    return Miss("address_not_found")
+    # "没查到这个地址" only when a place was named; "跳过" or "不知道" names none.
+    return Miss("address_not_found" if mentions_place(ctx) else "address_needed")
