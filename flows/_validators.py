@@ -123,6 +123,11 @@ async def category(ctx: ActionContext, step: CollectStep, choice: Any, listening
             earlier = ctx.slots.get("description")
             values["description"] = f"{earlier};{text}" if earlier else text
         return Filled(values)
+    # Categories already on offer stay on offer: an answer that is no demand ("实名", "嗯")
+    # must not replace them with guesses made from those words.
+    prompt = ctx.frame.prompt
+    if (prompt and prompt.get("choices")) or ctx.slots.get("category_options"):
+        return Miss()
     options = category_options(ctx)
     if options:
         return FollowUp("ask_category_options", choices=tuple((t, v) for t, v in options))
