@@ -201,6 +201,16 @@ def _nearby(ctx: ActionContext) -> Outcome:
     return FollowUp(key, variables, choices, values=keep)
 
 
+def _near(turn: Turn, lat: float, lng: float) -> str | None:
+    """"Near 锦园小区2号楼" for a pin sent without words (we asked for words *or* a pin)."""
+    nearest = turn.services.addresses.nearest(lat, lng, k=1)
+    if not nearest:
+        return None
+    info = turn.services.addresses.building(nearest[0].building_code)
+    place = info.address if info is not None else nearest[0].label
+    return turn.responses.render("format_near", {"place": place}, variant=0)
+
+
 def _outdoor(ctx: ActionContext, step: CollectStep, *, typed: bool) -> Outcome:
     """Outdoors (a road, a square): a landmark plus a point, routed to the nearest grid."""
     book = ctx.services.addresses
@@ -209,7 +219,7 @@ def _outdoor(ctx: ActionContext, step: CollectStep, *, typed: bool) -> Outcome:
     landmark = ctx.slots.get("landmark")
     if location is not None:
         lat, lng = location.lat, location.lng
-        landmark = landmark or location.label
+        landmark = landmark or location.label or _near(ctx.turn, lat, lng)
     if typed and ctx.text:
         landmark = ctx.text
     if landmark and lat is None:

@@ -109,28 +109,47 @@ async def resolve_address(ctx: ActionContext) -> None:
 
 @action(
     "check_duplicates",
-    sets=("duplicate_number", "duplicate_count", "duplicate_status", "follow_duplicate"),
+    sets=(
+        "duplicate_number",
+        "duplicate_count",
+        "duplicate_status",
+        "duplicate_address",
+        "follow_duplicate",
+    ),
 )
 async def check_duplicates(ctx: ActionContext) -> None:
-    """An open ticket of the same category for the same building or grid: offer to follow it
-    instead of filing the same problem again."""
+    """An open ticket of the same category for the same building (or, for a problem
+    outdoors, the same grid): offer to follow it instead of filing the same problem again.
+
+    A problem in a building is the same problem only in that building: the garbage at
+    锦园小区3号楼 is not the blocked drain at 佳园小区7号楼, although both are in one grid."""
     slots = ctx.slots
     category = slots.get("category")
     building, grid = slots.get("building_code"), slots.get("grid_code")
     found = None
     if category and (building or grid):
-        similar = await ctx.services.tickets.find_similar_open(category, building, grid)
+        similar = await ctx.services.tickets.find_similar_open(
+            category, building, None if building else grid
+        )
         me = (ctx.message.channel, ctx.message.sender_id)
         others = [t for t in similar if (t.reporter_channel, t.reporter_id) != me]
         found = others[0] if others else None
     previous = slots.get("duplicate_number")
     if found is None:
-        slots.update(duplicate_number=None, duplicate_count=None, duplicate_status=None)
+        slots.update(
+            duplicate_number=None,
+            duplicate_count=None,
+            duplicate_status=None,
+            duplicate_address=None,
+        )
     else:
         slots.update(
             duplicate_number=found.number,
             duplicate_count=1 + found.supporters,
             duplicate_status=found.status_label_zh,
+            # Where, so the resident can tell whether it is the same problem (never the
+            # neighbour's unit or room).
+            duplicate_address=found.landmark or found.public_address_text,
         )
     if previous != slots.get("duplicate_number"):
         slots["follow_duplicate"] = None  # a different ticket: ask again

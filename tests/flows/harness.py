@@ -148,6 +148,9 @@ class Player:
                     self.sender if reporter == "me" else f"{reporter}-{uuid.uuid4().hex[:6]}"
                 ),
                 building_code=item.get("building_code"),
+                landmark=item.get("landmark"),  # outdoors: a landmark and a point
+                lat=item.get("lat"),
+                lng=item.get("lng"),
             )
         )
         status = item.get("status", "submitted")
