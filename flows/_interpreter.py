@@ -316,6 +316,11 @@ class Interpreter:
                 self.stack(turn).pop()
                 below = self.top(turn)
                 if below is not None and below.waiting:
+                    if self._only_an_intent_for(turn, below):
+                        # "好" said to the question on top is no answer to the one below,
+                        # asked a while ago: ask that one again rather than guess.
+                        self.resume(turn, below)
+                        return True
                     return await self.answer(turn)
                 return False
             if await self._switch_topic(turn, frame, flow):
@@ -326,6 +331,16 @@ class Interpreter:
                 return True
         await self._settle(turn, frame, step, outcome, rewind=changed)
         return True
+
+    def _only_an_intent_for(self, turn: Turn, frame: Frame) -> bool:
+        """The message would pick a quick reply of ``frame`` only by its intent (好的, 不用)."""
+        step = self.flow_of(frame).step(frame.step)
+        if not isinstance(step, CollectStep):
+            return False
+        options = self.options(frame, step)
+        if self._match_text(turn, options) is not None:
+            return False
+        return self._match_intent(turn, options) is not None
 
     async def _choose(self, ctx: ActionContext, step: CollectStep, option: Option) -> Outcome:
         # The validator decides what a choice means (an address choice may need a narrower
