@@ -129,11 +129,24 @@ class Turn:
         return ""
 
     @property
+    def has_words(self) -> bool:
+        """Letters, digits or hanzi: an emoji or punctuation alone ("😡😡", "???") says no
+        more than a mood, whatever category the classifier leans to."""
+        return any(ch.isalnum() for ch in self.text)
+
+    @property
     def intent(self) -> str | None:
-        """The recognised intent, ``None`` without text and for the fallback."""
+        """The recognised intent, ``None`` without text and for the fallback.
+
+        A demand read from a message without words is no demand (the fallback): "😡😡😡"
+        must not start a consumer-rights report.
+        """
         if self.parse is None or self.parse.intent.name == FALLBACK_INTENT:
             return None
-        return self.parse.intent.name
+        name = self.parse.intent.name
+        if not self.has_words and self.services.catalog.has(name):
+            return None
+        return name
 
     @property
     def confidence(self) -> float:
@@ -149,7 +162,7 @@ class Turn:
         up; when the details rank first, it is the demand, to be confirmed.
         """
         parse = self.parse
-        if parse is None:
+        if parse is None or not self.has_words:
             return None
         catalog = self.services.catalog
         ranking = [s for s in parse.intent_ranking if s.name != FALLBACK_INTENT]

@@ -92,7 +92,7 @@ def category_options(ctx: ActionContext, limit: int = 3) -> list[list[str]]:
     """Quick replies for the demand categories the NLU ranked highest, then 都不是."""
     catalog = ctx.services.catalog
     options: list[list[str]] = []
-    if ctx.parse is not None:
+    if ctx.parse is not None and ctx.turn.has_words:
         for score in ctx.parse.intent_ranking:
             if (
                 catalog.has(score.name)
