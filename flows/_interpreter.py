@@ -49,7 +49,7 @@ from flows._model import (
     SwitchStep,
 )
 from flows._registry import ActionSpec, ValidatorSpec
-from flows._responses import Responses, normalize_choice_text
+from flows._responses import Responses
 from flows._state import MAX_STACK, Frame
 
 log = logging.getLogger(__name__)
@@ -251,16 +251,16 @@ class Interpreter:
     # -- answering ------------------------------------------------------------------------
 
     def _match_text(self, turn: Turn, options: list[Option]) -> Option | None:
-        text = normalize_choice_text(turn.text)
+        text = self.responses.normalize(turn.text)
         if not text:
             return None
         if text.isdigit() and 1 <= int(text) <= len(options):
             return options[int(text) - 1]
         for option in options:
-            if normalize_choice_text(option.title) == text:
+            if self.responses.normalize(option.title) == text:
                 return option
-            if option.choice is not None and self.responses.button(option.choice.button).matches(
-                text
+            if option.choice is not None and self.responses.button_matches(
+                option.choice.button, text
             ):
                 return option
         return None

@@ -66,6 +66,8 @@ PROBLEMS: dict[str, str] = {
     "responses_shape": "需要一个包含 `responses:` 和 `buttons:` 的映射",
     "responses_sections": "未知的部分：{sections}",
     "responses_mapping": "`responses:` 必须是“话术键 → 说法列表”的映射",
+    "words_mapping": "`words:` 必须是“名称 → 词语列表”的映射",
+    "words_list": "words 里的 {key} 必须是非空词语的列表",
     "key_not_word": "键 {key} 必须是一个词；yes、no、on、off 这类词请加引号",
     "response_empty": "话术「{key}」至少需要一种说法",
     "response_variant": "话术「{key}」有空的或不是文字的说法（含“冒号+空格”的句子请加引号）",

@@ -1,6 +1,6 @@
 """Every sentence the bot says, from ``flows/responses.yml``.
 
-The file has two sections::
+The file has three sections::
 
     responses:
       ask_address:              # a key the flows refer to
@@ -10,6 +10,8 @@ The file has two sections::
       skip:
         title: 跳过             # what the quick reply shows
         also: [没有, 不用了]     # other words residents type for it
+    words:
+      correction: [不对, 说错]   # word lists flows use to read what residents say
 
 Variants may use ``{placeholders}`` that the flow fills (slot values, ticket numbers...).
 Keeping every word here lets a trainer change the bot's voice without touching Python.
@@ -44,9 +46,21 @@ class ButtonText:
 _STRIP = " \t\r\n,.!?~。,!?~、;;:: "
 
 
-def normalize_choice_text(text: str) -> str:
-    """Compare replies loosely: case, full/half width and edge punctuation do not matter."""
-    return unicodedata.normalize("NFKC", text).strip().strip(_STRIP).lower()
+def normalize_choice_text(
+    text: str, *, particles: str = "", fillers: tuple[str, ...] = ()
+) -> str:
+    """Compare replies loosely: case, full/half width and edge punctuation do not matter;
+    nor do the sentence-final ``particles`` and leading ``fillers`` (from ``words:``), so
+    "那就跳过吧" chooses what "跳过" chooses."""
+    cleaned = unicodedata.normalize("NFKC", text).strip().strip(_STRIP).lower()
+    stripped = cleaned.rstrip(particles).strip(_STRIP) if particles else cleaned
+    for filler in fillers:
+        if stripped.startswith(filler):
+            rest = stripped[len(filler):].strip(_STRIP)
+            if rest:
+                stripped = rest
+            break
+    return stripped or cleaned
 
 
 def _placeholders(template: str) -> set[str]:
@@ -61,11 +75,13 @@ class Responses:
         variants: dict[str, tuple[str, ...]],
         buttons: dict[str, ButtonText],
         *,
+        words: dict[str, tuple[str, ...]] | None = None,
         source: str = "responses.yml",
         rng: random.Random | None = None,
     ) -> None:
         self._variants = variants
         self._buttons = buttons
+        self._words = dict(words or {})
         self.source = source
         self._rng = rng or random.Random()
 
@@ -74,7 +90,7 @@ class Responses:
         data = load_yaml(path)
         if not isinstance(data, dict):
             raise problem("responses_shape", str(path))
-        unknown = set(data) - {"responses", "buttons"}
+        unknown = set(data) - {"responses", "buttons", "words"}
         if unknown:
             raise problem("responses_sections", f"{path}:{line_of(data)}", sections=sorted(unknown))
         variants: dict[str, tuple[str, ...]] = {}
@@ -113,7 +129,18 @@ class Responses:
             if not isinstance(also, list) or not all(isinstance(a, str) for a in also):
                 raise problem("button_also", where, key=key)
             buttons[str(key)] = ButtonText(str(key), value["title"], tuple(also))
-        return cls(variants, buttons, source=str(path), rng=random.Random(seed))
+        words: dict[str, tuple[str, ...]] = {}
+        raw_words = data.get("words") or {}
+        if not isinstance(raw_words, dict):
+            raise problem("words_mapping", str(path))
+        for key, value in raw_words.items():
+            where = f"{path}:{line_of(raw_words, str(key))}"
+            if not isinstance(key, str):
+                raise problem("key_not_word", str(path), key=key)
+            if not isinstance(value, list) or not all(isinstance(w, str) and w for w in value):
+                raise problem("words_list", where, key=key)
+            words[key] = tuple(value)
+        return cls(variants, buttons, words=words, source=str(path), rng=random.Random(seed))
 
     def __contains__(self, key: object) -> bool:
         return key in self._variants
@@ -132,6 +159,22 @@ class Responses:
             return self._buttons[key]
         except KeyError:
             raise RuntimeError(f"no button {key!r} in {self.source}") from None
+
+    def words(self, key: str) -> tuple[str, ...]:
+        """A list of ``words:`` residents use (correction markers, particles); () if absent."""
+        return self._words.get(key, ())
+
+    def normalize(self, text: str) -> str:
+        """A reply as it is compared with quick replies (see :func:`normalize_choice_text`)."""
+        return normalize_choice_text(
+            text, particles="".join(self.words("particles")), fillers=self.words("fillers")
+        )
+
+    def button_matches(self, key: str, text: str) -> bool:
+        """Does ``text`` choose button ``key`` (its title or one of its other words)?"""
+        button = self.button(key)
+        wanted = self.normalize(text)
+        return any(self.normalize(w) == wanted for w in (button.title, *button.also))
 
     def variants(self, key: str) -> tuple[str, ...]:
         try:

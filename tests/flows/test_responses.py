@@ -71,3 +71,10 @@ def test_button_titles_are_unique_and_match_loosely() -> None:
     skip = RESPONSES.button("skip")
     assert skip.matches(" 跳过。") and skip.matches("没有照片")
     assert normalize_choice_text("不用，我再说说") == normalize_choice_text("不用,我再说说")
+
+
+def test_particles_and_fillers_do_not_change_the_choice() -> None:
+    assert RESPONSES.normalize("那就跳过吧") == RESPONSES.normalize("跳过")
+    assert RESPONSES.button_matches("named", "嗯，实名啊")
+    assert RESPONSES.button_matches("confirm_yes", "嗯")  # a filler alone is the answer
+    assert not RESPONSES.button_matches("skip", "那个")
