@@ -57,6 +57,8 @@ log = logging.getLogger(__name__)
 OFFER_HUMAN_FLOW = "offer_human"
 MISSES_BEFORE_HUMAN = 2
 _MAX_STEPS_PER_TURN = 200
+# Matters noted for later, at most (someone listing ten problems gets the last three).
+MAX_LATER = 3
 _CANCEL_INTENT = "cancel"
 _DEFAULT_CANCELLED = "cancelled"
 
@@ -115,8 +117,13 @@ class Interpreter:
         await self.run(turn)
 
     async def run(self, turn: Turn) -> None:
-        """Advance the top frame until it waits for an answer; ended frames resume the one below."""
-        while (frame := self.top(turn)) is not None:
+        """Advance the top frame until it waits for an answer; ended frames resume the one below.
+
+        When the stack empties, a matter noted for later (see :meth:`_note_for_later`) starts.
+        """
+        while (frame := self.top(turn)) is not None or self._start_later(turn):
+            if frame is None:
+                continue
             if frame.waiting:
                 return
             ended = await self._advance(turn, frame)
@@ -129,6 +136,36 @@ class Interpreter:
             if below is not None and below.waiting:
                 self.resume(turn, below)
                 return
+
+    async def _note_for_later(self, turn: Turn, flow: Flow) -> None:
+        """Note the other matter the resident raised while ``flow`` was busy, on a frame of
+        its own filled by the flow's ``later`` actions from this message; it starts when the
+        stack is empty (after this report is filed or cancelled)."""
+        if not flow.later:
+            return
+        frame = Frame.new(flow.name, flow.steps[0].id, turn.now)
+        for name in flow.later:
+            await self.actions[name].func(ActionContext(turn, frame))
+        later: list[dict[str, Any]] = turn.state.setdefault("later", [])
+        later.append(frame.data)
+        del later[:-MAX_LATER]
+
+    def _start_later(self, turn: Turn) -> bool:
+        """Put the oldest matter noted for later on the empty stack (True if there was one)."""
+        later = turn.state.get("later") or []
+        if not later or self.stack(turn) or turn.state.get("handoff"):
+            return False
+        data = later.pop(0)
+        if data.get("flow") not in self.flows:
+            return bool(later) and self._start_later(turn)
+        frame = Frame(data)
+        flow = self.flow_of(frame)
+        if flow.later_intro:
+            values = {name: "" for name in self.responses.placeholders(flow.later_intro)}
+            values.update(self._render_vars(turn, frame))
+            turn.say(flow.later_intro, values)
+        self.stack(turn).append(frame.data)
+        return True
 
     def resume(self, turn: Turn, frame: Frame) -> None:
         flow = self.flow_of(frame)
@@ -296,6 +333,7 @@ class Interpreter:
         accepts_intent = {i for o in options if o.choice for i in o.choice.intents}
         if turn.intent == _CANCEL_INTENT and _CANCEL_INTENT not in accepts_intent:
             self.cancel(turn)
+            await self.run(turn)  # an idle stack takes up what was noted for later
             return True
         if await self._interrupt(turn, frame, flow):
             return True
@@ -327,6 +365,7 @@ class Interpreter:
                 return True
             if flow.busy and self._starts_again(turn, frame):
                 turn.say(flow.busy, self._render_vars(turn, frame))
+                await self._note_for_later(turn, flow)
                 self.ask(turn, frame, step, again=True)
                 return True
         await self._settle(turn, frame, step, outcome, rewind=changed)

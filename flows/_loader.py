@@ -73,6 +73,8 @@ _FLOW_KEYS = {
     "resume",
     "cancelled",
     "busy",
+    "later",
+    "later_intro",
     "steps",
 }
 # Slots every frame has, filled by the interpreter itself.
@@ -278,6 +280,8 @@ def _parse_flow(raw: object, where: _Where) -> Flow:
         resume=raw.get("resume"),
         cancelled=raw.get("cancelled"),
         busy=raw.get("busy"),
+        later=_str_list(raw.get("later"), "'later'", here),
+        later_intro=raw.get("later_intro"),
         index=index,
     )
 
@@ -332,6 +336,10 @@ def _check_flow(
     check_response(flow.resume, flow.line)
     check_response(flow.cancelled, flow.line)
     check_response(flow.busy, flow.line)
+    check_response(flow.later_intro, flow.line)
+    for name in flow.later:
+        if name not in actions:
+            raise fail(flow.line, "unknown_action", action=name, known="、".join(sorted(actions)))
     for slot in flow.corrections:
         if flow.collect_step_for(slot) is None:
             raise fail(flow.line, "correction_slot", slot=slot)

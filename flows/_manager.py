@@ -143,8 +143,9 @@ class DialogueManager:
         ttl = timedelta(seconds=self.services.settings.conversation_ttl_seconds)
         if last is None or turn.now - last <= ttl:
             return
-        busy = bool(state.get("stack")) or bool(state.get("handoff"))
+        busy = bool(state.get("stack")) or bool(state.get("handoff")) or bool(state.get("later"))
         state["stack"] = []
+        state["later"] = []
         state["misses"] = 0
         state["handoff"] = False
         state["handoff_info"] = None

@@ -140,6 +140,11 @@ class Flow:
     # Said when, while this flow waits for an answer, the resident starts it again (a second
     # problem in the middle of a report): the pending question is asked again, no miss.
     busy: str | None = None
+    # Actions that note the other matter a busy flow was told about, on a frame of its own
+    # started when the stack empties ("还有个事,楼下垃圾也没人清" in the middle of a report
+    # is reported next, not forgotten); ``later_intro`` is said when it starts.
+    later: tuple[str, ...] = ()
+    later_intro: str | None = None
     index: Mapping[str, int] = field(default_factory=dict)
 
     def step(self, step_id: str) -> Step:

@@ -17,7 +17,16 @@ from __future__ import annotations
 from typing import Any
 
 from bot.messages import MediaKind
-from flows._context import IGNORE, NOTHING, ActionContext, Filled, FollowUp, Miss, Outcome
+from flows._context import (
+    FALLBACK_INTENT,
+    IGNORE,
+    NOTHING,
+    ActionContext,
+    Filled,
+    FollowUp,
+    Miss,
+    Outcome,
+)
 from flows._model import CollectStep
 from flows._registry import validator
 
@@ -107,10 +116,13 @@ def category_options(ctx: ActionContext, limit: int = 3) -> list[list[str]]:
 
 @validator("category", sets=("category_options", "description"))
 async def category(ctx: ActionContext, step: CollectStep, choice: Any, listening: bool) -> Outcome:
-    """A demand category: a tapped option, or a message the NLU classifies as a demand."""
-    if listening:
-        return IGNORE
+    """A demand category: a tapped option, or a message the NLU classifies as a demand.
+
+    While listening, only an explicit correction ("不对,是楼道灯不亮") of a category the
+    NLU is sure of changes it; its words replace the description that was wrong."""
     catalog = ctx.services.catalog
+    if listening:
+        return _corrected_category(ctx, step)
     if choice is not NOTHING:
         if choice == NONE_OF_THESE or not catalog.has(str(choice)):
             return FollowUp("ask_category_again", values={"category_options": []})
@@ -132,6 +144,33 @@ async def category(ctx: ActionContext, step: CollectStep, choice: Any, listening
     if options:
         return FollowUp("ask_category_options", choices=tuple((t, v) for t, v in options))
     return Miss()
+
+
+def _corrected_category(ctx: ActionContext, step: CollectStep) -> Outcome:
+    turn = ctx.turn
+    words = turn.responses.words("correction")
+    if not any(word in turn.text for word in words):
+        return IGNORE
+    # The resident says outright that this is what they meant, so the category ranked first
+    # will do even when the NLU hesitates (with "不对" it also hears a "deny"); the summary
+    # shows it before anything is filed.
+    parse = turn.parse
+    ranking = [s for s in parse.intent_ranking if s.name != FALLBACK_INTENT] if parse else []
+    top = ranking[0] if ranking and turn.has_words else None
+    threshold = ctx.services.settings.nlu_fallback_threshold
+    if (
+        top is None
+        or not ctx.services.catalog.has(top.name)
+        or top.confidence < threshold
+        or top.name == ctx.slots.get(step.slot)
+    ):
+        return IGNORE
+    values: dict[str, Any] = {step.slot: top.name, "category_options": []}
+    text = strip_entities(ctx, ("phone",))
+    if text:
+        values["description"] = text
+    name = ctx.services.catalog.item(top.name).name
+    return Filled(values, ack="category_corrected", ack_vars={"category": name})
 
 
 @validator("evidence")

@@ -226,6 +226,14 @@ async def reopen_field(ctx: ActionContext) -> None:
     ctx.frame.data.pop("pending_prompt", None)  # an old narrower question is stale now
 
 
+@action("reuse_phone", sets=("phone",))
+async def reuse_phone(ctx: ActionContext) -> None:
+    """The phone (or the choice to leave none) given for an earlier report in this
+    conversation: not asked twice; the summary shows it before anything is filed."""
+    if ctx.slots.get("phone") is None and "phone" in ctx.profile:
+        ctx.slots["phone"] = ctx.profile["phone"]
+
+
 @action("file_ticket", sets=("ticket_number",))
 async def file_ticket(ctx: ActionContext) -> None:
     """File the ticket and tell the resident its number, the expected handling time and
@@ -251,6 +259,7 @@ async def file_ticket(ctx: ActionContext) -> None:
     )
     view = await ctx.services.tickets.file(draft)
     slots["ticket_number"] = view.number
+    ctx.profile["phone"] = slots.get("phone") or ""
     if view.building_code and ctx.profile.get("building_code") != view.building_code:
         remember_building(ctx.turn, view.building_code)
     hours = f"{view.expected_hours:g}"
