@@ -113,8 +113,13 @@ class Turn:
         self.state = state
         self.now = now
         self.replies: list[Reply] = []
-        # Frames started during this turn: their ``prefill`` steps may use this message.
+        # Frames started or answered during this turn: their ``prefill`` steps may use this
+        # message too ("不满意,还是没修好" is the rating and the comment at once).
         self.started_frames: set[str] = set()
+        self.answered_frames: set[str] = set()
+        # What follows the quick reply the message began with ("" when it was only that);
+        # None when no quick reply was read from its words.
+        self.rest_text: str | None = None
 
     # -- the message ----------------------------------------------------------------------
 
@@ -127,6 +132,11 @@ class Turn:
             if attachment.kind is MediaKind.VOICE and attachment.recognized_text:
                 return attachment.recognized_text.strip()
         return ""
+
+    @property
+    def remaining_text(self) -> str:
+        """The words not yet used as a quick reply: all of them, or what followed it."""
+        return self.text if self.rest_text is None else self.rest_text
 
     @property
     def has_words(self) -> bool:

@@ -233,15 +233,24 @@ class Interpreter:
         raise RuntimeError(f"flow {flow.name!r} ran {_MAX_STEPS_PER_TURN} steps without asking")
 
     async def _prefill(self, turn: Turn, frame: Frame, step: CollectStep) -> bool:
-        """Answer a ``prefill`` step with the message that started the flow, if it fits."""
-        if not step.prefill or frame.id not in turn.started_frames or not turn.text:
+        """Answer a ``prefill`` step with the message that started the flow (or answered its
+        previous question), if it fits: "不满意,晚上还是吵" is the rating and the comment."""
+        if not step.prefill or not turn.text:
+            return False
+        if frame.id not in turn.started_frames and frame.id not in turn.answered_frames:
             return False
         options = self.options(frame, step)
         ctx = ActionContext(turn, frame)
-        option = self._match_text(turn, options) or self._match_intent(turn, options)
+        option = self._match_text(turn, options)
+        if option is not None:
+            turn.rest_text = ""
+        elif (found := self._match_prefix(turn, options)) is not None:
+            option, turn.rest_text = found
+        else:
+            option = self._match_intent(turn, options)
         if option is not None:
             outcome = await self._choose(ctx, step, option)
-        elif step.expect != "choice":
+        elif step.expect != "choice" and turn.rest_text != "":
             outcome = await self.validators[step.expect].func(ctx, step, NOTHING, False)
         else:
             return False
@@ -302,6 +311,16 @@ class Interpreter:
                 return option
         return None
 
+    def _match_prefix(self, turn: Turn, options: list[Option]) -> tuple[Option, str] | None:
+        """A quick reply the message begins with, and the words after it."""
+        for option in options:
+            if option.choice is None:
+                continue
+            rest = self.responses.after_button(option.choice.button, turn.text)
+            if rest:
+                return option, rest
+        return None
+
     @staticmethod
     def _match_intent(turn: Turn, options: list[Option]) -> Option | None:
         intent = turn.intent
@@ -328,6 +347,7 @@ class Interpreter:
 
         option = self._match_text(turn, options)
         if option is not None:
+            turn.rest_text = ""  # the whole message was the quick reply
             await self._settle(turn, frame, step, await self._choose(ctx, step, option))
             return True
         accepts_intent = {i for o in options if o.choice for i in o.choice.intents}
@@ -393,6 +413,7 @@ class Interpreter:
         flow = self.flow_of(frame)
         if isinstance(outcome, Filled):
             turn.state["misses"] = 0
+            turn.answered_frames.add(frame.id)
             frame.slots.update(outcome.values)
             if outcome.ack:
                 turn.say(outcome.ack, outcome.ack_vars)

@@ -75,6 +75,7 @@ _FLOW_KEYS = {
     "busy",
     "later",
     "later_intro",
+    "replies",
     "steps",
 }
 # Slots every frame has, filled by the interpreter itself.
@@ -282,6 +283,7 @@ def _parse_flow(raw: object, where: _Where) -> Flow:
         busy=raw.get("busy"),
         later=_str_list(raw.get("later"), "'later'", here),
         later_intro=raw.get("later_intro"),
+        replies=_str_list(raw.get("replies"), "'replies'", here),
         index=index,
     )
 
@@ -337,6 +339,9 @@ def _check_flow(
     check_response(flow.cancelled, flow.line)
     check_response(flow.busy, flow.line)
     check_response(flow.later_intro, flow.line)
+    for key in flow.replies:
+        if not responses.has_button(key):
+            raise fail(flow.line, "unknown_button", key=key, file=RESPONSES_FILE)
     for name in flow.later:
         if name not in actions:
             raise fail(flow.line, "unknown_action", action=name, known="、".join(sorted(actions)))

@@ -28,7 +28,7 @@ from flows._addressing import building_values, scene_building
 from flows._context import Turn
 from flows._interpreter import Interpreter
 from flows._loader import RESPONSES_FILE, load_flows
-from flows._model import FlowSet
+from flows._model import Flow, FlowSet
 from flows._problems import problem
 from flows._registry import ACTIONS, VALIDATORS
 from flows._responses import Responses
@@ -174,7 +174,11 @@ class DialogueManager:
         if trigger == SCENE:
             self._welcome_scene(turn)
             return
-        flow = self.flows.for_intent(trigger) or self.flows.for_intent(FALLBACK)
+        flow = (
+            self._flow_for_reply(turn)
+            or self.flows.for_intent(trigger)
+            or self.flows.for_intent(FALLBACK)
+        )
         if flow is None:
             raise problem("no_flow_for", trigger=trigger)
         if trigger not in (FALLBACK, NO_TEXT):
@@ -183,6 +187,21 @@ class DialogueManager:
         if frame is not None and not self.interpreter.flow_of(frame).interruptible:
             self.interpreter.stack(turn).pop()
         await self.interpreter.start(turn, flow.name)
+
+    def _flow_for_reply(self, turn: Turn) -> Flow | None:
+        """The flow a pushed quick reply starts ("还行吧" to a rating request), unless the
+        message clearly reports a new problem."""
+        if not turn.text:
+            return None
+        demand = turn.demand()
+        threshold = self.services.settings.flow_category_confirm_threshold
+        if demand is not None and demand[1] >= threshold:
+            return None
+        for flow in self.flows:
+            for key in flow.replies:
+                if self.responses.after_button(key, turn.text) is not None:
+                    return flow
+        return None
 
     def _welcome_scene(self, turn: Turn) -> None:
         """A QR scan opened the chat: greet with the building, remember it for reports."""

@@ -145,6 +145,10 @@ class Flow:
     # is reported next, not forgotten); ``later_intro`` is said when it starts.
     later: tuple[str, ...] = ()
     later_intro: str | None = None
+    # Quick replies (button keys) that start this flow when typed or tapped with nothing
+    # waiting, alone or at the start of a longer message: the buttons of a push such as
+    # "请对办理结果进行评价" [满意|基本满意|不满意], answered after the conversation moved on.
+    replies: tuple[str, ...] = ()
     index: Mapping[str, int] = field(default_factory=dict)
 
     def step(self, step_id: str) -> Step:

@@ -44,6 +44,8 @@ class ButtonText:
 
 
 _STRIP = " \t\r\n,.!?~。,!?~、;;:: "
+# What may follow a quick reply typed at the start of a longer message.
+_SEPARATORS = frozenset(" \t\n,.!?~。,!?~、;;::")
 
 
 def normalize_choice_text(
@@ -175,6 +177,21 @@ class Responses:
         button = self.button(key)
         wanted = self.normalize(text)
         return any(self.normalize(w) == wanted for w in (button.title, *button.also))
+
+    def after_button(self, key: str, text: str) -> str | None:
+        """What follows button ``key`` at the start of ``text``: "" when the text is just the
+        button, the rest when a separator follows it ("不满意,晚上还是吵" -> "晚上还是吵"),
+        None when the text does not begin with it."""
+        if self.button_matches(key, text):
+            return ""
+        cleaned = normalize_choice_text(text)
+        button = self.button(key)
+        # Longest first: "不满意" must not be read as "满意" plus more.
+        for word in sorted((button.title, *button.also), key=len, reverse=True):
+            word = normalize_choice_text(word)
+            if word and cleaned.startswith(word) and cleaned[len(word):][:1] in _SEPARATORS:
+                return cleaned[len(word):].strip(_STRIP)
+        return None
 
     def variants(self, key: str) -> tuple[str, ...]:
         try:

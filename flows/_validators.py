@@ -73,12 +73,13 @@ async def choice_only(
 
 @validator("text")
 async def free_text(ctx: ActionContext, step: CollectStep, choice: Any, listening: bool) -> Outcome:
-    """Any words (typed, or recognised from a voice message)."""
+    """Any words (typed, or recognised from a voice message); after a quick reply typed at
+    the start of the message, the words that follow it."""
     if listening:
         return IGNORE
     if choice is not NOTHING:
         return Filled({step.slot: choice})
-    text = ctx.text
+    text = ctx.turn.remaining_text
     return Filled({step.slot: text}) if text else Miss()
 
 
