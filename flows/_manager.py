@@ -18,6 +18,7 @@ scan that opened the chat without words).
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -28,7 +29,7 @@ from flows._addressing import building_values, scene_building
 from flows._context import Turn
 from flows._interpreter import Interpreter
 from flows._loader import RESPONSES_FILE, load_flows
-from flows._model import Flow, FlowSet
+from flows._model import CollectStep, Flow, FlowSet
 from flows._problems import problem
 from flows._registry import ACTIONS, VALIDATORS
 from flows._responses import Responses
@@ -41,6 +42,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 FALLBACK = "nlu_fallback"
+FOREIGN_LANGUAGE = "foreign_language"
+_HANZI = re.compile(r"[\u3400-\u9fff]")
+_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+_FOREIGN_MIN_WORDS = 3
 NO_TEXT = "no_text"
 SCENE = "scene"
 FORWARD_KEY = "forward"
@@ -49,11 +54,21 @@ _SMALL_TALK = frozenset({"greet", "thank", "goodbye"})
 # Responses the manager itself says; every deployment's responses.yml must have them.
 REQUIRED_RESPONSES = (
     "conversation_expired",
+    FOREIGN_LANGUAGE,
     "cancelled",
     "group_ack_demand",
     "group_ack_private",
     "group_hello",
 )
+
+
+def _foreign(text: str) -> bool:
+    """Several words in Latin letters and no hanzi: a language the NLU was not trained on
+    ("the street light is broken" was greeted in Chinese). A ticket number, a phone number,
+    "ok" or "WiFi坏了" are not."""
+    if _HANZI.search(text):
+        return False
+    return len(_LATIN_WORD.findall(text)) >= _FOREIGN_MIN_WORDS
 
 
 class DialogueManager:
@@ -154,6 +169,15 @@ class DialogueManager:
 
     async def _private(self, turn: Turn) -> None:
         frame = self.interpreter.top(turn)
+        if _foreign(turn.text):
+            # The model knows Chinese only: say so (in both languages) instead of guessing,
+            # then repeat the pending question, if any.
+            turn.say(FOREIGN_LANGUAGE)
+            if frame is not None and frame.waiting:
+                step = self.interpreter.flow_of(frame).step(frame.step)
+                if isinstance(step, CollectStep):
+                    self.interpreter.ask(turn, frame, step, again=False)
+            return
         if frame is not None and frame.waiting and await self.interpreter.answer(turn):
             return
         await self._start(turn)
