@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 
 FALLBACK = "nlu_fallback"
 FOREIGN_LANGUAGE = "foreign_language"
+GROUP_CONTINUED = "group_continued_here"
 _HANZI = re.compile(r"[\u3400-\u9fff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 _FOREIGN_MIN_WORDS = 3
@@ -59,6 +60,7 @@ REQUIRED_RESPONSES = (
     "group_ack_demand",
     "group_ack_private",
     "group_hello",
+    GROUP_CONTINUED,
 )
 
 
@@ -126,6 +128,9 @@ class DialogueManager:
             self._group(turn)
             return state, turn.outbound()
         if message.metadata.get(FORWARDED_FROM):
+            # The first words in the private chat: say why we are here, or the resident
+            # gets a question out of nowhere ("有重名的小区,请选一下所在社区").
+            turn.say(GROUP_CONTINUED)
             await self._start(turn)
         else:
             await self._private(turn)
