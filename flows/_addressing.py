@@ -117,6 +117,22 @@ def mentions_place(ctx: ActionContext) -> bool:
     return any(e.entity in {"address", "building"} for e in parse.entities)
 
 
+def resolve_near_home(turn: Turn, text: str) -> Resolution:
+    """Resolve ``text``; a compound name several communities share is read in the community
+    of the building this conversation knows (the door plate scanned, the last report):
+    someone who scanned 城南社区锦园小区5号楼 and says "隔壁佳园小区3号楼" means 城南's 佳园."""
+    book = turn.services.addresses
+    resolution = book.resolve(text)
+    if resolution.status != "need_community":
+        return resolution
+    known = known_building(turn)
+    info = book.building(known[0]) if known is not None else None
+    if info is None or not info.community_code:
+        return resolution
+    hinted = book.resolve(text, community_hint=info.community_code)
+    return hinted if hinted.status == "resolved" else resolution
+
+
 def _span_text(text: str, resolution: Resolution) -> str:
     if resolution.span is None:
         return text
@@ -178,11 +194,11 @@ def _resolve_answer(ctx: ActionContext, text: str) -> Resolution:
     book = ctx.services.addresses
     context = ctx.slots.get("address_context")
     if not context:
-        return book.resolve(text)
+        return resolve_near_home(ctx.turn, text)
     combined = book.resolve(f"{context}{text}")
     if combined.status == "resolved" or not _same_question(combined, book.resolve(context)):
         return combined
-    return book.resolve(text)
+    return resolve_near_home(ctx.turn, text)
 
 
 def nearby_question(

@@ -16,6 +16,7 @@ from flows._addressing import (
     narrower_question,
     nearby_question,
     remember_building,
+    resolve_near_home,
     route_of,
 )
 from flows._context import ActionContext
@@ -73,10 +74,9 @@ async def resolve_address(ctx: ActionContext) -> None:
     if slots.get("address") is not None or slots.get("address_looked_up"):
         return
     slots["address_looked_up"] = True
-    book = ctx.services.addresses
     text = ctx.text
     if text and mentions_place(ctx):
-        resolution = book.resolve(text)
+        resolution = resolve_near_home(turn, text)
         if resolution.status == "resolved" and resolution.building_code:
             values = building_values(
                 turn, resolution.building_code, resolution.unit, resolution.room
