@@ -29,6 +29,7 @@ from flows._context import (
 )
 from flows._model import CollectStep
 from flows._registry import validator
+from flows._responses import Responses
 
 NONE_OF_THESE = ""
 # Categories the NLU gives less than this are not worth a button.
@@ -194,7 +195,30 @@ async def evidence(ctx: ActionContext, step: CollectStep, choice: Any, listening
             earlier = values.get("description", ctx.slots.get("description"))
             values["description"] = f"{earlier};{heard}" if earlier else heard
     values[step.slot] = items
-    return Filled(values, ack="evidence_received", ack_vars={"count": len(items)})
+    media = describe_media(ctx.turn.responses, items)
+    return Filled(values, ack="evidence_received", ack_vars={"count": len(items), "media": media})
+
+
+# How a list of evidence is told to the resident: "2张照片、1段视频".
+_MEDIA_FORMATS = {
+    MediaKind.IMAGE.value: "format_photos",
+    MediaKind.VIDEO.value: "format_videos",
+    MediaKind.VOICE.value: "format_voices",
+    MediaKind.FILE.value: "format_files",
+}
+
+
+def describe_media(responses: Responses, items: list[list[str]]) -> str:
+    """"2张照片、1段视频" for evidence items ``[[kind, url], ...]`` (kinds in a fixed order)."""
+    counts: dict[str, int] = {}
+    for kind, _url in items:
+        counts[str(kind)] = counts.get(str(kind), 0) + 1
+    parts = [
+        responses.render(key, {"n": counts[kind]}, variant=0)
+        for kind, key in _MEDIA_FORMATS.items()
+        if counts.get(kind)
+    ]
+    return responses.render("format_list_separator", {}, variant=0).join(parts)
 
 
 @validator("phone")

@@ -21,7 +21,7 @@ from flows._addressing import (
 )
 from flows._context import ActionContext
 from flows._registry import action
-from flows._validators import category_options, mask_phone, strip_entities
+from flows._validators import category_options, describe_media, mask_phone, strip_entities
 
 log = logging.getLogger(__name__)
 
@@ -182,7 +182,9 @@ def _summary(ctx: ActionContext) -> str:
     ]
     evidence = slots.get("evidence") or []
     lines.append(
-        line("summary_evidence", count=len(evidence)) if evidence else line("summary_no_evidence")
+        line("summary_evidence", media=describe_media(turn.responses, evidence))
+        if evidence
+        else line("summary_no_evidence")
     )
     phone = slots.get("phone")
     lines.append(
