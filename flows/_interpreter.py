@@ -57,6 +57,8 @@ log = logging.getLogger(__name__)
 OFFER_HUMAN_FLOW = "offer_human"
 MISSES_BEFORE_HUMAN = 2
 _MAX_STEPS_PER_TURN = 200
+# An answer may say this many characters more than the quick reply it contains.
+_WITHIN_EXTRA_CHARS = 4
 # Matters noted for later, at most (someone listing ten problems gets the last three).
 MAX_LATER = 3
 _CANCEL_INTENT = "cancel"
@@ -309,7 +311,34 @@ class Interpreter:
                 option.choice.button, text
             ):
                 return option
-        return None
+        return self._match_within(turn, text, options)
+
+    def _match_within(self, turn: Turn, text: str, options: list[Option]) -> Option | None:
+        """A short answer that says one quick reply with a few more words ("实名就行",
+        "我选匿名反映"): the longest quick-reply word it contains, unless negated ("不要匿名")
+        or two quick replies fit as well. Messages with details (a building, a phone) are
+        left to the corrections ("不是3号楼" corrects the address, it is not "不是")."""
+        if turn.parse is not None and turn.parse.entities:
+            return None
+        negations = self.responses.words("negations")
+        best: tuple[int, Option] | None = None
+        tied = False
+        for option in options:
+            words = [option.title]
+            if option.choice is not None:
+                button = self.responses.button(option.choice.button)
+                words = [button.title, *button.also]
+            for word in (self.responses.normalize(w) for w in words):
+                at = text.find(word) if word else -1
+                if at < 0 or len(text) > len(word) + _WITHIN_EXTRA_CHARS:
+                    continue
+                if any(text[:at].endswith(n) for n in negations):
+                    continue
+                if best is None or len(word) > best[0]:
+                    best, tied = (len(word), option), False
+                elif len(word) == best[0] and option is not best[1]:
+                    tied = True
+        return best[1] if best is not None and not tied else None
 
     def _match_prefix(self, turn: Turn, options: list[Option]) -> tuple[Option, str] | None:
         """A quick reply the message begins with, and the words after it."""
