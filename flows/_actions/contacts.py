@@ -3,7 +3,15 @@ of the resident's building, each one tap away (a tel: link)."""
 
 from __future__ import annotations
 
-from flows._addressing import ADDRESS_SLOTS, building_values, known_building, route_of
+from flows._addressing import (
+    ADDRESS_SLOTS,
+    building_values,
+    known_building,
+    mentions_place,
+    remember_building,
+    resolve_near_home,
+    route_of,
+)
 from flows._context import ActionContext
 from flows._registry import action
 
@@ -61,3 +69,25 @@ async def list_contacts(ctx: ActionContext) -> None:
     if not shown:
         ctx.say("no_contacts")
     ctx.slots["contacts_shown"] = shown
+
+
+@action("note_place", sets=("place_noted",))
+async def note_place(ctx: ActionContext) -> None:
+    """A place said with nothing going on ("我们是盛世名居5号楼的"): a building is remembered
+    for the next report or "找书记"; a compound alone is only acknowledged."""
+    turn = ctx.turn
+    ctx.slots["place_noted"] = None
+    if not turn.text or not mentions_place(ctx):
+        return
+    book = ctx.services.addresses
+    resolution = resolve_near_home(turn, turn.text)
+    if resolution.status == "resolved" and resolution.building_code:
+        values = building_values(turn, resolution.building_code, resolution.unit, resolution.room)
+        if values is not None:
+            remember_building(turn, values["building_code"])
+            ctx.slots["place_noted"] = values["address"]
+        return
+    if resolution.status == "need_building" and resolution.question_choices:
+        first = book.building(resolution.question_choices[0][0])
+        if first is not None and first.compound_name:
+            ctx.slots["place_noted"] = first.compound_name
