@@ -151,11 +151,20 @@ def narrower_question(
         return None
     place = _span_text(text, resolution)
     first = turn.services.addresses.building(resolution.question_choices[0][0])
-    if resolution.status == "need_building" and first is not None and first.compound_name:
-        place = first.compound_name  # a code was chosen: name the compound, not the code
+    if first is not None and first.compound_name:
+        # Name the compound as we know it, not as typed ("锦园小去2号楼") or a code.
+        context = place if resolution.status == "need_community" else first.compound_name
+        place = first.compound_name
+    else:
+        context = place
     choices = tuple((label, code) for code, label in resolution.question_choices)
-    keep = {"unit": resolution.unit, "room": resolution.room, "address_context": place}
-    key = "ask_building" if resolution.status == "need_building" else "ask_community"
+    keep = {"unit": resolution.unit, "room": resolution.room, "address_context": context}
+    if resolution.status == "need_community":
+        key = "ask_community"
+    elif first is None:
+        key = "ask_compound"  # only a community or street was named: which compound?
+    else:
+        key = "ask_building"
     return key, {"place": place}, choices, keep
 
 
@@ -196,6 +205,11 @@ def _resolve_answer(ctx: ActionContext, text: str) -> Resolution:
     if not context:
         return resolve_near_home(ctx.turn, text)
     combined = book.resolve(f"{context}{text}")
+    if combined.status != "resolved":
+        # "城南" answering "锦园小区2号楼 is in which community?" reads better in front.
+        before = book.resolve(f"{text}{context}")
+        if before.status == "resolved":
+            return before
     if combined.status == "resolved" or not _same_question(combined, book.resolve(context)):
         return combined
     return resolve_near_home(ctx.turn, text)

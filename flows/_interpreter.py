@@ -57,6 +57,8 @@ log = logging.getLogger(__name__)
 OFFER_HUMAN_FLOW = "offer_human"
 MISSES_BEFORE_HUMAN = 2
 _MAX_STEPS_PER_TURN = 200
+# Typing the start of a button's title chooses it from this many characters on.
+_MIN_PREFIX_CHARS = 2
 # An answer may say this many characters more than the quick reply it contains.
 _WITHIN_EXTRA_CHARS = 4
 # Matters noted for later, at most (someone listing ten problems gets the last three).
@@ -311,6 +313,11 @@ class Interpreter:
                 option.choice.button, text
             ):
                 return option
+        # The start of one button's title ("城南" for "城南社区（车站街道）").
+        if len(text) >= _MIN_PREFIX_CHARS:
+            starting = [o for o in options if self.responses.normalize(o.title).startswith(text)]
+            if len(starting) == 1:
+                return starting[0]
         return self._match_within(turn, text, options)
 
     def _match_within(self, turn: Turn, text: str, options: list[Option]) -> Option | None:

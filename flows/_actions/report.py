@@ -7,7 +7,7 @@ import logging
 from typing import Any
 
 from bot.messages import MediaKind
-from bot.tickets import TicketDraft
+from bot.tickets import TicketDraft, Urgency
 from flows._addressing import (
     ADDRESS_SLOTS,
     building_values,
@@ -63,6 +63,19 @@ async def prefill_report(ctx: ActionContext) -> None:
         ]
         if voice and slots.get("description") is None:
             slots["description"] = voice[0].strip()
+
+
+@action("warn_if_urgent", sets=("urgent_warned",))
+async def warn_if_urgent(ctx: ActionContext) -> None:
+    """Gas, live wires, a collapsed road: before any question, tell the resident to get safe
+    and call 119 (the catalog marks these categories urgent). Said once per report."""
+    category = ctx.slots.get("category")
+    if not category or not ctx.services.catalog.has(str(category)):
+        return
+    if ctx.services.catalog.item(str(category)).urgency is Urgency.NORMAL:
+        return
+    ctx.slots["urgent_warned"] = True
+    ctx.say("urgent_safety")
 
 
 @action("resolve_address", sets=(*ADDRESS_SLOTS, "address_looked_up", "address_guessed"))
