@@ -531,12 +531,18 @@ class Interpreter:
 
     def _other_flow(self, turn: Turn, frame: Frame) -> Flow | None:
         intent = turn.intent
-        if intent is None:
-            return None
-        other = self.flows.for_intent(intent)
+        other = self.flows.for_intent(intent) if intent is not None else None
+        if other is None or other.only_when_idle:
+            other = self.flow_for_entities(turn)
         if other is None or other.name == frame.flow or other.only_when_idle:
             return None
         return other
+
+    def flow_for_entities(self, turn: Turn) -> Flow | None:
+        """The flow the message's entities start (see ``Flow.entities``)."""
+        if turn.parse is None:
+            return None
+        return self.flows.for_entities({e.entity for e in turn.parse.entities})
 
     def _starts_again(self, turn: Turn, frame: Frame) -> bool:
         demand = turn.demand()

@@ -76,6 +76,7 @@ _FLOW_KEYS = {
     "later",
     "later_intro",
     "replies",
+    "entities",
     "steps",
 }
 # Slots every frame has, filled by the interpreter itself.
@@ -284,6 +285,7 @@ def _parse_flow(raw: object, where: _Where) -> Flow:
         later=_str_list(raw.get("later"), "'later'", here),
         later_intro=raw.get("later_intro"),
         replies=_str_list(raw.get("replies"), "'replies'", here),
+        entities=_str_list(raw.get("entities"), "'entities'", here),
         index=index,
     )
 

@@ -208,6 +208,8 @@ class DialogueManager:
             or self.flows.for_intent(trigger)
             or self.flows.for_intent(FALLBACK)
         )
+        if flow is None or flow.only_when_idle or trigger == FALLBACK:
+            flow = self.interpreter.flow_for_entities(turn) or flow
         if flow is None:
             raise problem("no_flow_for", trigger=trigger)
         if trigger not in (FALLBACK, NO_TEXT):

@@ -149,6 +149,10 @@ class Flow:
     # waiting, alone or at the start of a longer message: the buttons of a push such as
     # "请对办理结果进行评价" [满意|基本满意|不满意], answered after the conversation moved on.
     replies: tuple[str, ...] = ()
+    # Entities that start this flow when the intent itself starts nothing in particular
+    # (not understood, out of scope, details only): "帮我查一下20261121-0001" is a status
+    # query whatever the classifier made of the words around the number.
+    entities: tuple[str, ...] = ()
     index: Mapping[str, int] = field(default_factory=dict)
 
     def step(self, step_id: str) -> Step:
@@ -186,6 +190,13 @@ class FlowSet:
 
     def __iter__(self):  # type: ignore[no-untyped-def]
         return iter(self.flows.values())
+
+    def for_entities(self, names: set[str]) -> Flow | None:
+        """The first flow (file order) started by one of these entities, if any."""
+        for flow in self.flows.values():
+            if names.intersection(flow.entities):
+                return flow
+        return None
 
     def for_intent(self, intent: str) -> Flow | None:
         """The flow an intent starts: an exact name beats a pattern; ties go to file order."""
