@@ -172,6 +172,9 @@ def _filled(ctx: ActionContext, values: dict[str, Any], listening: bool) -> Fill
     remember_building(ctx.turn, values["building_code"])
     if listening and ctx.slots.get("address") and ctx.slots.get("address") != values["address"]:
         return Filled(values, ack="address_corrected", ack_vars={"address": values["address"]})
+    if listening and not ctx.slots.get("address"):
+        # Said while we asked something else: say we have it, the question comes again.
+        return Filled(values, ack="address_noted", ack_vars={"address": values["address"]})
     return Filled(values)
 
 
@@ -183,7 +186,9 @@ def _resolve_correction(ctx: ActionContext) -> Resolution:
     hint = ctx.slots.get("community_code")
     resolution = book.resolve(text, community_hint=hint)
     parse = ctx.parse
-    compound = ctx.slots.get("compound_name")
+    # The compound named earlier, or said while another question was pending ("长安新村",
+    # then "12号楼").
+    compound = ctx.slots.get("compound_name") or ctx.slots.get("address_context")
     if resolution.status == "resolved" or not compound or parse is None or parse.text != text:
         return resolution
     starts = [e.start for e in parse.entities if e.entity == "building"]
@@ -282,6 +287,27 @@ def _outdoor(ctx: ActionContext, step: CollectStep, *, typed: bool) -> Outcome:
     return FollowUp("ask_landmark", values=values)
 
 
+def _partly_heard(
+    ctx: ActionContext,
+    step: CollectStep,
+    text: str,
+    resolution: Resolution,
+    unit: str | None,
+    room: str | None,
+) -> Outcome:
+    """A compound without a building ("长安新村") said while we asked something else, with
+    no address yet: keep it, and ask which building when the flow gets to the address."""
+    if ctx.slots.get("address") or ctx.slots.get("address_context"):
+        return IGNORE
+    question = narrower_question(ctx.turn, text, resolution)
+    if question is None:
+        return IGNORE
+    key, variables, choices, keep = question
+    keep.update(unit=unit, room=room)
+    ctx.prompt_next(step.slot, key, variables, choices)
+    return Filled(keep, ack="address_partly_noted", ack_vars={"place": variables["place"]})
+
+
 @validator("address", sets=ADDRESS_SLOTS)
 async def address(ctx: ActionContext, step: CollectStep, choice: Any, listening: bool) -> Outcome:
     """A standard building via the address book; asks which building or community until it
@@ -317,7 +343,7 @@ async def address(ctx: ActionContext, step: CollectStep, choice: Any, listening:
         if values is not None:
             return _filled(ctx, values, listening)
     if listening:
-        return IGNORE
+        return _partly_heard(ctx, step, text, resolution, unit, room)
     question = narrower_question(turn, text, resolution)
     if question is not None:
         key, variables, choices, keep = question
