@@ -6,10 +6,12 @@ calibrated LinearSVC keeps right answers confident and spreads wrong ones out; p
 logistic regression over 35 intents was measured to put a third of its *right* answers
 under the 0.35 fallback threshold.
 
-Which features work best depends on the data: a few dozen short chat lines per intent
-want characters, thousands of long complaints gain from word bigrams. With
-``ClassifierConfig.features`` left ``None`` the classifier picks among
-:data:`FEATURE_CANDIDATES` by cross-validation on the training data itself.
+Which features and which linear model work best depends on the data: a few dozen short
+chat lines per intent want characters and a plain SVM, hundreds of long complaints per
+label gain from word bigrams and NB-SVM's log-count ratios (:mod:`nlu.nbsvm`). With
+``ClassifierConfig.features`` left ``None`` the classifier picks among :data:`CANDIDATES`
+by cross-validation on the training data itself, so a trainer's own data set (ours, or
+a hotline's 7 labels) decides, not a guess made here.
 """
 
 from __future__ import annotations
@@ -28,38 +30,65 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import LinearSVC
 
 from nlu.features import FeatureConfig, Featurizer
+from nlu.nbsvm import NBLinearSVC
 from nlu.scoring import LinearScorer
 from nlu.tokenizer import Tokenizer
 
-# Measured with bench/nlu_quality.py on training_data/ (short chat) and on long complaints.
-FEATURE_CANDIDATES: dict[str, FeatureConfig] = {
-    "chars": FeatureConfig(word_ngrams=(1, 1), char_ngrams=(1, 3), word_weight=0.5),
-    "words+chars": FeatureConfig(word_ngrams=(1, 2), char_ngrams=(1, 3), word_weight=1.0),
-    "long": FeatureConfig(word_ngrams=(1, 2), char_ngrams=(2, 4), word_weight=1.0),
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """Features plus the linear model that reads them ("svm" or "nbsvm")."""
+
+    features: FeatureConfig
+    model: str = "svm"
+
+
+# Measured with bench/nlu_quality.py (short chat, training_data/) and bench/nlu_long.py
+# (long complaints): "chars" wins on chat, "nb-words+chars" on long complaints, by about
+# five points each way; word bigrams with character 2-4-grams lost on every set.
+CANDIDATES: dict[str, Candidate] = {
+    "chars": Candidate(FeatureConfig(word_ngrams=(1, 1), char_ngrams=(1, 3), word_weight=0.5)),
+    "words+chars": Candidate(
+        FeatureConfig(word_ngrams=(1, 2), char_ngrams=(1, 3), word_weight=1.0)
+    ),
+    "nb-words+chars": Candidate(
+        FeatureConfig(word_ngrams=(1, 2), char_ngrams=(1, 3), word_weight=1.0), model="nbsvm"
+    ),
 }
 SELECTION_FOLDS = 3
+# NB-SVM's log-count ratios are noise with fewer examples per intent than this, and a
+# three-fold selection on so few cannot tell a real point of F1 from luck (on the
+# 12-a-label tests/nlu/data/hotline_long.yml it was picked and lost two points).
+NB_MIN_EXAMPLES = 20
 
 
 @dataclass(frozen=True, slots=True)
 class ClassifierConfig:
-    """Hyper-parameters; ``features=None`` selects them by cross-validation."""
+    """Hyper-parameters; ``features=None`` selects features and model by cross-validation.
+
+    With explicit ``features``, ``model`` says which linear model reads them: "svm"
+    (LinearSVC), "nbsvm" (NB-SVM) or "logreg"; both SVMs are sigmoid-calibrated.
+    """
 
     features: FeatureConfig | None = None
-    model: str = "svm"  # "svm" (LinearSVC, sigmoid-calibrated) or "logreg"
+    model: str = "svm"
     c: float = 1.0
     calibration_folds: int = 3
     class_weight: str | None = "balanced"
+    nb_alpha: float = 0.1
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
 
 
-def _svm(config: ClassifierConfig) -> LinearSVC:
+def _linear(model: str, config: ClassifierConfig) -> LinearSVC | NBLinearSVC:
     # A fixed seed: the same data must give the same model (and the same version hash).
+    if model == "nbsvm":
+        return NBLinearSVC(C=config.c, alpha=config.nb_alpha, class_weight=config.class_weight)
     return LinearSVC(C=config.c, class_weight=config.class_weight, max_iter=5000, random_state=0)
 
 
-def select_features(
+def select_candidate(
     tokenizer: Tokenizer,
     texts: Sequence[str],
     tokens: Sequence[Sequence[str]],
@@ -71,15 +100,16 @@ def select_features(
 ) -> tuple[str, dict[str, float]]:
     """The candidate with the best cross-validated macro-F1, and every candidate's score.
 
-    Scored with the uncalibrated SVM's argmax: calibration does not change which
-    features separate the intents, and skipping it makes selection four times cheaper.
-    Each candidate's TF-IDF is fitted once on all the texts (vocabulary and IDF use no
-    labels), so only the SVM is refitted per fold.
+    Scored with the uncalibrated models' argmax: calibration hardly changes which
+    candidate separates the intents best, and skipping it makes selection four times
+    cheaper. Each feature set's TF-IDF is fitted once on all the texts (vocabulary and
+    IDF use no labels) and shared by the candidates that use it; only the linear models
+    are refitted per fold, and NB-SVM's ratios come from each fold's training part.
     """
     counts = Counter(labels)
     folds = min(folds, min(counts.values()))
-    if folds < 2 or len(FEATURE_CANDIDATES) == 1:
-        return next(iter(FEATURE_CANDIDATES)), {}
+    if folds < 2 or len(CANDIDATES) == 1:
+        return next(iter(CANDIDATES)), {}
     y = np.asarray(labels)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -88,14 +118,25 @@ def select_features(
                 np.zeros(len(y)), y
             )
         )
+    names = [
+        n
+        for n, c in CANDIDATES.items()
+        if c.model != "nbsvm" or min(counts.values()) >= NB_MIN_EXAMPLES
+    ]
+    matrices: dict[FeatureConfig, Any] = {}
     scores: dict[str, float] = {}
-    for name, features in FEATURE_CANDIDATES.items():
-        x = Featurizer(tokenizer, features).fit_transform(texts, tokens)
+    for name in names:
+        candidate = CANDIDATES[name]
+        if candidate.features not in matrices:
+            featurizer = Featurizer(tokenizer, candidate.features)
+            matrices[candidate.features] = featurizer.fit_transform(texts, tokens)
+        x = matrices[candidate.features]
         predicted = np.empty(len(y), dtype=object)
         for train, test in splits:
-            predicted[test] = _svm(config).fit(x[train], y[train]).predict(x[test])
+            model = _linear(candidate.model, config).fit(x[train], y[train])
+            predicted[test] = model.predict(x[test])
         scores[name] = float(f1_score(y, predicted.astype(str), average="macro"))
-    best = max(FEATURE_CANDIDATES, key=lambda n: scores[n])  # first wins ties
+    best = max(names, key=lambda n: scores[n])  # first wins ties
     return best, scores
 
 
@@ -107,8 +148,9 @@ class IntentClassifier:
         self.tokenizer = tokenizer
         self.selection: dict[str, Any] = {}
         self.featurizer = Featurizer(
-            tokenizer, self.config.features or next(iter(FEATURE_CANDIDATES.values()))
+            tokenizer, self.config.features or next(iter(CANDIDATES.values())).features
         )
+        self.model_kind = self.config.model
         self.classes_: list[str] = []
         self._estimator: LogisticRegression | CalibratedClassifierCV | None = None
         self._scorer: LinearScorer | None = None
@@ -125,18 +167,19 @@ class IntentClassifier:
         if tokens is None:
             tokens = [self.tokenizer.tokens(t) for t in texts]
         cfg = self.config
-        features = cfg.features
+        features, kind = cfg.features, cfg.model
         if features is None:
-            chosen, scores = select_features(self.tokenizer, texts, tokens, labels, cfg)
-            features = FEATURE_CANDIDATES[chosen]
-            self.selection = {"features": chosen, "macro_f1": scores}
+            chosen, scores = select_candidate(self.tokenizer, texts, tokens, labels, cfg)
+            features, kind = CANDIDATES[chosen].features, CANDIDATES[chosen].model
+            self.selection = {"features": chosen, "model": kind, "macro_f1": scores}
         self.featurizer = Featurizer(self.tokenizer, features)
+        self.model_kind = kind
         x = self.featurizer.fit_transform(texts, tokens)
         y = np.asarray(labels)
         folds = min(cfg.calibration_folds, min(counts.values()))
-        if cfg.model == "svm" and folds >= 2:
+        if kind in ("svm", "nbsvm") and folds >= 2:
             est: LogisticRegression | CalibratedClassifierCV = CalibratedClassifierCV(
-                _svm(cfg), method="sigmoid", cv=folds, ensemble=False
+                _linear(kind, cfg), method="sigmoid", cv=folds, ensemble=False
             )
         else:
             est = LogisticRegression(C=cfg.c * 10, class_weight=cfg.class_weight, max_iter=3000)
