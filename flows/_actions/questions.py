@@ -28,3 +28,17 @@ async def answer_question(ctx: ActionContext) -> None:
         return
     slots["knowledge_id"] = found.id
     ctx.say("knowledge_answer", {"title": found.title, "answer": found.text})
+
+
+@action("answer_known_question", sets=("knowledge_id", "description"))
+async def answer_known_question(ctx: ActionContext) -> None:
+    """Answer from the knowledge file when it clearly has the answer, whatever the intent
+    ("你们这个东西怎么用" is out of scope for the classifier, not for the knowledge file)."""
+    text = ctx.turn.text
+    found = ctx.services.knowledge.answer(text) if text else None
+    if found is None or found.score < ANSWER_THRESHOLD:
+        ctx.slots["knowledge_id"] = None
+        return
+    ctx.slots["knowledge_id"] = found.id
+    ctx.slots["description"] = strip_entities(ctx, ("phone",)) or None
+    ctx.say("knowledge_answer", {"title": found.title, "answer": found.text})
