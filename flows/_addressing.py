@@ -261,6 +261,9 @@ def _outdoor(ctx: ActionContext, step: CollectStep, *, typed: bool) -> Outcome:
         # No pin: a place the resolver knows ("锦园小区东门外") gives the point.
         resolution = book.resolve(landmark)
         first = resolution.candidates[0].building_code if resolution.candidates else None
+        if first is None and resolution.question_choices:
+            # "金居小区东门外": the compound is known, its buildings are all close by.
+            first = resolution.question_choices[0][0]
         info = book.building(first) if first else None
         if info is not None:
             lat, lng = info.lat, info.lng
