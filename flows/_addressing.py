@@ -194,7 +194,8 @@ def _resolve_correction(ctx: ActionContext) -> Resolution:
     starts = [e.start for e in parse.entities if e.entity == "building"]
     if not starts:
         return resolution
-    return book.resolve(f"{compound}{text[min(starts):]}", community_hint=hint)
+    # "不是3号楼,是5号楼": the building named last is the one meant.
+    return book.resolve(f"{compound}{text[max(starts):]}", community_hint=hint)
 
 
 def _same_question(a: Resolution, b: Resolution) -> bool:

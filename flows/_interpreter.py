@@ -391,6 +391,12 @@ class Interpreter:
             self.cancel(turn)
             await self.run(turn)  # an idle stack takes up what was noted for later
             return True
+        target = self._jump_target(turn, flow, options)
+        if target is not None:
+            turn.state["misses"] = 0
+            frame.step = target
+            await self.run(turn)
+            return True
         if await self._interrupt(turn, frame, flow):
             return True
         changed = await self._listen(ctx, flow, step)
@@ -426,6 +432,14 @@ class Interpreter:
                 return True
         await self._settle(turn, frame, step, outcome, rewind=changed)
         return True
+
+    def _jump_target(self, turn: Turn, flow: Flow, options: list[Option]) -> str | None:
+        """The step a ``jumps`` quick reply leads to, unless the question offers it itself."""
+        offered = {o.choice.button for o in options if o.choice is not None}
+        for key, target in flow.jumps.items():
+            if key not in offered and self.responses.button_matches(key, turn.text):
+                return target
+        return None
 
     def _only_an_intent_for(self, turn: Turn, frame: Frame) -> bool:
         """The message would pick a quick reply of ``frame`` only by its intent (好的, 不用)."""

@@ -77,6 +77,7 @@ _FLOW_KEYS = {
     "later_intro",
     "replies",
     "entities",
+    "jumps",
     "steps",
 }
 # Slots every frame has, filled by the interpreter itself.
@@ -102,6 +103,17 @@ def _str_list(value: object, what: str, where: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise problem("names_list", where, what=what)
     return tuple(value)
+
+
+def _jumps(value: object, where: str) -> dict[str, str]:
+    """``jumps: {button: step}`` (checked against buttons and steps later)."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise problem("jumps_mapping", where)
+    return dict(value)
 
 
 def _parse_arms(value: object, where: str) -> tuple[Arm, ...]:
@@ -286,6 +298,7 @@ def _parse_flow(raw: object, where: _Where) -> Flow:
         later_intro=raw.get("later_intro"),
         replies=_str_list(raw.get("replies"), "'replies'", here),
         entities=_str_list(raw.get("entities"), "'entities'", here),
+        jumps=_jumps(raw.get("jumps"), here),
         index=index,
     )
 
@@ -344,6 +357,11 @@ def _check_flow(
     for key in flow.replies:
         if not responses.has_button(key):
             raise fail(flow.line, "unknown_button", key=key, file=RESPONSES_FILE)
+    for key, target in flow.jumps.items():
+        if not responses.has_button(key):
+            raise fail(flow.line, "unknown_button", key=key, file=RESPONSES_FILE)
+        if target not in flow.index:
+            raise fail(flow.line, "next_target", target=target)
     for name in flow.later:
         if name not in actions:
             raise fail(flow.line, "unknown_action", action=name, known="、".join(sorted(actions)))

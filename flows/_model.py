@@ -153,6 +153,9 @@ class Flow:
     # (not understood, out of scope, details only): "帮我查一下20261121-0001" is a status
     # query whatever the classifier made of the words around the number.
     entities: tuple[str, ...] = ()
+    # Quick replies that jump to a step from any question of the flow ("修改" in the middle
+    # of a report goes to "what do you want to change?"), unless that question offers them.
+    jumps: Mapping[str, str] = field(default_factory=dict)
     index: Mapping[str, int] = field(default_factory=dict)
 
     def step(self, step_id: str) -> Step:

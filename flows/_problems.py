@@ -26,6 +26,7 @@ PROBLEMS: dict[str, str] = {
     "duplicate_flow": "流程「{name}」已经在 {other} 定义过",
     "flow_mapping": "`flows` 下的每一项必须是映射",
     "flow_keys": "流程中有未知的键：{keys}",
+    "jumps_mapping": "`jumps:` 必须是“按钮键 → 步骤编号”的映射",
     "flow_name": "流程需要 `name`（字母、数字、下划线）",
     "flow_steps": "流程「{name}」需要非空的 `steps` 列表",
     "duplicate_step": "流程「{flow}」中步骤编号「{id}」重复，请给其中一个写 `id`",

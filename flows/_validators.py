@@ -88,15 +88,36 @@ async def free_text(ctx: ActionContext, step: CollectStep, choice: Any, listenin
 async def description(
     ctx: ActionContext, step: CollectStep, choice: Any, listening: bool
 ) -> Outcome:
-    """What happened, in the resident's words; phone numbers are kept out of it."""
+    """What happened, in the resident's words; phone numbers are kept out of it.
+
+    While listening: more words about the same problem ("烧烤摊每天晚上七点到十二点") are
+    added to the description, not taken for a second report."""
     if listening:
-        return IGNORE
+        return _more_details(ctx, step)
     if choice is not NOTHING:
         return Filled({step.slot: choice})
     text = strip_entities(ctx, ("phone",))
     if len(text) < _MIN_DESCRIPTION_CHARS:
         return Miss()
     return Filled({step.slot: text})
+
+
+def _more_details(ctx: ActionContext, step: CollectStep) -> Outcome:
+    # About the same problem: its category is among the two the NLU ranks highest (it may
+    # hesitate between 油烟 and 噪音 for "烧烤摊每天晚上七点到十二点,油烟特别大").
+    category = ctx.slots.get("category")
+    parse = ctx.parse
+    if not category or parse is None or not ctx.turn.has_words:
+        return IGNORE
+    ranking = [s for s in parse.intent_ranking if s.name != FALLBACK_INTENT][:2]
+    threshold = ctx.services.settings.nlu_fallback_threshold
+    if not any(s.name == category and s.confidence >= threshold for s in ranking):
+        return IGNORE
+    text = strip_entities(ctx, ("phone",))
+    earlier = str(ctx.slots.get(step.slot) or "")
+    if len(text) < _MIN_DESCRIPTION_CHARS or text in earlier:
+        return IGNORE
+    return Filled({step.slot: f"{earlier};{text}" if earlier else text}, ack="description_added")
 
 
 def category_options(ctx: ActionContext, limit: int = 3) -> list[list[str]]:
