@@ -92,6 +92,18 @@ def clean_text(text: str) -> str:
     return "".join(kept).strip()
 
 
+# "@社区小助手 " as group chats write an @-mention: at the start or after a space, and
+# followed by a space (WeChat uses U+2005) or the end of the message.
+_MENTION = re.compile(r"(?:^|(?<=[\s\u2005]))@[^\s\u2005@]{1,20}(?:[\s\u2005]+|$)")
+
+
+def without_mentions(text: str) -> str:
+    """The message without @-mentions: they name the bot, they are not the resident's words
+    (and "@小助手" must not end up in a ticket's description). A bare mention stays."""
+    stripped = _MENTION.sub("", text).strip()
+    return stripped or text
+
+
 def _identifier(value: Any, field: str, *, limit: int = MAX_ID_CHARS) -> str | None:
     """An id-like string (an integer is fine, as Rasa clients send both); None if absent."""
     if value is None or value == "":
@@ -211,10 +223,13 @@ def inbound_from_rest(body: Any, *, channel: str = CHANNEL) -> InboundMessage:
     group_id = _identifier(metadata.get("group_id"), "metadata.group_id")
     if chat_type is ChatType.GROUP and group_id is None:
         raise BadField("metadata.group_id")
+    text = clean_text(text)
+    if chat_type is ChatType.GROUP:
+        text = without_mentions(text)
     message = InboundMessage(
         channel=channel,
         sender_id=sender,
-        text=clean_text(text),
+        text=text,
         message_id=_identifier(metadata.get("message_id"), "metadata.message_id"),
         chat_type=chat_type,
         group_id=group_id,

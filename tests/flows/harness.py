@@ -234,6 +234,10 @@ class Player:
 
     async def _send_rest(self, message: InboundMessage) -> list[Reply]:
         metadata: dict[str, Any] = {"message_id": message.message_id}
+        if message.chat_type is ChatType.GROUP:
+            metadata.update(
+                chat_type="group", group_id=message.group_id, mentioned=message.mentioned
+            )
         if message.scene:
             metadata["scene"] = message.scene
         if message.phone:
