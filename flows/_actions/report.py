@@ -67,15 +67,20 @@ async def prefill_report(ctx: ActionContext) -> None:
 
 @action("warn_if_urgent", sets=("urgent_warned",))
 async def warn_if_urgent(ctx: ActionContext) -> None:
-    """Gas, live wires, a collapsed road: before any question, tell the resident to get safe
-    and call 119 (the catalog marks these categories urgent). Said once per report."""
+    """Gas, live wires, a collapsed road: before any question, tell the resident how to stay
+    safe. Only for categories the catalog marks urgent and for which responses.yml has a
+    tip (``urgent_<category>``): a water cut needs other advice than a gas smell. Said once
+    per report."""
     category = ctx.slots.get("category")
     if not category or not ctx.services.catalog.has(str(category)):
         return
     if ctx.services.catalog.item(str(category)).urgency is Urgency.NORMAL:
         return
+    key = f"urgent_{category}"
+    if key not in ctx.turn.responses:
+        return
     ctx.slots["urgent_warned"] = True
-    ctx.say("urgent_safety")
+    ctx.say(key)
 
 
 @action("resolve_address", sets=(*ADDRESS_SLOTS, "address_looked_up", "address_guessed"))
