@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 
 import numpy as np
 import scipy.sparse as sp
@@ -22,6 +24,31 @@ from nlu.types import Entity
 MASKS = {"address": "\ue000", "phone": "\ue001", "ticket_number": "\ue002"}
 _DIGITS = re.compile(r"[0-9]+")
 _SPACES = re.compile(r"\s+")
+
+
+@cache
+def shorthand() -> dict[str, str]:
+    """``nlu/resources/shorthand.txt``: Latin shorthand (lower case) -> the Chinese it means."""
+    text = resources.files("nlu.resources").joinpath("shorthand.txt").read_text("utf-8")
+    table: dict[str, str] = {}
+    for line in text.splitlines():
+        line = line.split("#", 1)[0]
+        if "=" in line:
+            short, _, full = line.partition("=")
+            table[short.strip().lower()] = full.strip()
+    return table
+
+
+@cache
+def _shorthand_pattern() -> re.Pattern[str]:
+    words = sorted(shorthand(), key=len, reverse=True)
+    return re.compile(r"(?<![a-z0-9])(" + "|".join(map(re.escape, words)) + r")(?![a-z0-9])")
+
+
+def expand_shorthand(text: str) -> str:
+    """Whole Latin runs of ``text`` (already lower case) that are shorthand, spelled out."""
+    table = shorthand()
+    return _shorthand_pattern().sub(lambda m: table[m.group(1)], text)
 
 
 def masked_text(text: str, entities: Sequence[Entity]) -> str:
@@ -37,7 +64,8 @@ def masked_text(text: str, entities: Sequence[Entity]) -> str:
         cursor = end
     out.append(text[cursor:])
     # Numbers carry no category: "3号楼" and "12号楼" should look the same.
-    return _SPACES.sub(" ", _DIGITS.sub("0", normalize("".join(out)))).strip()
+    plain = expand_shorthand(normalize("".join(out)))
+    return _SPACES.sub(" ", _DIGITS.sub("0", plain)).strip()
 
 
 def _identity(tokens: list[str]) -> list[str]:

@@ -17,7 +17,7 @@ from nlu import strings
 from nlu.classifier import ClassifierConfig, IntentClassifier
 from nlu.data import TrainingData
 from nlu.entities import EntityPipeline
-from nlu.features import masked_text
+from nlu.features import masked_text, shorthand
 from nlu.lexicon import domain_words, place_names
 from nlu.model import NLUModel
 from nlu.rasa_io import load_data
@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
 # Bump when a change to tokenisation, features or entities makes old models stale.
-PIPELINE_VERSION = "2026.11.4"
+PIPELINE_VERSION = "2026.11.5"
 
 Progress = Callable[[str], None]
 
@@ -55,13 +55,14 @@ def lexicon_for(data: TrainingData, address_dir: Path | None) -> tuple[list[str]
 
 
 def fingerprint(data: TrainingData, words: Iterable[str], places: Iterable[str]) -> str:
-    """Training data hash, covering the dictionary too (it changes tokenisation)."""
+    """Training data hash, covering the dictionary and shorthand too (they change features)."""
     import hashlib
 
     digest = hashlib.sha256()
     digest.update(data.fingerprint().encode())
     digest.update("\n".join(sorted(words)).encode("utf-8"))
     digest.update("\n".join(sorted(places)).encode("utf-8"))
+    digest.update("\n".join(f"{k}={v}" for k, v in sorted(shorthand().items())).encode("utf-8"))
     digest.update(PIPELINE_VERSION.encode())
     return digest.hexdigest()
 

@@ -36,3 +36,13 @@ def test_tokenizer_keeps_dictionary_words_whole() -> None:
     assert all(t.strip() for t in tokens)  # never a whitespace token
     assert "ok" in tokens  # normalised: lower case, full width to half width
     assert Tokenizer().tokens("ＡＢＣ") == ["abc"]
+
+
+def test_shorthand_is_spelled_out_for_the_classifier_only() -> None:
+    from nlu.features import expand_shorthand, masked_text, shorthand
+
+    assert shorthand()["wy"] == "物业" and shorthand()["xq"] == "小区"
+    assert expand_shorthand("wy不管,xq门口ddc乱停") == "物业不管,小区门口电动车乱停"
+    # Only whole Latin runs: words that merely contain a shorthand stay as they are.
+    assert expand_shorthand("wifi坏了 dtv wyx") == "wifi坏了 dtv wyx"
+    assert masked_text("XQ的DT坏了", []) == "小区的电梯坏了"
