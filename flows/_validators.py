@@ -14,6 +14,7 @@ book's job; validators only decide what the answer means for the slot.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from bot.messages import MediaKind
@@ -53,13 +54,22 @@ def strip_entities(ctx: ActionContext, names: tuple[str, ...]) -> str:
     if parse is None or parse.text != text:
         return text
     spans = sorted((e.start, e.end) for e in parse.entities if e.entity in names)
+    # The words that only announce a number ("我电话是") go with it (responses.yml words:).
+    lead_ins = sorted(ctx.turn.responses.words("number_lead_ins"), key=len, reverse=True)
     kept, pos = [], 0
     for start, end in spans:
         if start >= pos:
-            kept.append(text[pos:start])
+            before = text[pos:start]
+            stripped = before.rstrip(_EDGE_PUNCTUATION)
+            for word in lead_ins:
+                if stripped.endswith(word):
+                    before = stripped[: -len(word)]
+                    break
+            kept.append(before)
             pos = end
     kept.append(text[pos:])
-    return "".join(kept).strip().strip(_EDGE_PUNCTUATION)
+    joined = "".join(kept).strip().strip(_EDGE_PUNCTUATION)
+    return re.sub(r"([,,。;;])[,,。;; ]+", r"\1", joined)
 
 
 @validator("choice")
