@@ -312,6 +312,42 @@ def _partly_heard(
     return Filled(keep, ack="address_partly_noted", ack_vars={"place": variables["place"]})
 
 
+def _whole_compound(ctx: ActionContext, step: CollectStep) -> Filled | None:
+    """"就是整个小区" to "which building of 银座雅居?": the compound's common parts (物业费,
+    绿化, 流浪狗), placed at the compound and routed to its grid."""
+    context = ctx.slots.get("address_context")
+    words = ctx.turn.responses.words("whole_compound")
+    if not context or not any(word in ctx.text for word in words):
+        return None
+    book = ctx.services.addresses
+    resolution = book.resolve(str(context))
+    if resolution.status != "need_building" or not resolution.question_choices:
+        return None
+    info = book.building(resolution.question_choices[0][0])
+    if info is None or not info.compound_name:
+        return None
+    grid = book.grid_for_point(info.lat, info.lng)
+    place = ctx.turn.responses.render(
+        "format_whole_compound", {"compound": info.compound_name}, variant=0
+    )
+    return Filled(
+        {
+            step.slot: place,
+            "address_mode": "outdoor",
+            "landmark": place,
+            "lat": info.lat,
+            "lng": info.lng,
+            "building_code": None,
+            "unit": None,
+            "room": None,
+            "compound_name": info.compound_name,
+            "grid_code": grid.code if grid is not None else info.grid_code,
+            "community_code": info.community_code,
+            "address_context": None,
+        }
+    )
+
+
 @validator("address", sets=ADDRESS_SLOTS)
 async def address(ctx: ActionContext, step: CollectStep, choice: Any, listening: bool) -> Outcome:
     """A standard building via the address book; asks which building or community until it
@@ -323,6 +359,8 @@ async def address(ctx: ActionContext, step: CollectStep, choice: Any, listening:
             return _filled(ctx, values, listening)
     if not listening and (choice == OUTDOOR or ctx.slots.get("address_mode") == "outdoor"):
         return _outdoor(ctx, step, typed=choice is NOTHING)
+    if not listening and choice is NOTHING and (whole := _whole_compound(ctx, step)) is not None:
+        return whole
     if choice is not NOTHING:
         text = str(choice)  # a building, compound or community code from a quick reply
     elif ctx.message.location is not None and not ctx.text and not listening:
