@@ -10,7 +10,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from bot.addresses import UnknownAddress, parse_scene
-from flows._context import IGNORE, NOTHING, ActionContext, Filled, FollowUp, Miss, Outcome
+from flows._context import (
+    IGNORE,
+    NOTHING,
+    ActionContext,
+    Filled,
+    FollowUp,
+    Ignore,
+    Miss,
+    Outcome,
+)
 from flows._model import CollectStep
 from flows._registry import validator
 
@@ -291,6 +300,21 @@ def _outdoor(ctx: ActionContext, step: CollectStep, *, typed: bool) -> Outcome:
     return FollowUp("ask_landmark", values=values)
 
 
+def _unit_or_room(ctx: ActionContext, listening: bool) -> Outcome:
+    """"2单元" or "502室" said after the building is known: the same building, more exact."""
+    code = ctx.slots.get("building_code")
+    unit = next(iter(ctx.turn.entities("unit")), None)
+    room = next(iter(ctx.turn.entities("room")), None)
+    if not code or (unit is None and room is None):
+        return IGNORE
+    values = building_values(
+        ctx.turn, str(code), unit or ctx.slots.get("unit"), room or ctx.slots.get("room")
+    )
+    if values is None or values["address"] == ctx.slots.get("address"):
+        return IGNORE
+    return _filled(ctx, values, listening)
+
+
 def _partly_heard(
     ctx: ActionContext,
     step: CollectStep,
@@ -367,7 +391,7 @@ async def address(ctx: ActionContext, step: CollectStep, choice: Any, listening:
         return _nearby(ctx)
     else:
         if listening and not mentions_place(ctx):
-            return IGNORE
+            return _unit_or_room(ctx, listening)
         text = ctx.text
     if not text:
         return IGNORE if listening else Miss()
@@ -385,6 +409,9 @@ async def address(ctx: ActionContext, step: CollectStep, choice: Any, listening:
         if values is not None:
             return _filled(ctx, values, listening)
     if listening:
+        more_exact = _unit_or_room(ctx, listening)
+        if not isinstance(more_exact, Ignore):
+            return more_exact
         return _partly_heard(ctx, step, text, resolution, unit, room)
     question = narrower_question(turn, text, resolution)
     if question is not None:
