@@ -28,6 +28,9 @@ if TYPE_CHECKING:
     from flows._context import Turn
 
 OUTDOOR = "outdoor"  # the value of the 不在楼里 quick reply
+# Longest landmark kept on a ticket (the tickets table allows 200; the address text built
+# from it, 300).
+LANDMARK_CHARS = 80
 
 #: Slots an address answer fills (``address`` itself is the text shown to people).
 ADDRESS_SLOTS = (
@@ -265,8 +268,15 @@ def _outdoor(ctx: ActionContext, step: CollectStep, *, typed: bool) -> Outcome:
     if location is not None:
         lat, lng = location.lat, location.lng
         landmark = landmark or location.label or _near(ctx.turn, lat, lng)
+    extra: dict[str, Any] = {}
     if typed and ctx.text:
         landmark = ctx.text
+        if len(landmark) > LANDMARK_CHARS:
+            # A ticket keeps a short landmark; the whole answer goes to the description.
+            earlier = str(ctx.slots.get("description") or "")
+            if landmark not in earlier:
+                extra["description"] = f"{earlier};{landmark}" if earlier else landmark
+            landmark = landmark[: LANDMARK_CHARS - 1] + "…"
     if landmark and lat is None:
         # No pin: a place the resolver knows ("锦园小区东门外") gives the point.
         resolution = book.resolve(landmark)
@@ -278,7 +288,7 @@ def _outdoor(ctx: ActionContext, step: CollectStep, *, typed: bool) -> Outcome:
         if info is not None:
             lat, lng = info.lat, info.lng
     values: dict[str, Any] = {
-        "address_mode": "outdoor", "landmark": landmark, "lat": lat, "lng": lng
+        "address_mode": "outdoor", "landmark": landmark, "lat": lat, "lng": lng, **extra
     }
     grid = book.grid_for_point(lat, lng) if lat is not None and lng is not None else None
     if landmark and grid is not None:
@@ -372,7 +382,7 @@ def _whole_compound(ctx: ActionContext, step: CollectStep) -> Filled | None:
     )
 
 
-@validator("address", sets=ADDRESS_SLOTS)
+@validator("address", sets=(*ADDRESS_SLOTS, "description"))
 async def address(ctx: ActionContext, step: CollectStep, choice: Any, listening: bool) -> Outcome:
     """A standard building via the address book; asks which building or community until it
     is exactly one, or takes a landmark and a location pin for problems outdoors."""
