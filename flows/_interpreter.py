@@ -138,7 +138,11 @@ class Interpreter:
                 return  # a person takes over; do not ask anything more
             below = self.top(turn)
             if below is not None and below.waiting:
-                self.resume(turn, below)
+                leave = self.flow_of(frame).leave_paused
+                if leave:
+                    turn.say(leave, self._render_vars(turn, below))
+                else:
+                    self.resume(turn, below)
                 return
 
     async def _note_for_later(self, turn: Turn, flow: Flow) -> None:

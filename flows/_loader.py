@@ -78,6 +78,7 @@ _FLOW_KEYS = {
     "replies",
     "entities",
     "jumps",
+    "leave_paused",
     "steps",
 }
 # Slots every frame has, filled by the interpreter itself.
@@ -299,6 +300,7 @@ def _parse_flow(raw: object, where: _Where) -> Flow:
         replies=_str_list(raw.get("replies"), "'replies'", here),
         entities=_str_list(raw.get("entities"), "'entities'", here),
         jumps=_jumps(raw.get("jumps"), here),
+        leave_paused=raw.get("leave_paused"),
         index=index,
     )
 
@@ -354,6 +356,7 @@ def _check_flow(
     check_response(flow.cancelled, flow.line)
     check_response(flow.busy, flow.line)
     check_response(flow.later_intro, flow.line)
+    check_response(flow.leave_paused, flow.line)
     for key in flow.replies:
         if not responses.has_button(key):
             raise fail(flow.line, "unknown_button", key=key, file=RESPONSES_FILE)

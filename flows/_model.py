@@ -156,6 +156,9 @@ class Flow:
     # Quick replies that jump to a step from any question of the flow ("修改" in the middle
     # of a report goes to "what do you want to change?"), unless that question offers them.
     jumps: Mapping[str, str] = field(default_factory=dict)
+    # Said instead of resuming the paused flow below when this one ends on top of it: "再见"
+    # in the middle of a report says the report is kept, and does not ask its question again.
+    leave_paused: str | None = None
     index: Mapping[str, int] = field(default_factory=dict)
 
     def step(self, step_id: str) -> Step:
