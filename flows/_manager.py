@@ -29,7 +29,7 @@ from flows._addressing import building_values, scene_building
 from flows._context import Turn
 from flows._interpreter import Interpreter
 from flows._loader import RESPONSES_FILE, load_flows
-from flows._model import CollectStep, Flow, FlowSet
+from flows._model import END, CollectStep, Flow, FlowSet
 from flows._problems import problem
 from flows._registry import ACTIONS, VALIDATORS
 from flows._responses import Responses
@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 FALLBACK = "nlu_fallback"
 FOREIGN_LANGUAGE = "foreign_language"
 GROUP_CONTINUED = "group_continued_here"
+FLOWS_CHANGED = "conversation_reset"
 _HANZI = re.compile(r"[\u3400-\u9fff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 _FOREIGN_MIN_WORDS = 3
@@ -61,6 +62,7 @@ REQUIRED_RESPONSES = (
     "group_ack_private",
     "group_hello",
     GROUP_CONTINUED,
+    FLOWS_CHANGED,
 )
 
 
@@ -120,6 +122,7 @@ class DialogueManager:
             now=now,
         )
         self._expire_if_stale(turn)
+        self._forget_unknown_frames(turn)
         state["updated_at"] = now.isoformat()
         if state.get("handoff"):
             turn.note_for_handoff()
@@ -171,6 +174,32 @@ class DialogueManager:
         state["handoff_info"] = None
         if busy and turn.message.chat_type is ChatType.PRIVATE:
             turn.say("conversation_expired")
+
+    def _forget_unknown_frames(self, turn: Turn) -> None:
+        """Drop running flows a trainer has since renamed or removed (or whose current step
+        is gone): a stored conversation outlives a deployment, and must not turn every
+        later message of that resident into an error."""
+        state = turn.state
+        kept = []
+        for data in state.get("stack") or []:
+            flow = self.flows.flows.get(str(data.get("flow")))
+            prompts = [data.get("prompt") or {}, data.get("pending_prompt") or {}]
+            if (
+                flow is not None
+                and str(data.get("step")) in (*flow.index, END)
+                and all(p.get("response", "ask") in self.responses or not p for p in prompts)
+            ):
+                kept.append(data)
+        later = [d for d in state.get("later") or [] if d.get("flow") in self.flows]
+        if len(kept) == len(state.get("stack") or []) and len(later) == len(
+            state.get("later") or []
+        ):
+            return
+        log.warning("dropped stored flows that no longer exist")
+        had_question = any(d.get("waiting") for d in state.get("stack") or [])
+        state["stack"], state["later"], state["misses"] = kept, later, 0
+        if had_question and not kept and turn.message.chat_type is ChatType.PRIVATE:
+            turn.say(FLOWS_CHANGED)
 
     async def _private(self, turn: Turn) -> None:
         frame = self.interpreter.top(turn)

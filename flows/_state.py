@@ -48,8 +48,8 @@ def normalize(state: dict[str, Any] | None) -> dict[str, Any]:
     """A deep copy of ``state`` with every key present (older or foreign states are reset)."""
     import copy
 
-    if not state or state.get("v") != STATE_VERSION:
-        return new_state()
+    if not isinstance(state, dict) or state.get("v") != STATE_VERSION:
+        return new_state()  # absent, from an older version, or not ours
     result = new_state()
     result.update(copy.deepcopy(state))
     if not isinstance(result.get("stack"), list):

@@ -109,6 +109,11 @@ async def rest_webhook(request: web.Request) -> web.Response:
         replies = await runtime.engine.handle(message)
     except LockTimeout:
         return json_error(503, "busy")
+    except Exception:
+        # A bug must still get a clear answer (JSON, in Chinese) rather than aiohttp's
+        # plain-text page; the message id is not marked answered, so a retry is handled.
+        log.exception("REST message from the web channel could not be handled")
+        return json_error(500, "internal_error")
     return web.json_response([outbound_to_dict(reply) for reply in replies], dumps=_dumps)
 
 

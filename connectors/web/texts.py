@@ -12,6 +12,7 @@ ERRORS = {
     "unsupported_media": "只能上传照片（JPG/PNG/GIF/WEBP）、视频（MP4/WEBM）或语音（AMR/MP3/M4A/OGG/WAV）。",
     "no_file": "没有收到文件，请重新选择后上传。",
     "busy": "系统正忙，请稍后再试。",
+    "internal_error": "抱歉，系统出了点问题，这条消息没有处理成功，请稍后再发一次。",
     "not_found": "没有找到该文件。",
 }
 
