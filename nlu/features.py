@@ -17,6 +17,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from nlu.pinyin import pinyin_grams
 from nlu.tokenizer import Tokenizer, normalize
 from nlu.types import Entity
 
@@ -80,6 +81,9 @@ class FeatureConfig:
     char_weight: float = 1.0
     min_df: int = 1
     max_features: int | None = 300_000
+    # Syllable n-grams (nlu.pinyin): what makes homophone typos look like the real word.
+    pinyin_ngrams: tuple[int, int] | None = None
+    pinyin_weight: float = 1.0
 
 
 def word_grams(tokens: Sequence[str], ngram_range: tuple[int, int]) -> list[str]:
@@ -92,7 +96,7 @@ def word_grams(tokens: Sequence[str], ngram_range: tuple[int, int]) -> list[str]
 
 
 class Featurizer:
-    """TF-IDF over jieba words and over characters, weighted and stacked side by side.
+    """TF-IDF over jieba words, characters and (optionally) pinyin, weighted and stacked.
 
     Training passes the tokens in (``fit_transform(texts, tokens)``) because segmenting is
     most of the cost and model selection fits many featurizers on the same messages.
@@ -117,6 +121,15 @@ class Featurizer:
             lowercase=False,
             dtype=np.float32,
         )
+        self.pinyin: TfidfVectorizer | None = None
+        if config.pinyin_ngrams is not None:
+            self.pinyin = TfidfVectorizer(
+                analyzer=_identity,
+                sublinear_tf=True,
+                min_df=config.min_df,
+                max_features=config.max_features,
+                dtype=np.float32,
+            )
 
     def fit_transform(
         self, texts: Sequence[str], tokens: Sequence[Sequence[str]] | None = None
@@ -124,14 +137,30 @@ class Featurizer:
         grams = self._grams(texts, tokens)
         words = self.words.fit_transform(grams)
         chars = self.chars.fit_transform(list(texts))
-        return self._stack(words, chars)
+        blocks = [words * self.config.word_weight, chars * self.config.char_weight]
+        if self.pinyin is not None:
+            try:
+                sounds = self.pinyin.fit_transform(self._sounds(texts))
+            except ValueError:  # no Chinese at all in the training data: nothing to read
+                self.pinyin = None
+            else:
+                blocks.append(sounds * self.config.pinyin_weight)
+        return sp.hstack(blocks, format="csr")
 
     def transform(
         self, texts: Sequence[str], tokens: Sequence[Sequence[str]] | None = None
     ) -> sp.csr_matrix:
         words = self.words.transform(self._grams(texts, tokens))
         chars = self.chars.transform(list(texts))
-        return self._stack(words, chars)
+        blocks = [words * self.config.word_weight, chars * self.config.char_weight]
+        pinyin = getattr(self, "pinyin", None)  # models pickled before pinyin existed
+        if pinyin is not None:
+            blocks.append(pinyin.transform(self._sounds(texts)) * self.config.pinyin_weight)
+        return sp.hstack(blocks, format="csr")
+
+    def _sounds(self, texts: Sequence[str]) -> list[list[str]]:
+        ngrams = self.config.pinyin_ngrams or (1, 1)
+        return [pinyin_grams(t, ngrams) for t in texts]
 
     def _grams(
         self, texts: Sequence[str], tokens: Sequence[Sequence[str]] | None
@@ -139,7 +168,3 @@ class Featurizer:
         if tokens is None:
             tokens = [self.tokenizer.tokens(t) for t in texts]
         return [word_grams(t, self.config.word_ngrams) for t in tokens]
-
-    def _stack(self, words: sp.spmatrix, chars: sp.spmatrix) -> sp.csr_matrix:
-        c = self.config
-        return sp.hstack([words * c.word_weight, chars * c.char_weight], format="csr")

@@ -3,9 +3,10 @@
 scikit-learn validates its inputs on every call; for one short message that overhead
 (TfidfVectorizer.transform, then 35 per-class calibrators) costs several milliseconds,
 far more than the arithmetic. :class:`LinearScorer` is the same trained model flattened
-into dictionaries and NumPy arrays: TF-IDF with sublinear term frequency and L2
-normalisation, one matrix product, then the estimator's own probability mapping
-(per-class Platt sigmoids, or a softmax). ``tests/nlu`` checks it against scikit-learn.
+into dictionaries and NumPy arrays: TF-IDF (words, characters, pinyin) with sublinear
+term frequency and L2 normalisation, one matrix product, then the estimator's own
+probability mapping (per-class Platt sigmoids, or a softmax). ``tests/nlu`` checks it
+against scikit-learn.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from nlu.features import Featurizer, word_grams
+from nlu.pinyin import pinyin_grams
 
 _WHITE = re.compile(r"\s\s+")  # what scikit-learn's char analyzer collapses
 
@@ -61,6 +63,11 @@ class LinearScorer:
         self.char_ngrams = cfg.char_ngrams
         self.words = _Block(featurizer.words, cfg.word_weight, 0)
         self.chars = _Block(featurizer.chars, cfg.char_weight, len(featurizer.words.idf_))
+        self.pinyin: _Block | None = None
+        self.pinyin_ngrams = cfg.pinyin_ngrams or (1, 1)
+        if featurizer.pinyin is not None:
+            offset = len(featurizer.words.idf_) + len(featurizer.chars.idf_)
+            self.pinyin = _Block(featurizer.pinyin, cfg.pinyin_weight, offset)
         self.classes = classes
         if isinstance(estimator, CalibratedClassifierCV):
             calibrated = estimator.calibrated_classifiers_[0]
@@ -86,10 +93,28 @@ class LinearScorer:
         low, high = self.char_ngrams
         grams = [chars[i : i + n] for n in range(low, high + 1) for i in range(len(chars) - n + 1)]
         c_index, c_values = self.chars.vector(grams)
-        return np.concatenate([w_index, c_index]), np.concatenate([w_values, c_values])
+        pinyin = getattr(self, "pinyin", None)  # scorers pickled before pinyin existed
+        if pinyin is None:
+            return np.concatenate([w_index, c_index]), np.concatenate([w_values, c_values])
+        p_index, p_values = pinyin.vector(pinyin_grams(text, self.pinyin_ngrams))
+        return (
+            np.concatenate([w_index, c_index, p_index]),
+            np.concatenate([w_values, c_values, p_values]),
+        )
 
     def proba(self, text: str, tokens: Sequence[str]) -> np.ndarray:
+        return self.proba_and_coverage(text, tokens)[0]
+
+    def proba_and_coverage(self, text: str, tokens: Sequence[str]) -> tuple[np.ndarray, int]:
+        """Probabilities and how many of the text's features the model has ever seen.
+
+        With none seen the probabilities are the intercepts alone, the same for every
+        such text: they say nothing about it, however confident they look.
+        """
         index, values = self._features(text, tokens)
+        return self._proba(index, values), len(index)
+
+    def _proba(self, index: np.ndarray, values: np.ndarray) -> np.ndarray:
         decision = values @ self.coef[index] + self.intercept
         n = len(self.classes)
         if self.kind == "softmax":

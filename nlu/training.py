@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
 # Bump when a change to tokenisation, features or entities makes old models stale.
-PIPELINE_VERSION = "2026.11.5"
+PIPELINE_VERSION = "2026.11.6"
 
 Progress = Callable[[str], None]
 

@@ -46,3 +46,12 @@ def test_shorthand_is_spelled_out_for_the_classifier_only() -> None:
     # Only whole Latin runs: words that merely contain a shorthand stay as they are.
     assert expand_shorthand("wifi坏了 dtv wyx") == "wifi坏了 dtv wyx"
     assert masked_text("XQ的DT坏了", []) == "小区的电梯坏了"
+
+
+def test_pinyin_syllables_and_grams() -> None:
+    from nlu.pinyin import pinyin_grams, syllable
+
+    assert [syllable(c) for c in "楼道灯绿a😀"] == ["lou", "dao", "deng", "lv", None, None]
+    assert syllable("到") == syllable("道")  # the typo 楼到灯 sounds like 楼道灯
+    assert pinyin_grams("路灯x坏了", (1, 2)) == ["lu", "deng", "lu_deng", "huai", "le", "huai_le"]
+    assert pinyin_grams("", (1, 2)) == [] and pinyin_grams("abc 123", (1, 2)) == []

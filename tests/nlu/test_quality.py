@@ -84,3 +84,18 @@ def test_every_intent_of_the_issue_is_known(model: NLUModel) -> None:
     assert set(model.intents) == demand | conversation
     counts = load_data(TRAINING).intent_counts()
     assert min(counts[i] for i in demand) >= 40
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("路登坏了好几天", "report_lighting"),  # 路灯
+        ("电题又坏了", "report_property"),  # 电梯
+        ("楼上装秀太吵", "report_noise"),  # 装修
+        ("停谁了", "report_water"),  # 停水
+    ],
+)
+def test_homophone_typos(model: NLUModel, text: str, intent: str) -> None:
+    """Pinyin input and voice-to-text get the sound right and the character wrong."""
+    result = model.parse(text)
+    assert result.intent.name == intent, result.intent_ranking[:3]
