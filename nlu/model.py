@@ -84,7 +84,8 @@ class NLUModel:
         The intent is ``nlu_fallback`` when the best confidence is below the fallback
         threshold or the best two are closer than the ambiguity threshold; as in Rasa's
         FallbackClassifier the fallback then heads the ranking with the threshold as its
-        confidence, so the best real guess is still ``intent_ranking[1]``.
+        confidence, so the best real guess is still ``intent_ranking[1]``. A message none
+        of whose features the model has seen falls back too, whatever the ranking says.
         """
         low = self.fallback_threshold if fallback_threshold is None else fallback_threshold
         close = self.ambiguity_threshold if ambiguity_threshold is None else ambiguity_threshold
@@ -94,12 +95,14 @@ class NLUModel:
         if not features:
             fallback = IntentScore(FALLBACK_INTENT, low)
             return ParseResult(text, fallback, [fallback], entities)
-        probs = self.classifier.rank([features])[0]
+        probs, known = self.classifier.rank_one(features)
         order = np.argsort(-probs)[:RANKING_LENGTH]
         ranking = [IntentScore(self.classifier.classes_[i], _clean(probs[i])) for i in order]
         top = ranking[0]
         gap = top.confidence - ranking[1].confidence if len(ranking) > 1 else 1.0
-        if top.confidence < low or gap < close:
+        # Nothing of the message was ever seen in training ("哦哦哦", a string of unknown
+        # emoji): the ranking is the model's bias alone, so it is not understood.
+        if top.confidence < low or gap < close or not known:
             fallback = IntentScore(FALLBACK_INTENT, low)
             return ParseResult(text, fallback, [fallback, *ranking], entities)
         return ParseResult(text, top, ranking, entities)
