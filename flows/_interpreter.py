@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from bot.messages import Button
@@ -34,11 +33,11 @@ from flows._context import (
     Outcome,
     Turn,
 )
+from flows._matching import Matcher, Option
 from flows._model import (
     END,
     ActionStep,
     BranchStep,
-    Choice,
     CollectStep,
     EndStep,
     Flow,
@@ -57,23 +56,10 @@ log = logging.getLogger(__name__)
 OFFER_HUMAN_FLOW = "offer_human"
 MISSES_BEFORE_HUMAN = 2
 _MAX_STEPS_PER_TURN = 200
-# Typing the start of a button's title chooses it from this many characters on.
-_MIN_PREFIX_CHARS = 2
-# An answer may say this many characters more than the quick reply it contains.
-_WITHIN_EXTRA_CHARS = 4
 # Matters noted for later, at most (someone listing ten problems gets the last three).
 MAX_LATER = 3
 _CANCEL_INTENT = "cancel"
 _DEFAULT_CANCELLED = "cancelled"
-
-
-@dataclass(frozen=True, slots=True)
-class Option:
-    """A quick reply on offer: a static choice of the step or a dynamic (title, value)."""
-
-    title: str
-    value: Any
-    choice: Choice | None = None
 
 
 class Interpreter:
@@ -86,6 +72,7 @@ class Interpreter:
     ) -> None:
         self.flows = flows
         self.responses = responses
+        self.match = Matcher(responses)
         self.actions = actions
         self.validators = validators
 
@@ -249,13 +236,13 @@ class Interpreter:
             return False
         options = self.options(frame, step)
         ctx = ActionContext(turn, frame)
-        option = self._match_text(turn, options)
+        option = self.match.text(turn, options)
         if option is not None:
             turn.rest_text = ""
-        elif (found := self._match_prefix(turn, options)) is not None:
+        elif (found := self.match.prefix(turn, options)) is not None:
             option, turn.rest_text = found
         else:
-            option = self._match_intent(turn, options)
+            option = self.match.intent(turn, options)
         if option is not None:
             outcome = await self._choose(ctx, step, option)
         elif step.expect != "choice" and turn.rest_text != "":
@@ -304,73 +291,6 @@ class Interpreter:
 
     # -- answering ------------------------------------------------------------------------
 
-    def _match_text(self, turn: Turn, options: list[Option]) -> Option | None:
-        text = self.responses.normalize(turn.text)
-        if not text:
-            return None
-        if text.isdigit() and 1 <= int(text) <= len(options):
-            return options[int(text) - 1]
-        for option in options:
-            if self.responses.normalize(option.title) == text:
-                return option
-            if option.choice is not None and self.responses.button_matches(
-                option.choice.button, text
-            ):
-                return option
-        # The start of one button's title ("城南" for "城南社区（车站街道）").
-        if len(text) >= _MIN_PREFIX_CHARS:
-            starting = [o for o in options if self.responses.normalize(o.title).startswith(text)]
-            if len(starting) == 1:
-                return starting[0]
-        return self._match_within(turn, text, options)
-
-    def _match_within(self, turn: Turn, text: str, options: list[Option]) -> Option | None:
-        """A short answer that says one quick reply with a few more words ("实名就行",
-        "我选匿名反映"): the longest quick-reply word it contains, unless negated ("不要匿名")
-        or two quick replies fit as well. Messages with details (a building, a phone) are
-        left to the corrections ("不是3号楼" corrects the address, it is not "不是")."""
-        if turn.parse is not None and turn.parse.entities:
-            return None
-        negations = self.responses.words("negations")
-        best: tuple[int, Option] | None = None
-        tied = False
-        for option in options:
-            words = [option.title]
-            if option.choice is not None:
-                button = self.responses.button(option.choice.button)
-                words = [button.title, *button.also]
-            for word in (self.responses.normalize(w) for w in words):
-                at = text.find(word) if word else -1
-                if at < 0 or len(text) > len(word) + _WITHIN_EXTRA_CHARS:
-                    continue
-                if any(text[:at].endswith(n) for n in negations):
-                    continue
-                if best is None or len(word) > best[0]:
-                    best, tied = (len(word), option), False
-                elif len(word) == best[0] and option is not best[1]:
-                    tied = True
-        return best[1] if best is not None and not tied else None
-
-    def _match_prefix(self, turn: Turn, options: list[Option]) -> tuple[Option, str] | None:
-        """A quick reply the message begins with, and the words after it."""
-        for option in options:
-            if option.choice is None:
-                continue
-            rest = self.responses.after_button(option.choice.button, turn.text)
-            if rest:
-                return option, rest
-        return None
-
-    @staticmethod
-    def _match_intent(turn: Turn, options: list[Option]) -> Option | None:
-        intent = turn.intent
-        if intent is None:
-            return None
-        for option in options:
-            if option.choice is not None and intent in option.choice.intents:
-                return option
-        return None
-
     async def answer(self, turn: Turn) -> bool:
         """Use the message to answer the top frame's pending question.
 
@@ -385,7 +305,7 @@ class Interpreter:
         options = self.options(frame, step)
         ctx = ActionContext(turn, frame)
 
-        option = self._match_text(turn, options)
+        option = self.match.text(turn, options)
         if option is not None:
             turn.rest_text = ""  # the whole message was the quick reply
             await self._settle(turn, frame, step, await self._choose(ctx, step, option))
@@ -395,7 +315,7 @@ class Interpreter:
             self.cancel(turn)
             await self.run(turn)  # an idle stack takes up what was noted for later
             return True
-        target = self._jump_target(turn, flow, options)
+        target = self.match.jump_target(turn, flow, options)
         if target is not None:
             turn.state["misses"] = 0
             frame.step = target
@@ -405,7 +325,7 @@ class Interpreter:
             return True
         changed = await self._listen(ctx, flow, step)
         if not changed:
-            option = self._match_intent(turn, options)
+            option = self.match.intent(turn, options)
             if option is not None:
                 await self._settle(turn, frame, step, await self._choose(ctx, step, option))
                 return True
@@ -437,23 +357,15 @@ class Interpreter:
         await self._settle(turn, frame, step, outcome, rewind=changed)
         return True
 
-    def _jump_target(self, turn: Turn, flow: Flow, options: list[Option]) -> str | None:
-        """The step a ``jumps`` quick reply leads to, unless the question offers it itself."""
-        offered = {o.choice.button for o in options if o.choice is not None}
-        for key, target in flow.jumps.items():
-            if key not in offered and self.responses.button_matches(key, turn.text):
-                return target
-        return None
-
     def _only_an_intent_for(self, turn: Turn, frame: Frame) -> bool:
         """The message would pick a quick reply of ``frame`` only by its intent (好的, 不用)."""
         step = self.flow_of(frame).step(frame.step)
         if not isinstance(step, CollectStep):
             return False
         options = self.options(frame, step)
-        if self._match_text(turn, options) is not None:
+        if self.match.text(turn, options) is not None:
             return False
-        return self._match_intent(turn, options) is not None
+        return self.match.intent(turn, options) is not None
 
     async def _choose(self, ctx: ActionContext, step: CollectStep, option: Option) -> Outcome:
         # The validator decides what a choice means (an address choice may need a narrower

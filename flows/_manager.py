@@ -257,6 +257,7 @@ class DialogueManager:
         threshold = self.services.settings.flow_category_confirm_threshold
         if demand is not None and demand[1] >= threshold:
             return None
+        flow: Flow
         for flow in self.flows:
             for key in flow.replies:
                 if self.responses.after_button(key, turn.text) is not None:

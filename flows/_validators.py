@@ -226,8 +226,8 @@ async def evidence(ctx: ActionContext, step: CollectStep, choice: Any, listening
             earlier = values.get("description", ctx.slots.get("description"))
             values["description"] = f"{earlier};{heard}" if earlier else heard
     values[step.slot] = items
-    media = describe_media(ctx.turn.responses, items)
-    return Filled(values, ack="evidence_received", ack_vars={"count": len(items), "media": media})
+    told = describe_media(ctx.turn.responses, items)
+    return Filled(values, ack="evidence_received", ack_vars={"count": len(items), "media": told})
 
 
 # How a list of evidence is told to the resident: "2张照片、1段视频".

@@ -156,7 +156,7 @@ def _attachment(item: Any, field: str) -> Attachment:
     if not isinstance(item, dict):
         raise BadField(field)
     try:
-        kind = MediaKind(item.get("kind"))
+        kind = MediaKind(str(item.get("kind")))
     except ValueError:
         raise BadField(field) from None
     url = item.get("url")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import Field, SQLModel, col, select
@@ -49,7 +50,9 @@ class WebInbox(OutputChannel):
             )
             await session.commit()
 
-    async def fetch(self, recipient_id: str, *, after: int = 0, limit: int = 50) -> list[dict]:
+    async def fetch(
+        self, recipient_id: str, *, after: int = 0, limit: int = 50
+    ) -> list[dict[str, Any]]:
         """Messages for ``recipient_id`` with an id above ``after``, oldest first."""
         async with self._sessions() as session:
             rows = await session.exec(
