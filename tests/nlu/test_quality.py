@@ -35,8 +35,9 @@ def test_heldout_voice_accuracy(model: NLUModel) -> None:
     data = load_data(HELDOUT_VOICE)
     assert len(data.examples) >= 150 and set(data.intents) == set(model.intents)
     result = evaluate_model(model, data)
-    # Measured 0.969 (155 of 160) when this set was written; the floor leaves room for
-    # a few examples to move when the training data grows, not for a real regression.
+    # Measured 0.950 before the set informed any change, 0.975 (156 of 160) with pinyin
+    # features and shorthand; the floor leaves room for a few examples to move when the
+    # training data grows, not for a real regression.
     assert result.accuracy >= 0.93, result.errors()
     assert result.macro_f1 >= 0.92
 
