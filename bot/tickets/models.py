@@ -114,6 +114,8 @@ class Ticket(SQLModel, table=True):
     overdue: bool = False
     escalations: int = 0
     incident_id: int | None = Field(default=None, foreign_key="incident.id", index=True)
+    # TicketDraft.source_key(): a hash of (channel, sender, message id), never the bare id,
+    # which is only unique per chat.
     source_message_id: str | None = Field(default=None, max_length=128, unique=True)
     status_note: str | None = Field(default=None, max_length=500)
     resolved_tier: str | None = Field(default=None, max_length=16)

@@ -64,7 +64,7 @@ class TicketService(TicketQueries):
     # --- residents' side ----------------------------------------------------------------
 
     async def file(self, draft: TicketDraft) -> TicketView:
-        """File a ticket (idempotent on ``draft.source_message_id``) and return it.
+        """File a ticket (idempotent on the draft's channel, sender and message id) and return it.
 
         Raises:
             BadInput: unknown category, empty description, no usable address, bad evidence.
@@ -77,8 +77,9 @@ class TicketService(TicketQueries):
         for kind, _url in draft.evidence:
             if kind not in _EVIDENCE_KINDS:
                 raise BadInput(f"unknown evidence kind {kind!r}", code="bad_evidence")
-        if draft.source_message_id:
-            existing = await self._find_by_source(draft.source_message_id)
+        key = draft.source_key()
+        if key is not None:
+            existing = await self._find_by_source(key)
             if existing is not None:
                 return existing
         placement = self.router.place(
@@ -128,7 +129,7 @@ class TicketService(TicketQueries):
             ),
             expected_hours=item.time_limit_hours,
             working_hours=item.working_hours,
-            source_message_id=draft.source_message_id,
+            source_message_id=key,
             created_at=now,
             updated_at=now,
         )
@@ -170,8 +171,8 @@ class TicketService(TicketQueries):
                 history = tuple(EventView.of(e) for e in events)
         except IntegrityError:
             # A retried webhook raced us to the same source message: theirs won, use it.
-            if draft.source_message_id:
-                existing = await self._find_by_source(draft.source_message_id)
+            if key is not None:
+                existing = await self._find_by_source(key)
                 if existing is not None:
                     return existing
             raise

@@ -6,6 +6,7 @@ behind the state machine's back.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -39,6 +40,18 @@ class TicketDraft:
     anonymous: bool = False
     evidence: tuple[tuple[str, str], ...] | list[tuple[str, str]] = ()
     source_message_id: str | None = None
+
+    def source_key(self) -> str | None:
+        """The de-duplication key: (channel, sender, message id), hashed to a fixed width."""
+        if not self.source_message_id:
+            return None
+        return source_key(self.reporter_channel, self.reporter_id, self.source_message_id)
+
+
+def source_key(channel: str, sender_id: str, message_id: str) -> str:
+    """One key per (channel, sender, message id); NUL cannot occur inside the parts."""
+    raw = "\0".join((channel, sender_id, message_id)).encode("utf-8", "surrogatepass")
+    return "k1:" + hashlib.sha256(raw).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)

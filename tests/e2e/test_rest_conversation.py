@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from bot.tickets.models import Ticket
 from tests.e2e.resident import choose, find_ticket_number, typed_answer
 
 DEMO_MESSAGE = "锦园小区2号楼楼道灯坏了,晚上很黑"
+OTHER_MESSAGE = "锦园小区2号楼门口垃圾好几天没人清了"
 _ids = itertools.count(1)
 
 
@@ -41,8 +43,10 @@ class Filed:
         self.last_text, self.last_id, self.last_replies = last
 
 
-async def report_until_filed(client: TestClient, sender: str, first: str) -> Filed:
-    text, message_id = first, f"m-{next(_ids)}"
+async def report_until_filed(
+    client: TestClient, sender: str, first: str, *, ids: Iterator[int] = _ids
+) -> Filed:
+    text, message_id = first, f"m-{next(ids)}"
     replies = await say(client, sender, text, message_id=message_id)
     transcript = [r["text"] for r in replies]
     for _ in range(12):
@@ -52,7 +56,7 @@ async def report_until_filed(client: TestClient, sender: str, first: str) -> Fil
         buttons = [b for r in replies for b in r.get("buttons", [])]
         index = choose([b["title"] for b in buttons])
         text = buttons[index]["payload"] if index is not None else typed_answer(replies[-1]["text"])
-        message_id = f"m-{next(_ids)}"
+        message_id = f"m-{next(ids)}"
         replies = await say(client, sender, text, message_id=message_id)
         transcript += [r["text"] for r in replies]
     raise AssertionError("no ticket number after 12 turns:\n" + "\n".join(transcript))
@@ -90,6 +94,26 @@ async def test_retried_message_files_nothing_twice(client: TestClient) -> None:
     async with client.app[RUNTIME].sessions() as session:
         tickets = (await session.exec(select(Ticket))).all()
     assert [t.number for t in tickets] == [filed.number]
+
+
+async def test_residents_whose_clients_number_messages_per_chat_each_get_a_ticket(
+    client: TestClient,
+) -> None:
+    """The same message ids from two residents are two reports, never one (a lost report)."""
+    # Two reports that take the same number of turns (a second report of the same problem
+    # would be offered the first one to follow instead), so the confirming ids coincide.
+    filed = [
+        await report_until_filed(client, sender, first, ids=itertools.count(1))
+        for sender, first in (("chat-a", DEMO_MESSAGE), ("chat-b", OTHER_MESSAGE))
+    ]
+    assert filed[0].last_id == filed[1].last_id
+    assert filed[0].number != filed[1].number
+    async with client.app[RUNTIME].sessions() as session:
+        tickets = (await session.exec(select(Ticket).order_by(Ticket.id))).all()
+    assert [(t.number, t.reporter_id) for t in tickets] == [
+        (filed[0].number, "chat-a"),
+        (filed[1].number, "chat-b"),
+    ]
 
 
 async def test_malformed_and_empty_requests_get_clear_errors(client: TestClient) -> None:

@@ -98,6 +98,21 @@ async def test_filing_is_idempotent_on_the_source_message(world: World) -> None:
     assert count == 2
 
 
+async def test_same_message_id_from_other_residents_files_their_own_tickets(
+    world: World,
+) -> None:
+    """Clients number messages per chat: the id alone must not merge two residents' reports."""
+    mine = await world.service.file(world.draft(source_message_id="7"))
+    theirs = await world.service.file(
+        world.draft(source_message_id="7", reporter_id="resident-2", description="另一个人报的")
+    )
+    elsewhere = await world.service.file(
+        world.draft(source_message_id="7", reporter_channel="telegram")
+    )
+    assert len({mine.number, theirs.number, elsewhere.number}) == 3
+    assert (await world.service.get(theirs.number)).description == "另一个人报的"
+
+
 async def test_outdoor_report_goes_to_the_nearest_grid(world: World) -> None:
     view = await world.service.file(
         world.draft(
