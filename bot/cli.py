@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from bot.errors import ConfigError, MinshengError
+from bot.privacy import PrivacyLogFilter
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -137,6 +138,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # Residents write phones and names into everything; no log line may carry them.
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(PrivacyLogFilter())
     try:
         return int(args.handler(args) or 0)
     except ConfigError as exc:

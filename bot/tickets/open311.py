@@ -8,19 +8,21 @@ ticket number). Field names follow the specification; errors are ``[{"code", "de
 with the HTTP status as code.
 
 Personal data never leaves through this API: no reporter identity, no phone, no unit or
-room (the address is the building's), and phone numbers inside free text are masked.
+room (the address is the building's), free text masked by the one privacy policy
+(:func:`bot.privacy.mask_text`), and no media: photos of a flat or a face belong to the
+resident who sent them and the staff in charge, not to whoever reads a public feed.
 """
 
 from __future__ import annotations
 
 import hmac
-import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
 
 from bot.errors import AddressError, BadInput, TicketNotFound
+from bot.privacy import mask_text
 from bot.tickets import texts
 from bot.tickets.clock import local_text, to_local
 from bot.tickets.service import TicketService
@@ -31,18 +33,6 @@ OPEN311_CHANNEL = "open311"
 MAX_RESULTS = 1000
 DEFAULT_WINDOW = timedelta(days=90)
 _CLOSED = (TicketStatus.RESOLVED, TicketStatus.CLOSED, TicketStatus.REJECTED)
-# Mainland mobile numbers and landlines with an area code, however they are punctuated.
-_PHONE = re.compile(r"(?<!\d)(?:1[3-9]\d[\s-]?\d{4}[\s-]?\d{4}|0\d{2,3}[\s-]?\d{7,8})(?!\d)")
-
-
-def mask_phones(text: str) -> str:
-    """Replace phone numbers in free text with their first 3 and last 2 digits."""
-
-    def _mask(match: re.Match[str]) -> str:
-        digits = re.sub(r"\D", "", match.group(0))
-        return f"{digits[:3]}{'*' * (len(digits) - 5)}{digits[-2:]}"
-
-    return _PHONE.sub(_mask, text)
 
 
 def w3c(moment: datetime | None) -> str | None:
@@ -128,15 +118,14 @@ class Open311:
         closed = view.status in {s.value for s in _CLOSED}
         notes = view.status_label_zh
         if view.status_note:
-            notes = f"{notes}：{mask_phones(view.status_note)}"
-        media = next((url for kind, url in view.evidence if kind == "image"), None)
+            notes = f"{notes}：{mask_text(view.status_note)}"
         return {
             "service_request_id": view.number,
             "status": "closed" if closed else "open",
             "status_notes": notes,
             "service_name": view.category_name_zh,
             "service_code": view.category,
-            "description": mask_phones(view.description),
+            "description": mask_text(view.description),
             "agency_responsible": view.responsible_unit,
             "service_notice": item.standard if item else None,
             "requested_datetime": w3c(view.created_at),
@@ -147,7 +136,7 @@ class Open311:
             "zipcode": None,
             "lat": view.lat,
             "long": view.lng,
-            "media_url": _absolute(service, media),
+            "media_url": None,
         }
 
     async def list_requests(self, request: web.Request) -> web.Response:
@@ -254,12 +243,6 @@ class Open311:
             evidence=[("image", media)] if media else [],
         )
 
-
-def _absolute(service: TicketService, url: str | None) -> str | None:
-    if not url or url.startswith(("http://", "https://")):
-        return url
-    base = service.settings.public_url.rstrip("/") if service.settings else ""
-    return f"{base}/{url.lstrip('/')}" if base else url
 
 
 def setup_routes(

@@ -10,7 +10,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from bot.tickets import TicketService
-from bot.tickets.open311 import mask_phones, setup_routes
+from bot.tickets.open311 import setup_routes
 from tests.tickets.conftest import B1, World, local
 
 KEY: web.AppKey[TicketService] = web.AppKey("tickets")
@@ -118,8 +118,9 @@ async def test_post_then_get_without_personal_data(client: TestClient, world: Wo
     assert (entry["lat"], entry["long"]) == (36.8, 118.0)
     assert entry["requested_datetime"] == "2026-11-18T10:00:00+08:00"
     assert entry["expected_datetime"] == "2026-11-23T10:00:00+08:00"
-    assert entry["media_url"] == "https://img.example.com/a.jpg"
-    assert entry["description"] == "1号楼3单元楼道灯坏了，联系我138******78"
+    # Media belong to the resident and the staff in charge, never to a public feed.
+    assert entry["media_url"] is None
+    assert entry["description"] == "1号楼*单元楼道灯坏了，联系我138****5678"
     listed = await (await client.get(f"{BASE}/requests.json")).json()
     for payload in (entry, listed):
         text = json.dumps(payload, ensure_ascii=False)
@@ -207,6 +208,36 @@ async def test_get_requests_filters(client: TestClient, world: World) -> None:
         assert response.status == 400 and (await response.json())[0]["code"] == 400
 
 
-def test_mask_phones() -> None:
-    assert mask_phones("电话13812345678或0533-1234567") == "电话138******78或053******67"
-    assert mask_phones("3号楼501室，2026年") == "3号楼501室，2026年"
+PERSONAL_FORMS = {
+    "王小明": "我叫王小明，",
+    "370303199001011234": "身份证370303199001011234",
+    "3703 0319 9001 0112 34": "身份证号3703 0319 9001 0112 34",
+    "1234 5678": "电话138 1234 5678",
+    "8613912345678": "+86 13912345678",
+    "８７６５４３２１": "手机１３７８７６５４３２１",
+    "2281234": "座机(0533)2281234",
+    "3305566": "（0533）-330-5566",
+    "502": "5号楼3单元502",
+    "1201": "1201室",
+}
+
+
+async def test_public_feed_masks_every_form_of_personal_data(
+    client: TestClient, world: World
+) -> None:
+    """Names, ID numbers, phones however written, unit and room numbers, media links."""
+    description = "楼道灯坏了。" + "；".join(PERSONAL_FORMS.values())
+    view = await world.service.file(
+        world.draft(description=description, evidence=[("image", "/uploads/abc.jpg")])
+    )
+    await world.service.resolve(view.number, "李书记", "已修好，有事打我电话 138-1111-2222")
+    listed = await (await client.get(f"{BASE}/requests.json")).json()
+    single = await (await client.get(f"{BASE}/requests/{view.number}.json")).json()
+    for payload in (listed, single):
+        text = json.dumps(payload, ensure_ascii=False)
+        for personal in (*PERSONAL_FORMS, "1111", "resident-1"):
+            assert personal.replace(" ", "") not in text.replace(" ", ""), personal
+        assert "/uploads/" not in text
+    (entry,) = single
+    assert entry["description"].startswith("楼道灯坏了。")
+    assert entry["status_notes"].startswith("已办结：已修好")
