@@ -78,6 +78,31 @@ class TicketQueries:
                 history=tuple(EventView.of(e) for e in events),
             )
 
+    async def is_party(self, number: str, channel: str, user_id: str) -> bool:
+        """Whether this resident reported or follows the ticket: only they hear its details
+        (anyone may know, or guess, a ticket number)."""
+        async with self.session_factory() as session:
+            ticket = (
+                await session.exec(
+                    select(Ticket.id, Ticket.reporter_channel, Ticket.reporter_id).where(
+                        Ticket.number == number
+                    )
+                )
+            ).first()
+            if ticket is None:
+                return False
+            ticket_id, reporter_channel, reporter_id = ticket
+            if (reporter_channel, reporter_id) == (channel, user_id):
+                return True
+            follows = await session.exec(
+                select(TicketSupporter.id).where(
+                    TicketSupporter.ticket_id == ticket_id,
+                    TicketSupporter.channel == channel,
+                    TicketSupporter.user_id == user_id,
+                )
+            )
+            return follows.first() is not None
+
     async def list_for_reporter(
         self, channel: str, user_id: str, open_only: bool = True, *, limit: int = 20
     ) -> list[TicketView]:

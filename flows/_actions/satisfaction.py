@@ -23,7 +23,10 @@ async def find_rating_ticket(ctx: ActionContext) -> None:
             view = await tickets.get(numbers[0])
         except TicketNotFound:
             view = None
-        if view is not None and view.status != _RESOLVED:
+        if view is not None and (
+            view.status != _RESOLVED
+            or not await tickets.is_party(view.number, ctx.message.channel, ctx.message.sender_id)
+        ):
             view = None
     else:
         mine = await tickets.list_for_reporter(

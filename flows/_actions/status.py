@@ -26,7 +26,8 @@ def _status_values(view: TicketView) -> dict[str, object]:
 
 
 def say_status(ctx: ActionContext, view: TicketView) -> None:
-    """One ticket's status, without personal data (anyone may know a ticket number)."""
+    """One of the resident's own (or followed) tickets: its status, unit, deadline and the
+    staff's latest note."""
     key = "ticket_status_open" if view.is_open else "ticket_status_done"
     ctx.say(key, _status_values(view))
     if view.status_note:
@@ -49,7 +50,13 @@ async def lookup_status(ctx: ActionContext) -> None:
             ctx.say("ticket_not_found", {"number": numbers[0]})
             return
         ctx.slots["status_found"] = True
-        say_status(ctx, view)
+        channel, sender = ctx.message.channel, ctx.message.sender_id
+        if await tickets.is_party(view.number, channel, sender):
+            say_status(ctx, view)
+        else:
+            # Numbers are easy to guess: a stranger learns whether the ticket is open, and
+            # nothing of what it is about, where, or what the staff wrote.
+            ctx.say("ticket_status_public", {"number": view.number, "status": view.status_label_zh})
         return
     channel, sender = ctx.message.channel, ctx.message.sender_id
     mine = await tickets.list_for_reporter(channel, sender, open_only=True)
