@@ -41,17 +41,25 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
 
 
 def create_engine_for(url: str, *, pool_size: int = 10) -> AsyncEngine:
-    """Create an async engine; SQLite files get their folder created and sane pragmas."""
+    """Create an async engine; SQLite files get their folder created and sane pragmas.
+
+    Parameters are hidden from SQLAlchemy's error messages: they hold residents' phones and
+    descriptions, and errors end up in the log.
+    """
     target = async_url(url)
     if is_sqlite(url):
         database = make_url(url).database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(target)
+        engine = create_async_engine(target, hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(
-        target, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+        target,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        hide_parameters=True,
     )
 
 

@@ -16,6 +16,7 @@ resident who sent them and the staff in charge, not to whoever reads a public fe
 from __future__ import annotations
 
 import hmac
+import math
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -53,7 +54,10 @@ def _parse_w3c(value: str, name: str) -> datetime:
         ) from None
     if parsed.tzinfo is None:  # the spec requires a zone; read a bare value as UTC
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC).replace(tzinfo=None)
+    try:
+        return parsed.astimezone(UTC).replace(tzinfo=None)
+    except OverflowError:  # 0001-01-01T00:00:00+14:00 is before the first representable day
+        raise BadInput(f"{name} is out of range") from None
 
 
 def _status_filter(value: str) -> list[str]:
@@ -219,6 +223,11 @@ class Open311:
                 lat, lng = float(fields["lat"]), float(fields["long"])
             except (KeyError, ValueError):
                 raise BadInput("lat and long must both be decimal degrees") from None
+            # float() takes nan and inf (1e999): neither is a place, and nan breaks the feed.
+            if not (math.isfinite(lat) and math.isfinite(lng)):
+                raise BadInput("lat and long must be finite decimal degrees")
+            if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+                raise BadInput("lat must be within ±90 and long within ±180")
         if building is None and lat is None:
             if address_string is None:
                 raise BadInput("a location is required: lat and long, address_string or address_id")

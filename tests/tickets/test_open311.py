@@ -71,6 +71,18 @@ async def test_post_needs_a_valid_api_key(client: TestClient) -> None:
             "lat and long",
         ),
         (
+            {"service_code": "report_lighting", "description": "x", "lat": "nan", "long": "1"},
+            "finite",
+        ),
+        (
+            {"service_code": "report_lighting", "description": "x", "lat": "1e999", "long": "1"},
+            "finite",
+        ),
+        (
+            {"service_code": "report_lighting", "description": "x", "lat": "91", "long": "1"},
+            "within",
+        ),
+        (
             {"service_code": "report_lighting", "description": "x", "address_id": "NOPE"},
             "unknown building",
         ),
@@ -203,7 +215,12 @@ async def test_get_requests_filters(client: TestClient, world: World) -> None:
     ]
     closed = await client.get(f"{BASE}/requests/{done.number}.json")
     assert (await closed.json())[0]["status_notes"] == "已办结：已清运"
-    for bad in ("status=maybe", "start_date=yesterday"):
+    for bad in (
+        "status=maybe",
+        "start_date=yesterday",
+        "start_date=0001-01-01T00:00:00%2B14:00",
+        "end_date=9999-12-31T23:59:59-14:00",
+    ):
         response = await client.get(f"{BASE}/requests.json?{bad}")
         assert response.status == 400 and (await response.json())[0]["code"] == 400
 
