@@ -106,3 +106,29 @@ async def test_bind_replace_refuse_and_unbind(session_factory) -> None:
     await book.reload()
     assert book.staff_for_channel("wechat_mp", "mp-2") is None
     assert book.route(BUILDING).contact("grid_worker").channels == {}
+
+
+def test_cli_people_bind_and_unbind(tmp_path: Path, monkeypatch, capsys) -> None:
+    from bot.addresses.cli import main as cli_main
+
+    from .conftest import DEMO_BUILDINGS, DEMO_PEOPLE
+
+    monkeypatch.setenv("MINSHENG_DATABASE_URL", f"sqlite:///{tmp_path / 'db.sqlite'}")
+    monkeypatch.setenv("MINSHENG_VAR_DIR", str(tmp_path / "var"))
+    assert cli_main(["addresses", "import", str(DEMO_BUILDINGS), str(DEMO_PEOPLE)]) == 0
+    capsys.readouterr()
+    assert cli_main(["addresses", "bind-channel", GRID_WORKER, "wechat_mp", "mp-1"]) == 0
+    assert cli_main(["addresses", "bind-channel", GRID_WORKER, "wecom", "luoxue"]) == 0
+    assert cli_main(["addresses", "bind-channel", SECRETARY, "wecom", "luoxue"]) == 1
+    assert f"bound to person {GRID_WORKER}" in capsys.readouterr().err
+    assert cli_main(["addresses", "bind-channel", "nobody", "wecom", "x"]) == 1
+    assert cli_main(["addresses", "bind-channel", GRID_WORKER, "We Com", "x"]) == 1
+    capsys.readouterr()
+    assert cli_main(["addresses", "people", "--scope", "370303001001W01"]) == 0
+    out = capsys.readouterr().out
+    assert f"{GRID_WORKER}  grid_worker" in out
+    assert "wechat_mp=mp-1; wecom=luoxue" in out and "1 people" in out
+    assert cli_main(["addresses", "unbind-channel", GRID_WORKER, "wechat_mp"]) == 0
+    assert cli_main(["addresses", "people", "--scope", "370303001001W01"]) == 0
+    out = capsys.readouterr().out
+    assert "wechat_mp" not in out.split("unbound", 1)[1] and "wecom=luoxue" in out
