@@ -178,7 +178,7 @@ async def _upsert_channels(session: AsyncSession, people: Iterable[PersonRecord]
     result = await session.exec(
         select(PersonChannel.person_code, PersonChannel.channel, PersonChannel.user_id)
     )
-    stored = {(row.person_code, row.channel): row.user_id for row in result}
+    stored = {(code, channel): user_id for code, channel, user_id in result}
     now = utcnow()
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
