@@ -60,7 +60,9 @@ class Settings(BaseSettings):
     open311_api_keys: list[str] = Field(default_factory=list)
     ticket_cluster_min_reporters: int = Field(5, ge=2)
     ticket_cluster_window_hours: float = Field(24.0, gt=0)
-    ticket_staff_channel: str = "wecom"
+    #: Channels staff notices go to, most wanted first; a person without an id on any of
+    #: them is reached on another channel they have.
+    ticket_staff_channel: str = "wecom,wechat,telegram"
 
     @field_validator("database_url")
     @classmethod

@@ -7,7 +7,7 @@ from bot.addresses.book import AddressBook, UnknownAddress
 from bot.addresses.codes import parse_scene
 from bot.addresses.demo import ensure_demo_data
 from bot.addresses.importer import BadRow, ImportReport, import_csv
-from bot.addresses.repository import bind_person_channel
+from bot.addresses.repository import ChannelTaken, bind_person_channel
 from bot.addresses.types import (
     BuildingInfo,
     Candidate,
@@ -23,6 +23,7 @@ __all__ = [
     "BadRow",
     "BuildingInfo",
     "Candidate",
+    "ChannelTaken",
     "Contact",
     "GridInfo",
     "ImportReport",

@@ -93,10 +93,8 @@ def _snapshot(registry: Registry) -> _Snapshot:
         people.setdefault(person.scope_code, []).append(person)
     by_channel: dict[tuple[str, str], PersonRecord] = {}
     for person in registry.people.values():
-        for channel, user_id in (("wechat", person.wechat_openid), ("wecom", person.wecom_userid),
-                                 ("telegram", person.telegram_chat_id)):
-            if user_id:
-                by_channel[(channel, user_id)] = person
+        for channel, user_id in person.channels.items():
+            by_channel[(channel, user_id)] = person
     community_buildings: dict[str, list[str]] = {}
     for info in ordered:
         community_buildings.setdefault(info.community_code, []).append(info.code)
@@ -189,8 +187,8 @@ class AddressBook:
         )
 
     def staff_for_channel(self, channel: str, user_id: str) -> Contact | None:
-        """The person in charge who talks to us as ``user_id`` on ``channel`` (wechat,
-        wecom, telegram), or None for a resident."""
+        """The person in charge who talks to us as ``user_id`` on ``channel`` (any channel
+        name: wecom, wechat, wechat_mp, ...), or None for a resident."""
         person = self._snap.people_by_channel.get((channel, user_id))
         return _contact(person) if person else None
 
@@ -252,6 +250,5 @@ def _contact(person: PersonRecord) -> Contact:
     return Contact(
         role=person.role, name=person.name, phone=person.phone, level=person.level,
         person_code=person.code, scope_code=person.scope_code,
-        wechat_openid=person.wechat_openid, wecom_userid=person.wecom_userid,
-        telegram_chat_id=person.telegram_chat_id,
+        channels=dict(person.channels),
     )

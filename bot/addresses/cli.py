@@ -1,4 +1,5 @@
-"""Command line of the address area: ``addresses import``, ``addresses resolve``, ``qr``.
+"""Command line of the address area: ``addresses import|resolve|people|bind-channel|
+unbind-channel`` and ``qr``.
 
 Wired into ``minsheng`` by :func:`register_cli`; also runs alone::
 
@@ -20,6 +21,8 @@ from bot.addresses.book import AddressBook
 from bot.addresses.demo import ensure_demo_data
 from bot.addresses.importer import import_csv
 from bot.addresses.plates import write_plates
+from bot.addresses.records import Registry
+from bot.addresses.repository import bind_person_channel, load_registry
 from bot.config import Settings, load_settings
 from bot.errors import AddressError, MinshengError
 
@@ -86,6 +89,61 @@ def cmd_resolve(args: argparse.Namespace) -> int:
     return 0 if result.status == "resolved" else 1
 
 
+async def _bind(args: argparse.Namespace, user_id: str | None) -> bool:
+    engine, sessions = await _with_database(_settings(args))
+    try:
+        return await bind_person_channel(sessions, args.person_code, args.channel, user_id)
+    finally:
+        await engine.dispose()
+
+
+def cmd_bind_channel(args: argparse.Namespace) -> int:
+    """``addresses bind-channel PERSON_CODE CHANNEL USER_ID``: add or replace one binding."""
+    try:
+        found = asyncio.run(_bind(args, args.user_id))
+    except ValueError as exc:
+        raise AddressError(str(exc)) from None
+    if not found:
+        raise AddressError(f"no person with code {args.person_code!r}")
+    print(f"{args.person_code}: {args.channel} bound (reload or restart to use it)")
+    return 0
+
+
+def cmd_unbind_channel(args: argparse.Namespace) -> int:
+    """``addresses unbind-channel PERSON_CODE CHANNEL``: remove one binding."""
+    try:
+        found = asyncio.run(_bind(args, None))
+    except ValueError as exc:
+        raise AddressError(str(exc)) from None
+    if not found:
+        raise AddressError(f"no person with code {args.person_code!r}")
+    print(f"{args.person_code}: {args.channel} unbound (reload or restart to use it)")
+    return 0
+
+
+async def _registry(settings: Settings) -> Registry:
+    engine, sessions = await _with_database(settings)
+    try:
+        return await load_registry(sessions)
+    finally:
+        await engine.dispose()
+
+
+def cmd_people(args: argparse.Namespace) -> int:
+    """``addresses people [--scope CODE]``: people in charge and their channels."""
+    registry = asyncio.run(_registry(_settings(args)))
+    people = sorted(registry.people.values(), key=lambda p: (p.scope_code, p.role, p.code))
+    if args.scope:
+        people = [p for p in people if p.scope_code == args.scope]
+    for person in people:
+        channels = "; ".join(f"{name}={user_id}"
+                             for name, user_id in sorted(person.channels.items())) or "-"
+        print(f"{person.code}  {person.role:<11} {person.level:<9} {person.scope_code}  "
+              f"{person.name}  {channels}")
+    print(f"{len(people)} people")
+    return 0
+
+
 def cmd_qr(args: argparse.Namespace) -> int:
     """``qr --community CODE --out DIR``: one plate per building of the community."""
     settings = _settings(args)
@@ -112,7 +170,8 @@ def _db_option(parser: argparse.ArgumentParser) -> None:
 
 
 def register_cli(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Add ``addresses`` (import, resolve) and ``qr`` to the ``minsheng`` command."""
+    """Add ``addresses`` (import, resolve, people, bind-channel, unbind-channel) and ``qr``
+    to the ``minsheng`` command."""
     addresses = subparsers.add_parser("addresses", help="standard address registry")
     actions = addresses.add_subparsers(dest="addresses_command", required=True,
                                        metavar="ACTION")
@@ -131,6 +190,29 @@ def register_cli(subparsers: argparse._SubParsersAction) -> None:  # type: ignor
     resolve.add_argument("--community", help="community code or name hint")
     _db_option(resolve)
     resolve.set_defaults(handler=cmd_resolve)
+
+    people = actions.add_parser("people", help="list people in charge with their channel ids")
+    people.add_argument("--scope", metavar="CODE", help="only people attached to this area")
+    _db_option(people)
+    people.set_defaults(handler=cmd_people)
+
+    bind = actions.add_parser(
+        "bind-channel", help="add or replace a person's id on a channel",
+        description="Bind USER_ID on CHANNEL (wecom, wechat, wechat_mp, telegram, ... any "
+        "name) to the person PERSON_CODE, replacing their previous id there. Refused when "
+        "the id belongs to another person on that channel (unbind it there first).",
+    )
+    bind.add_argument("person_code", metavar="PERSON_CODE")
+    bind.add_argument("channel", metavar="CHANNEL")
+    bind.add_argument("user_id", metavar="USER_ID")
+    _db_option(bind)
+    bind.set_defaults(handler=cmd_bind_channel)
+
+    unbind = actions.add_parser("unbind-channel", help="remove a person's id on a channel")
+    unbind.add_argument("person_code", metavar="PERSON_CODE")
+    unbind.add_argument("channel", metavar="CHANNEL")
+    _db_option(unbind)
+    unbind.set_defaults(handler=cmd_unbind_channel)
 
     qr = subparsers.add_parser(
         "qr", help="write print-ready door plates with QR codes for one community",

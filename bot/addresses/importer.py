@@ -48,10 +48,21 @@ level              yes       grid, microgrid, community, street or district
 scope_code         yes       code of that grid/community/... (must already be in the registry)
 name               yes
 phone              yes       the public duty number shown on the door-plate page
-wechat_openid      no        learned later; may stay empty
-wecom_userid       no
-telegram_chat_id   no
+channels           no        the person's ids on messaging channels, ``NAME=ID`` pairs
+                             separated by ``;``: ``wecom=zhangsan;telegram=123456``
+channel:NAME       no        one channel's id, e.g. a column ``channel:wechat_mp``
+wechat_openid      no        older form of ``channel:wechat`` (still read)
+wecom_userid       no        older form of ``channel:wecom``
+telegram_chat_id   no        older form of ``channel:telegram``
 =================  ========  ================================================================
+
+Channel ids are optional and often learned later (``minsheng addresses bind-channel``); an
+empty one means "not known here" and keeps the stored id, it never unbinds. A channel name
+is 1..32 of ``a-z 0-9 _`` starting with a letter (``wechat`` is the Official Account,
+``wechat_mp`` the mini-program: their openids differ); any name is accepted, so a new
+channel needs no code change. One id per person and channel: a row naming a channel twice
+with different ids is refused, and so is an id another person already has on that channel
+(in the file or in the database).
 
 Rows that fail validation are skipped and reported with their line number and reason; the
 good rows are imported (``dry_run`` validates without writing). Rows are never deleted:
@@ -70,6 +81,7 @@ from pathlib import Path
 from typing import Literal
 
 from bot.addresses.codes import BUILDING_CODE_RE, CODE_RE, PERSON_CODE_RE
+from bot.addresses.models import USER_ID_LENGTH
 from bot.addresses.numerals import normalize_number
 from bot.addresses.records import (
     PERSON_LEVELS,
@@ -82,7 +94,13 @@ from bot.addresses.records import (
     Role,
     split_aliases,
 )
-from bot.addresses.repository import SessionFactory, TableCount, load_registry, write_registry
+from bot.addresses.repository import (
+    SessionFactory,
+    TableCount,
+    check_channel_name,
+    load_registry,
+    write_registry,
+)
 from bot.errors import AddressError
 
 FileKind = Literal["buildings", "people"]
@@ -102,9 +120,13 @@ REQUIRED_BUILDING_COLUMNS: tuple[str, ...] = (
     "community_name", "grid_code", "grid_name", "building_code", "building_number", "lat", "lng",
 )
 PEOPLE_COLUMNS: tuple[str, ...] = (
-    "person_code", "role", "level", "scope_code", "name", "phone",
-    "wechat_openid", "wecom_userid", "telegram_chat_id",
+    "person_code", "role", "level", "scope_code", "name", "phone", "channels",
 )
+#: Older people.csv columns, one per platform, and the channel each one fills.
+LEGACY_CHANNEL_COLUMNS: dict[str, str] = {
+    "wechat_openid": "wechat", "wecom_userid": "wecom", "telegram_chat_id": "telegram",
+}
+CHANNEL_COLUMN_PREFIX = "channel:"
 REQUIRED_PEOPLE_COLUMNS: tuple[str, ...] = (
     "person_code", "role", "level", "scope_code", "name", "phone",
 )
@@ -387,6 +409,37 @@ def _merge(registry: Registry, area: AreaRecord, first_line: dict[tuple[str, str
     return AreaRecord(area.level, area.code, area.name, area.parent_code, aliases)
 
 
+def _channel_ids(row: dict[str, str]) -> dict[str, str]:
+    """The channel ids of a people row, from ``channels``, ``channel:NAME`` and the older
+    per-platform columns; empty ids are left out."""
+    pairs: list[tuple[str, str, str]] = []  # (channel, id, where it came from)
+    parts = [p for p in row.get("channels", "").replace("；", ";").split(";") if p.strip()]
+    for number, part in enumerate(parts, 1):
+        name, sep, user_id = part.replace("＝", "=").partition("=")
+        if not sep:
+            raise RowError(f"channels: part {number} is not NAME=ID")
+        pairs.append((name.strip().lower(), user_id.strip(), "channels"))
+    for column, value in row.items():
+        if column.startswith(CHANNEL_COLUMN_PREFIX):
+            pairs.append((column[len(CHANNEL_COLUMN_PREFIX):].strip(), value, column))
+        elif column in LEGACY_CHANNEL_COLUMNS:
+            pairs.append((LEGACY_CHANNEL_COLUMNS[column], value, column))
+    channels: dict[str, str] = {}
+    for name, user_id, where in pairs:
+        if not user_id:
+            continue
+        try:
+            check_channel_name(name)
+        except ValueError as exc:
+            raise RowError(f"{where}: {exc}") from None
+        if len(user_id) > USER_ID_LENGTH or any(c.isspace() for c in user_id):
+            raise RowError(f"{where}: the {name} id is not 1..{USER_ID_LENGTH} characters "
+                           "without spaces")
+        if channels.setdefault(name, user_id) != user_id:
+            raise RowError(f"two different {name} ids in one row")
+    return channels
+
+
 _SCOPE_LEVELS: dict[PersonLevel, AreaLevel] = {
     "microgrid": "microgrid", "grid": "grid", "community": "community",
     "street": "street", "district": "district",
@@ -399,6 +452,8 @@ def parse_people(rows: list[tuple[int, dict[str, str]]], known: Registry
     people: dict[str, PersonRecord] = {}
     lines: dict[str, int] = {}
     bad: list[BadRow] = []
+    holders = {(channel, user_id): person.code for person in known.people.values()
+               for channel, user_id in person.channels.items()}
     for line, row in rows:
         try:
             if "\0extra" in row:
@@ -420,14 +475,18 @@ def parse_people(rows: list[tuple[int, dict[str, str]]], known: Registry
             phone = row.get("phone", "")
             if not _PHONE_RE.match(phone):
                 raise RowError("phone is not a phone number")
+            channels = _channel_ids(row)
+            for channel, user_id in channels.items():
+                holder = holders.get((channel, user_id), code)
+                if holder != code:
+                    where = f"line {lines[holder]}" if holder in lines else "the registry"
+                    raise RowError(f"that {channel} id is person {holder}'s ({where})")
             people[code] = PersonRecord(
                 code=code, role=role, level=level, scope_code=scope,  # type: ignore[arg-type]
-                name=_name(row, "name"), phone=phone,
-                wechat_openid=row.get("wechat_openid") or None,
-                wecom_userid=row.get("wecom_userid") or None,
-                telegram_chat_id=row.get("telegram_chat_id") or None,
+                name=_name(row, "name"), phone=phone, channels=channels,
             )
             lines[code] = line
+            holders.update({(channel, user_id): code for channel, user_id in channels.items()})
         except RowError as exc:
             bad.append(BadRow(line, str(exc)))
     return people, bad

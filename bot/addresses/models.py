@@ -10,17 +10,23 @@ Aliases are stored as one ``|``-separated string: they are only ever read whole,
 in-memory :class:`~bot.addresses.book.AddressBook`, never queried one by one.
 
 People (secretary, grid worker, community police) hang off any level by ``scope_code`` so a
-street-level duty officer can be added without a schema change; their channel ids are
-nullable because they are learned later, when the person first talks to the bot.
+street-level duty officer can be added without a schema change. Their ids on messaging
+channels are rows of :class:`PersonChannel` (one row per person and channel), so a new
+channel (a WeChat mini-program, whose openid is not the Official Account's) needs no
+migration; they are often learned later, when the person first talks to the bot.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 CODE_LENGTH = 32
+PERSON_CODE_LENGTH = 64
+CHANNEL_LENGTH = 32
+USER_ID_LENGTH = 128
 NAME_LENGTH = 64
 ALIASES_LENGTH = 500
 
@@ -129,15 +135,32 @@ class AddrPerson(SQLModel, table=True):
 
     __tablename__ = "addr_person"
 
-    code: str = Field(primary_key=True, max_length=64)
+    code: str = Field(primary_key=True, max_length=PERSON_CODE_LENGTH)
     role: str = Field(max_length=16, index=True)
     level: str = Field(max_length=16)
     scope_code: str = Field(max_length=CODE_LENGTH, index=True)
     name: str = Field(max_length=NAME_LENGTH)
     phone: str = Field(max_length=32)
-    wechat_openid: str | None = Field(default=None, max_length=64)
-    wecom_userid: str | None = Field(default=None, max_length=64)
-    telegram_chat_id: str | None = Field(default=None, max_length=32)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class PersonChannel(SQLModel, table=True):
+    """A person's id on one messaging channel (``wecom``, ``wechat``, ``wechat_mp``, ...).
+
+    A person has at most one id per channel (the primary key), and an id on a channel
+    belongs to at most one person (``uq_addr_person_channel_user``): a message from it
+    identifies its sender, and a staff notice for the person goes to exactly that id.
+    """
+
+    __tablename__ = "addr_person_channel"
+    __table_args__ = (
+        UniqueConstraint("channel", "user_id", name="uq_addr_person_channel_user"),
+    )
+
+    person_code: str = Field(foreign_key="addr_person.code", primary_key=True,
+                             max_length=PERSON_CODE_LENGTH)
+    channel: str = Field(primary_key=True, max_length=CHANNEL_LENGTH)
+    user_id: str = Field(max_length=USER_ID_LENGTH)
     updated_at: datetime = Field(default_factory=utcnow)
 
 

@@ -58,15 +58,16 @@ class BuildingRecord:
 
 @dataclass(frozen=True, slots=True)
 class PersonRecord:
+    """A person in charge; ``channels`` maps a channel name (``wecom``, ``wechat_mp``, ...)
+    to the person's id there. Read-only by convention: build a new record to change it."""
+
     code: str
     role: Role
     level: PersonLevel
     scope_code: str
     name: str
     phone: str
-    wechat_openid: str | None = None
-    wecom_userid: str | None = None
-    telegram_chat_id: str | None = None
+    channels: dict[str, str] = field(default_factory=dict, hash=False)
 
 
 @dataclass(slots=True)

@@ -12,16 +12,19 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, insert, update
+from sqlalchemy import delete, func, insert, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.addresses.codes import CHANNEL_NAME_RE
 from bot.addresses.models import (
     AREA_TABLES,
     PARENT_COLUMN,
+    USER_ID_LENGTH,
     AddrBuilding,
     AddrPerson,
+    PersonChannel,
     utcnow,
 )
 from bot.addresses.records import (
@@ -33,6 +36,7 @@ from bot.addresses.records import (
     join_aliases,
     split_aliases,
 )
+from bot.errors import AddressError
 
 SessionFactory = async_sessionmaker[AsyncSession]
 
@@ -80,7 +84,7 @@ def _building_values(record: BuildingRecord) -> dict[str, Any]:
 
 
 def _person_values(record: PersonRecord) -> dict[str, Any]:
-    values: dict[str, Any] = {
+    return {
         "code": record.code,
         "role": record.role,
         "level": record.level,
@@ -88,12 +92,6 @@ def _person_values(record: PersonRecord) -> dict[str, Any]:
         "name": record.name,
         "phone": record.phone,
     }
-    # Empty channel ids in a CSV mean "not known here", not "unbind".
-    for column in ("wechat_openid", "wecom_userid", "telegram_chat_id"):
-        value = getattr(record, column)
-        if value is not None:
-            values[column] = value
-    return values
 
 
 def _columns(table: type[SQLModel], exclude: tuple[str, ...] = ("updated_at",)) -> list[Any]:
@@ -165,9 +163,49 @@ async def write_registry(
         counts["person"] = await _upsert(
             session, AddrPerson, map(_person_values, registry.people.values()), write=write
         )
+        counts["channel"] = await _upsert_channels(session, registry.people.values(),
+                                                   write=write)
         if write:
             await session.commit()
     return counts
+
+
+async def _upsert_channels(session: AsyncSession, people: Iterable[PersonRecord], *,
+                           write: bool) -> TableCount:
+    """Add or replace the channel ids the records carry. A channel a record does not name
+    keeps its stored row: an empty id in a CSV means "not known here", not "unbind"."""
+    count = TableCount()
+    result = await session.exec(
+        select(PersonChannel.person_code, PersonChannel.channel, PersonChannel.user_id)
+    )
+    stored = {(code, channel): user_id for code, channel, user_id in result}
+    now = utcnow()
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    for person in people:
+        for channel, user_id in person.channels.items():
+            old = stored.get((person.code, channel))
+            values = {"person_code": person.code, "channel": channel, "user_id": user_id,
+                      "updated_at": now}
+            if old is None:
+                inserts.append(values)
+                count.inserted += 1
+            elif old != user_id:
+                updates.append(values)
+                count.updated += 1
+            else:
+                count.unchanged += 1
+    if write:
+        for values in updates:
+            await session.exec(
+                update(PersonChannel)
+                .where(PersonChannel.person_code == values["person_code"],  # type: ignore[arg-type]
+                       PersonChannel.channel == values["channel"])  # type: ignore[arg-type]
+                .values(user_id=values["user_id"], updated_at=now)
+            )
+        for start in range(0, len(inserts), _BATCH):
+            await session.exec(insert(PersonChannel), params=inserts[start:start + _BATCH])
+    return count
 
 
 async def count_buildings(session_factory: SessionFactory) -> int:
@@ -204,37 +242,87 @@ async def load_registry(session_factory: SessionFactory) -> Registry:
                 microgrid_code=b["microgrid_code"], units=b["units"],
                 door_plate=b["door_plate"], aliases=split_aliases(b["aliases"]),
             )
+        channels: dict[str, dict[str, str]] = {}
+        result = await session.exec(
+            select(PersonChannel.person_code, PersonChannel.channel, PersonChannel.user_id)
+            .order_by(PersonChannel.person_code, PersonChannel.channel)  # type: ignore[arg-type]
+        )
+        for code, channel, user_id in result:
+            channels.setdefault(code, {})[channel] = user_id
         for row in await session.exec(select(*_columns(AddrPerson))):
             p = row._mapping
             registry.people[p["code"]] = PersonRecord(
                 code=p["code"], role=p["role"], level=p["level"], scope_code=p["scope_code"],
-                name=p["name"], phone=p["phone"], wechat_openid=p["wechat_openid"],
-                wecom_userid=p["wecom_userid"], telegram_chat_id=p["telegram_chat_id"],
+                name=p["name"], phone=p["phone"], channels=channels.get(p["code"], {}),
             )
     return registry
 
 
-CHANNEL_COLUMNS = {
-    "wechat": "wechat_openid", "wecom": "wecom_userid", "telegram": "telegram_chat_id",
-}
+class ChannelTaken(AddressError):
+    """The id on that channel already belongs to another person."""
+
+    code = "channel_taken"
+
+    def __init__(self, channel: str, user_id: str, person_code: str) -> None:
+        super().__init__(f"that {channel} id is already bound to person {person_code}")
+        self.channel = channel
+        self.user_id = user_id
+        self.person_code = person_code
+
+
+def check_channel_name(channel: str) -> str:
+    """``channel`` if it is a well-formed channel name (``wecom``, ``wechat_mp``), else
+    ValueError. Any such name is accepted: a new channel needs no code here."""
+    if not CHANNEL_NAME_RE.match(channel):
+        raise ValueError(
+            f"channel {channel!r} is not a channel name (lower-case letters, digits and _, "
+            "starting with a letter, at most 32)"
+        )
+    return channel
 
 
 async def bind_person_channel(session_factory: SessionFactory, person_code: str, channel: str,
                               user_id: str | None) -> bool:
-    """Record (or clear, with None) the id a person in charge has on ``channel``.
+    """Record, replace or (with None) remove the id a person in charge has on ``channel``.
 
     Channel ids are learned after the import (a grid worker binds their WeChat once); a
-    later import with empty channel columns keeps them. Returns False when no such person
-    exists. Reload the address book to see the change.
+    later import without them keeps them. Returns False when no such person exists.
+    Raises :class:`ChannelTaken` when the id belongs to another person on that channel
+    (unbind it there first), ValueError for a malformed channel name or id. Reload the
+    address book to see the change.
     """
-    column = CHANNEL_COLUMNS.get(channel)
-    if column is None:
-        raise ValueError(f"unknown channel {channel!r}; one of {', '.join(CHANNEL_COLUMNS)}")
+    check_channel_name(channel)
+    if user_id is not None:
+        user_id = user_id.strip()
+        if not user_id or len(user_id) > USER_ID_LENGTH:
+            raise ValueError(f"a channel id is 1..{USER_ID_LENGTH} characters")
     async with session_factory() as session:
-        result = await session.exec(
-            update(AddrPerson)
-            .where(AddrPerson.code == person_code)  # type: ignore[arg-type]
-            .values({column: user_id, "updated_at": utcnow()})
+        exists = await session.exec(
+            select(AddrPerson.code).where(AddrPerson.code == person_code)
         )
+        if exists.first() is None:
+            return False
+        if user_id is None:
+            await session.exec(
+                delete(PersonChannel)
+                .where(PersonChannel.person_code == person_code,  # type: ignore[arg-type]
+                       PersonChannel.channel == channel)  # type: ignore[arg-type]
+            )
+            await session.commit()
+            return True
+        holder = (await session.exec(
+            select(PersonChannel.person_code)
+            .where(PersonChannel.channel == channel, PersonChannel.user_id == user_id)
+        )).first()
+        if holder is not None and holder != person_code:
+            raise ChannelTaken(channel, user_id, holder)
+        row = await session.get(PersonChannel, (person_code, channel))
+        if row is None:
+            session.add(PersonChannel(person_code=person_code, channel=channel,
+                                      user_id=user_id))
+        else:
+            row.user_id = user_id
+            row.updated_at = utcnow()
+            session.add(row)
         await session.commit()
-        return bool(result.rowcount)
+        return True

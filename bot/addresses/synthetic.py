@@ -298,7 +298,7 @@ def _person(names: _Names, code: str, role: str, level: str, scope: str) -> dict
     return {
         "person_code": code, "role": role, "level": level, "scope_code": scope,
         "name": names.person(), "phone": names.mobile(),
-        "wechat_openid": "", "wecom_userid": "", "telegram_chat_id": "",
+        "channels": "",
     }
 
 

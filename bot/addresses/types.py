@@ -97,7 +97,11 @@ class BuildingInfo:
 
 @dataclass(frozen=True, slots=True)
 class Contact:
-    """A person in charge; ``level`` is where they are attached (grid, community, ...)."""
+    """A person in charge; ``level`` is where they are attached (grid, community, ...).
+
+    ``channels`` maps each channel the person is reachable on (``wecom``, ``wechat``,
+    ``wechat_mp``, ``telegram``, ...) to their id there, by channel name.
+    """
 
     role: Literal["secretary", "grid_worker", "police"]
     name: str
@@ -105,9 +109,7 @@ class Contact:
     level: str
     person_code: str = ""
     scope_code: str = ""
-    wechat_openid: str | None = None
-    wecom_userid: str | None = None
-    telegram_chat_id: str | None = None
+    channels: dict[str, str] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True, slots=True)

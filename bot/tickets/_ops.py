@@ -38,7 +38,8 @@ class TicketPolicy:
     cluster_radius_m: float = 300.0
     cluster_similarity: float = 0.4
     similar_lookback_hours: float = 72.0
-    staff_channel: str = "wecom"
+    #: Channels to reach staff on, most wanted first (comma-separated names).
+    staff_channel: str = "wecom,wechat,telegram"
     reminder_after_hours: float = 24.0
     auto_close_after_hours: float = 72.0
 

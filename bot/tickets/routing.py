@@ -8,6 +8,7 @@ into :class:`Recipient` rows for staff notices. Nothing here knows how addresses
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -74,12 +75,19 @@ def _unit(level: Level) -> Unit:
     return Unit(level.code, level.name)
 
 
-def _channel_ids(contact: Contact) -> dict[str, str | None]:
-    return {
-        "wecom": contact.wecom_userid,
-        "wechat": contact.wechat_openid,
-        "telegram": contact.telegram_chat_id,
-    }
+def channel_preference(staff_channel: str | Sequence[str]) -> tuple[str, ...]:
+    """``"wecom,wechat"`` (the setting) or a sequence -> channel names, most wanted first."""
+    names = staff_channel.split(",") if isinstance(staff_channel, str) else staff_channel
+    return tuple(dict.fromkeys(name.strip() for name in names if name.strip()))
+
+
+def pick_channel(channels: Mapping[str, str], preferred: Sequence[str]) -> str | None:
+    """The channel to reach a person on: the first of ``preferred`` they have an id on,
+    else the first of their other channels by name; None when they have none."""
+    for name in preferred:
+        if channels.get(name):
+            return name
+    return next((name for name in sorted(channels) if channels[name]), None)
 
 
 class Router:
@@ -157,16 +165,17 @@ class Router:
         grid_code: str | None,
         tier: Tier,
         unit_code: str | None,
-        staff_channel: str,
+        staff_channel: str | Sequence[str],
     ) -> list[Recipient]:
         """Staff to notify when a ticket lands at ``tier``.
 
         People come from the address book's contacts at that level, looked up now (not
         snapshotted: handlers change jobs): at community tier the grid worker(s) and the
         secretary, above it whoever is registered at the street or district. Each person
-        is reached on ``staff_channel`` if they have an id there, else on another channel
-        they have. A unit with nobody reachable still gets the notice in its console inbox
-        (``unit:<code>``), so nothing is addressed to nobody.
+        is reached on the first channel of ``staff_channel`` (comma-separated names, most
+        wanted first) they have an id on, else on another channel they have (by name):
+        see :func:`pick_channel`. A unit with nobody reachable still gets the notice in its
+        console inbox (``unit:<code>``), so nothing is addressed to nobody.
         """
         contacts: list[Contact] = []
         try:
@@ -178,18 +187,14 @@ class Router:
             # The registry was re-imported without this place; the console inbox remains.
             contacts = []
         wanted_levels = _TIER_LEVELS[tier]
+        preferred = channel_preference(staff_channel)
         recipients: list[Recipient] = []
         for contact in contacts:
             if contact.level not in wanted_levels or contact.role not in _HANDLER_ROLES:
                 continue
-            ids = _channel_ids(contact)
-            channel = (
-                staff_channel
-                if ids.get(staff_channel)
-                else next((c for c, v in ids.items() if v), None)
-            )
+            channel = pick_channel(contact.channels, preferred)
             if channel is not None:
-                recipients.append(Recipient(str(ids[channel]), contact.role, channel))
+                recipients.append(Recipient(contact.channels[channel], contact.role, channel))
         if not recipients and unit_code:
             recipients.append(Recipient(f"unit:{unit_code}", "unit", CONSOLE_CHANNEL))
         return _dedupe(recipients)
@@ -212,11 +217,12 @@ def department_recipient(department_code: str) -> Recipient:
 
 
 def _dedupe(recipients: list[Recipient]) -> list[Recipient]:
-    seen: set[str] = set()
+    seen: set[tuple[str, str]] = set()
     unique: list[Recipient] = []
     for recipient in recipients:
-        if recipient.recipient_id not in seen:
-            seen.add(recipient.recipient_id)
+        key = (recipient.channel, recipient.recipient_id)
+        if key not in seen:
+            seen.add(key)
             unique.append(recipient)
     return unique
 

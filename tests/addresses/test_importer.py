@@ -194,12 +194,13 @@ async def test_channel_ids_are_bound_later_and_survive_reimport(session_factory)
     assert await bind_person_channel(session_factory, "370303001001W01-W", "wechat", "oW1")
     assert not await bind_person_channel(session_factory, "nobody", "wechat", "oW2")
     with pytest.raises(ValueError):
-        await bind_person_channel(session_factory, "370303001001W01-W", "fax", "1")
+        await bind_person_channel(session_factory, "370303001001W01-W", "Fax!", "1")
     again = await import_csv(session_factory, DEMO_PEOPLE)  # empty channel columns
     assert again.counts["person"].updated == 0
+    assert "channel" not in again.counts
     book = await AddressBook.load(session_factory)
     staff = book.staff_for_channel("wechat", "oW1")
     assert staff is not None and staff.role == "grid_worker"
     assert staff.person_code == "370303001001W01-W"
     assert book.staff_for_channel("wechat", "someone-else") is None
-    assert book.route("370303001001X01-001").contact("grid_worker").wechat_openid == "oW1"
+    assert book.route("370303001001X01-001").contact("grid_worker").channels == {"wechat": "oW1"}
