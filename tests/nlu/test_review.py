@@ -1,4 +1,5 @@
-"""The review loop: masked storage of uncertain parses and their export as Rasa YAML."""
+"""The review loop: masked storage of uncertain parses (bot.review) and their export as Rasa
+YAML (nlu.review), through ``minsheng nlu review``."""
 
 from __future__ import annotations
 
@@ -7,11 +8,11 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
+from bot.cli import main as minsheng
 from bot.db import create_engine_for, make_session_factory
-from bot.review import NluReviewItem
+from bot.review import NluReviewItem, export_review, mask_personal_data, record_for_review
 from nlu import NLUModel, load_data
 from nlu.cli import main as nlu_main
-from nlu.review import export_review, mask_personal_data, record_for_review
 
 
 @pytest.mark.parametrize(
@@ -79,11 +80,17 @@ def test_review_cli(
     asyncio.run(seed())
     out = tmp_path / "review.yml"
     args = ["nlu", "review", "--database-url", sqlite_url, "--out", str(out)]
-    assert nlu_main(args) == 0
+    assert minsheng(args) == 0
     assert "1" in capsys.readouterr().out
     assert load_data(out).examples[0].text == "那个啥"
-    assert nlu_main(args) == 0
+    assert minsheng(args) == 0
     assert "没有待标注" in capsys.readouterr().out
+
+
+def test_review_needs_the_gateway(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The NLU library alone has no database: its own CLI says where the queue is exported."""
+    assert nlu_main(["nlu", "review", "--out", str(tmp_path / "review.yml")]) == 1
+    assert "minsheng nlu review" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("text", ["这位女士说", "修理师傅来了", "物业师傅"])
