@@ -19,7 +19,6 @@ from typing import Any
 
 from bot.messages import MediaKind
 from flows._context import (
-    FALLBACK_INTENT,
     IGNORE,
     NOTHING,
     ActionContext,
@@ -31,6 +30,7 @@ from flows._context import (
 from flows._model import CollectStep
 from flows._registry import validator
 from flows._responses import Responses
+from nlu import FALLBACK_INTENT
 
 NONE_OF_THESE = ""
 # Categories the NLU gives less than this are not worth a button.
