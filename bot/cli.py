@@ -7,9 +7,13 @@ import asyncio
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
-from bot.errors import ConfigError, MinshengError
+from bot.errors import EXPECTED_ERRORS, ConfigError
 from bot.privacy import PrivacyLogFilter
+
+if TYPE_CHECKING:
+    from nlu.cli import NluCliDefaults
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -126,9 +130,20 @@ def _area_registrars() -> list[Callable[[argparse._SubParsersAction], None]]:  #
     from bot.addresses.cli import register_cli as addresses
     from bot.tickets.cli import register_cli as tickets
     from flows.cli import register_cli as flows
-    from nlu.cli import register_cli as nlu
+    from nlu.cli import register_cli as register_nlu
+
+    def nlu(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+        register_nlu(sub, _nlu_defaults)
 
     return [nlu, addresses, tickets, flows]
+
+
+def _nlu_defaults() -> NluCliDefaults:
+    """The gateway's paths, thresholds and review database for ``minsheng nlu ...``."""
+    from bot.config import load_settings
+    from bot.nlu_setup import cli_defaults
+
+    return cli_defaults(load_settings())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -146,7 +161,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"配置错误 (configuration error): {exc}", file=sys.stderr)
         return 2
-    except MinshengError as exc:
+    except EXPECTED_ERRORS as exc:
         print(f"错误: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from bot.messages import InboundMessage, OutboundMessage, outbound_from_dict, outbound_to_dict
 from bot.state import StateStore
+from nlu import ParseResult
 
 log = logging.getLogger(__name__)
 
@@ -26,30 +28,29 @@ STATE_RETENTION_SECONDS = 24 * 3600
 
 
 class Parser(Protocol):
-    def parse(self, text: str) -> Any: ...
+    def parse(self, text: str) -> ParseResult: ...
+
+
+@dataclass(frozen=True, slots=True)
+class DialogueResult:
+    """What the dialogue made of one message.
+
+    ``forward`` is a message to handle next in another conversation: a demand raised in a
+    group continues in the resident's private chat (no personal data in the group).
+    """
+
+    state: dict[str, Any]
+    replies: list[OutboundMessage]
+    forward: InboundMessage | None = None
 
 
 class Dialogue(Protocol):
     async def handle(
-        self, state: dict[str, Any], message: InboundMessage, parse: Any
-    ) -> tuple[dict[str, Any], list[OutboundMessage]]: ...
-
-    def take_forward(
-        self, state: dict[str, Any], message: InboundMessage
-    ) -> InboundMessage | None: ...
+        self, state: dict[str, Any], message: InboundMessage, parse: ParseResult | None
+    ) -> DialogueResult: ...
 
 
-UncertainHook = Callable[[InboundMessage, Any], Awaitable[None]]
-
-
-def understood_text(message: InboundMessage) -> str:
-    """What the resident said: the text, or the platform's transcript of a voice message."""
-    if message.text.strip():
-        return message.text.strip()
-    for attachment in message.attachments:
-        if attachment.recognized_text and attachment.recognized_text.strip():
-            return attachment.recognized_text.strip()
-    return ""
+UncertainHook = Callable[[InboundMessage, ParseResult], Awaitable[None]]
 
 
 class Engine:
@@ -64,7 +65,7 @@ class Engine:
         dedupe_ttl: float = 24 * 3600,
         lock_timeout: float = 30.0,
         on_uncertain: UncertainHook | None = None,
-        is_uncertain: Callable[[Any], bool] | None = None,
+        is_uncertain: Callable[[ParseResult], bool] | None = None,
     ) -> None:
         self._store = store
         self._nlu = nlu
@@ -102,21 +103,21 @@ class Engine:
                     return [outbound_from_dict(item) for item in cached["replies"]]
 
             state = await self._store.get(self._state_key(message)) or {}
-            said = understood_text(message)
+            said = message.said
             parse = self._nlu.parse(said) if said else None
             if parse is not None and self._is_uncertain and self._is_uncertain(parse):
                 await self._record_uncertain(message, parse)
 
-            new_state, replies = await self._dialogue.handle(state, message, parse)
-            # A demand raised in a group continues in the resident's private conversation
-            # (no phone numbers or personal data in the group). Taken before saving: the
-            # forward marker must never be stored.
-            private = self._dialogue.take_forward(new_state, message)
-            await self._store.set(self._state_key(message), new_state, ttl=STATE_RETENTION_SECONDS)
-            if private is not None:
-                # Lock order is always group -> private, and a private conversation never
-                # forwards, so holding both cannot deadlock.
-                replies = replies + await self.handle(private)
+            result = await self._dialogue.handle(state, message, parse)
+            await self._store.set(
+                self._state_key(message), result.state, ttl=STATE_RETENTION_SECONDS
+            )
+            replies = result.replies
+            if result.forward is not None:
+                # A demand raised in a group continues in the resident's private
+                # conversation. Lock order is always group -> private, and a private
+                # conversation never forwards, so holding both cannot deadlock.
+                replies = replies + await self.handle(result.forward)
             if reply_key is not None:
                 await self._store.set(
                     reply_key,
@@ -125,7 +126,7 @@ class Engine:
                 )
             return replies
 
-    async def _record_uncertain(self, message: InboundMessage, parse: Any) -> None:
+    async def _record_uncertain(self, message: InboundMessage, parse: ParseResult) -> None:
         if self._on_uncertain is None:
             return
         try:

@@ -7,17 +7,38 @@
     ├── SignatureError         a webhook's signature does not verify
     ├── BadInput               a request or upload we refuse (carries a code for API callers)
     ├── RateLimited            slow down; carries ``retry_after`` seconds
-    ├── NLUError               the model is missing, corrupt or cannot be trained
     ├── FlowError              a flow definition is invalid
     ├── AddressError           an address file or code is invalid
     └── TicketError
         ├── TicketNotFound
         └── InvalidTransition  a status change the state machine forbids
 
+    NLUError                   the model is missing, corrupt or cannot be trained: the root
+                               of the NLU library (``nlu.errors``), which imports nothing of
+                               the gateway; re-exported here. Catch :data:`EXPECTED_ERRORS`
+                               where every error raised on purpose is reported.
+
 Programmer mistakes stay ``TypeError`` / ``RuntimeError``.
 """
 
 from __future__ import annotations
+
+from nlu.errors import NLUError
+
+__all__ = [
+    "EXPECTED_ERRORS",
+    "AddressError",
+    "BadInput",
+    "ConfigError",
+    "FlowError",
+    "InvalidTransition",
+    "MinshengError",
+    "NLUError",
+    "RateLimited",
+    "SignatureError",
+    "TicketError",
+    "TicketNotFound",
+]
 
 
 class MinshengError(Exception):
@@ -51,10 +72,6 @@ class RateLimited(MinshengError):
         self.retry_after = retry_after
 
 
-class NLUError(MinshengError):
-    code = "nlu_error"
-
-
 class FlowError(MinshengError):
     code = "flow_error"
 
@@ -73,3 +90,7 @@ class TicketNotFound(TicketError):
 
 class InvalidTransition(TicketError):
     code = "invalid_transition"
+
+
+# Every error minsheng raises on purpose: the gateway's own tree and the NLU library's root.
+EXPECTED_ERRORS: tuple[type[Exception], ...] = (MinshengError, NLUError)

@@ -69,6 +69,23 @@ class InboundMessage:
     metadata: dict[str, Any] = field(default_factory=dict)
 
     @property
+    def said(self) -> str:
+        """What the resident said: the text, or the platform's transcript of a voice message.
+
+        The one definition the engine (what the NLU parses) and the flows (what a step
+        reads) share; stripped, ``""`` for a photo, location or scan without words.
+        """
+        text = self.text.strip()
+        if text:
+            return text
+        for attachment in self.attachments:
+            if attachment.kind is MediaKind.VOICE and attachment.recognized_text:
+                heard = attachment.recognized_text.strip()
+                if heard:
+                    return heard
+        return ""
+
+    @property
     def conversation_id(self) -> str:
         """Dialogue state is kept per channel, per chat (a group shares nothing with DMs)."""
         if self.chat_type is ChatType.GROUP and self.group_id:

@@ -23,13 +23,14 @@ from bot.config import Settings
 from bot.db import create_engine_for, make_session_factory, upgrade
 from bot.engine import Engine
 from bot.messages import InboundMessage
+from bot.nlu_setup import ensure_model
+from bot.review import record_for_review
 from bot.state import StateStore, create_state_store
 from bot.tickets import Catalog, ConsoleInbox, Dispatcher, TicketService, scheduler_loop
 from connectors.base import OutputChannel, OutputRegistry
 from connectors.web.inbox import WebInbox
 from flows import DialogueManager, FlowServices, Knowledge
-from nlu import ParseResult, ensure_model
-from nlu.review import record_for_review
+from nlu import FALLBACK_INTENT, ParseResult
 from nlu.service import NLUService
 
 log = logging.getLogger(__name__)
@@ -105,7 +106,7 @@ class Runtime:
             # Out-of-scope messages are reviewed too: they are where new kinds of demand
             # first show up.
             is_uncertain=lambda p: (
-                p.intent.name in {"nlu_fallback", "out_of_scope"}
+                p.intent.name in {FALLBACK_INTENT, "out_of_scope"}
                 or p.intent.confidence < settings.nlu_review_threshold
             ),
         )

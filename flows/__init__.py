@@ -8,7 +8,7 @@
     services = FlowServices(tickets=..., addresses=..., catalog=..., knowledge=knowledge,
                             settings=settings, clock=utcnow)
     dialogue = DialogueManager.from_directory(Path("flows"), services)
-    state, replies = await dialogue.handle(state, message, parse)
+    result = await dialogue.handle(state, message, parse)  # a bot.engine.DialogueResult
 
 Every sentence the bot says is in ``flows/responses.yml``; the flows name responses by key.
 Actions and validators (the Python a flow may call) live in ``flows/_actions`` and

@@ -11,15 +11,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from bot.messages import Button, ChatType, InboundMessage, MediaKind, OutboundMessage
+from bot.messages import Button, ChatType, InboundMessage, OutboundMessage
 from flows._responses import Responses
 from flows._state import MAX_HANDOFF_MESSAGES, Frame
+from nlu import FALLBACK_INTENT, ParseResult
 
 if TYPE_CHECKING:
     from flows._services import FlowServices
-    from nlu import ParseResult
 
-FALLBACK_INTENT = "nlu_fallback"
 INFORM_INTENT = "inform"
 # Entities that make a message "inform" (details) rather than a demand of its own.
 _DETAIL_ENTITIES = frozenset({"address", "building", "unit", "room", "phone", "time"})
@@ -125,13 +124,9 @@ class Turn:
 
     @property
     def text(self) -> str:
-        """What the resident said: typed text, or what the platform heard in a voice message."""
-        if self.message.text.strip():
-            return self.message.text.strip()
-        for attachment in self.message.attachments:
-            if attachment.kind is MediaKind.VOICE and attachment.recognized_text:
-                return attachment.recognized_text.strip()
-        return ""
+        """What the resident said: typed text, or what the platform heard in a voice message
+        (:attr:`InboundMessage.said`, the text the engine gave the NLU)."""
+        return self.message.said
 
     @property
     def remaining_text(self) -> str:

@@ -7,7 +7,7 @@ parsed it) the manager:
 2. stays quiet while a person has taken over (``state["handoff"]``), keeping what the
    resident says for the console;
 3. in a group chat speaks only when @-mentioned or for a clear demand, and moves the details
-   to a private conversation (see :meth:`DialogueManager.take_forward`);
+   to a private conversation (:attr:`bot.engine.DialogueResult.forward`);
 4. otherwise gives the message to the waiting flow, or starts the flow its intent names.
 
 Pseudo-intents flows may list besides the NLU's: ``nlu_fallback`` (not understood),
@@ -22,9 +22,10 @@ import re
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from bot.messages import ChatType, InboundMessage, OutboundMessage
+from bot.engine import DialogueResult
+from bot.messages import ChatType, InboundMessage
 from flows._addressing import building_values, scene_building
 from flows._context import Turn
 from flows._interpreter import Interpreter
@@ -35,13 +36,11 @@ from flows._registry import ACTIONS, VALIDATORS
 from flows._responses import Responses
 from flows._services import FlowServices
 from flows._state import normalize, parse_time
-
-if TYPE_CHECKING:
-    from nlu import ParseResult
+from nlu import FALLBACK_INTENT, ParseResult
 
 log = logging.getLogger(__name__)
 
-FALLBACK = "nlu_fallback"
+FALLBACK = FALLBACK_INTENT
 FOREIGN_LANGUAGE = "foreign_language"
 GROUP_CONTINUED = "group_continued_here"
 FLOWS_CHANGED = "conversation_reset"
@@ -50,7 +49,6 @@ _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 _FOREIGN_MIN_WORDS = 3
 NO_TEXT = "no_text"
 SCENE = "scene"
-FORWARD_KEY = "forward"
 FORWARDED_FROM = "forwarded_from_group"
 _SMALL_TALK = frozenset({"greet", "thank", "goodbye"})
 # Responses the manager itself says; every deployment's responses.yml must have them.
@@ -108,11 +106,11 @@ class DialogueManager:
 
     async def handle(
         self, state: dict[str, Any], message: InboundMessage, parse: ParseResult | None
-    ) -> tuple[dict[str, Any], list[OutboundMessage]]:
-        """One message in; the new state and the replies out. ``state`` is not modified."""
+    ) -> DialogueResult:
+        """One message in; the new state, the replies and (for a demand raised in a group)
+        the message that continues it privately out. ``state`` is not modified."""
         now = self.services.clock()
         state = normalize(state)
-        state.pop(FORWARD_KEY, None)  # only ever meant for the engine, right after a turn
         turn = Turn(
             services=self.services,
             responses=self.responses,
@@ -126,10 +124,10 @@ class DialogueManager:
         state["updated_at"] = now.isoformat()
         if state.get("handoff"):
             turn.note_for_handoff()
-            return state, []
+            return DialogueResult(state, [])
         if message.chat_type is ChatType.GROUP:
-            self._group(turn)
-            return state, turn.outbound()
+            forward = self._private_copy(message) if self._group(turn) else None
+            return DialogueResult(state, turn.outbound(), forward)
         if message.metadata.get(FORWARDED_FROM):
             # The first words in the private chat: say why we are here, or the resident
             # gets a question out of nowhere ("有重名的小区,请选一下所在社区").
@@ -137,25 +135,22 @@ class DialogueManager:
             await self._start(turn)
         else:
             await self._private(turn)
-        return state, turn.outbound()
+        return DialogueResult(state, turn.outbound())
 
-    def take_forward(self, state: dict[str, Any], message: InboundMessage) -> InboundMessage | None:
-        """The private message a group message moved to the resident's own conversation.
+    @staticmethod
+    def _private_copy(message: InboundMessage) -> InboundMessage:
+        """The private message a group message moves to the resident's own conversation.
 
-        The engine calls this on the state :meth:`handle` returned for a group message and,
-        when it gets a message, handles it like any private one (its own lock and state).
-        The key is removed from ``state`` so it is never stored.
+        The engine handles it like any private one (its own lock and state) right after the
+        group message.
         """
-        forward = state.pop(FORWARD_KEY, None)
-        if not forward:
-            return None
         return replace(
             message,
             chat_type=ChatType.PRIVATE,
             group_id=None,
             mentioned=False,
             message_id=f"{message.message_id}:private" if message.message_id else None,
-            metadata={**message.metadata, FORWARDED_FROM: forward.get("group_id")},
+            metadata={**message.metadata, FORWARDED_FROM: message.group_id},
         )
 
     # -- stages ---------------------------------------------------------------------------
@@ -273,18 +268,21 @@ class DialogueManager:
             return
         turn.say("scene_welcome", {"address": values["address"]})
 
-    def _group(self, turn: Turn) -> None:
-        """Group chats: short public answers only; everything personal goes private."""
+    def _group(self, turn: Turn) -> bool:
+        """Group chats: short public answers only; everything personal goes private.
+
+        True when the conversation continues in the resident's private chat.
+        """
         message = turn.message
         intent = turn.intent
         threshold = self.services.settings.flow_group_demand_threshold
         reading = turn.demand()
         demand = reading is not None and reading[1] >= threshold
         if not demand and not message.mentioned:
-            return  # residents talking among themselves
+            return False  # residents talking among themselves
         if not demand and (intent in _SMALL_TALK or not turn.text):
             turn.say("group_hello", group=True)
-            return
+            return False
         if reading is not None and demand:
             turn.say(
                 "group_ack_demand",
@@ -293,4 +291,4 @@ class DialogueManager:
             )
         else:
             turn.say("group_ack_private", group=True)
-        turn.state[FORWARD_KEY] = {"group_id": message.group_id, "at": turn.now.isoformat()}
+        return True

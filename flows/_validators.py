@@ -18,8 +18,8 @@ import re
 from typing import Any
 
 from bot.messages import MediaKind
+from bot.privacy import mask_phone
 from flows._context import (
-    FALLBACK_INTENT,
     IGNORE,
     NOTHING,
     ActionContext,
@@ -31,6 +31,7 @@ from flows._context import (
 from flows._model import CollectStep
 from flows._registry import validator
 from flows._responses import Responses
+from nlu import FALLBACK_INTENT
 
 NONE_OF_THESE = ""
 # Categories the NLU gives less than this are not worth a button.
@@ -38,13 +39,6 @@ _OPTION_MIN_CONFIDENCE = 0.12
 _MIN_DESCRIPTION_CHARS = 2
 _EDGE_PUNCTUATION = ",,。.;;:: "
 
-
-def mask_phone(phone: str) -> str:
-    """138****0000: enough for the resident to recognise, useless to anyone else."""
-    digits = phone.strip()
-    if len(digits) >= 7:
-        return f"{digits[:3]}****{digits[-4:]}"
-    return "****"
 
 
 def strip_entities(ctx: ActionContext, names: tuple[str, ...]) -> str:

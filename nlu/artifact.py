@@ -16,16 +16,14 @@ import shutil
 import tarfile
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import joblib
 
-from bot.errors import NLUError
 from nlu import strings
+from nlu.errors import NLUError
 from nlu.model import DEFAULT_AMBIGUITY_THRESHOLD, DEFAULT_FALLBACK_THRESHOLD, NLUModel
-
-if TYPE_CHECKING:
-    from bot.config import Settings
+from nlu.pipeline import FORMAT_VERSION
 
 log = logging.getLogger(__name__)
 
@@ -104,8 +102,6 @@ def load_model(
     ambiguity_threshold: float = DEFAULT_AMBIGUITY_THRESHOLD,
 ) -> NLUModel:
     """Load an artifact written by :func:`save_model`; raises NLUError if it is unusable."""
-    from nlu.training import FORMAT_VERSION
-
     source = Path(path)
     metadata = read_metadata(source)
     if metadata.get("format_version") != FORMAT_VERSION:
@@ -143,33 +139,41 @@ def load_model(
     return model
 
 
-def default_model_path(settings: Settings) -> Path:
-    """Where the gateway keeps (and looks for) its NLU model."""
-    return Path(settings.model_dir) / DEFAULT_MODEL_NAME
+def default_model_path(model_dir: str | Path) -> Path:
+    """Where a gateway keeps (and looks for) its NLU model inside ``model_dir``."""
+    return Path(model_dir) / DEFAULT_MODEL_NAME
 
 
-def ensure_model(settings: Settings, *, path: Path | None = None) -> NLUModel:
-    """Load the default model, training it first if it is missing or its data changed.
+def ensure_model(
+    training_data_dir: str | Path,
+    path: str | Path,
+    *,
+    fallback_threshold: float = DEFAULT_FALLBACK_THRESHOLD,
+    ambiguity_threshold: float = DEFAULT_AMBIGUITY_THRESHOLD,
+) -> NLUModel:
+    """Load the model at ``path``, training it first if it is missing or its data changed.
 
-    "Changed" means the training data hash (examples, synonyms, tables, dictionary and
-    pipeline version) differs from the one recorded in the model's metadata.
+    "Changed" means the hash of the training data in ``training_data_dir`` (examples,
+    synonyms, tables, dictionary and pipeline version) differs from the one recorded in
+    the model's metadata.
     """
+    from nlu.pipeline import default_address_dir, fingerprint, lexicon_for
     from nlu.rasa_io import load_data
-    from nlu.training import default_address_dir, fingerprint, lexicon_for, train_model
+    from nlu.training import train_model
 
-    target = path or default_model_path(settings)
-    data_dir = Path(settings.training_data_dir)
+    target = Path(path)
+    data_dir = Path(training_data_dir)
     data = load_data(data_dir)
     words, places = lexicon_for(data, default_address_dir([data_dir]))
     digest = fingerprint(data, words, places)
-    thresholds = {
-        "fallback_threshold": settings.nlu_fallback_threshold,
-        "ambiguity_threshold": settings.nlu_ambiguity_threshold,
-    }
     if target.exists():
         try:
             if read_metadata(target).get("training_data_hash") == digest:
-                return load_model(target, **thresholds)
+                return load_model(
+                    target,
+                    fallback_threshold=fallback_threshold,
+                    ambiguity_threshold=ambiguity_threshold,
+                )
             log.info("training data changed since %s was trained; retraining", target)
         except NLUError as exc:
             log.warning("cannot use the model at %s (%s); retraining", target, exc)
@@ -178,4 +182,4 @@ def ensure_model(settings: Settings, *, path: Path | None = None) -> NLUModel:
     model = train_model(data, address_dir=default_address_dir([data_dir]))
     model.metadata["training_data"] = [str(data_dir)]
     save_model(model, target)
-    return model.with_thresholds(settings.nlu_fallback_threshold, settings.nlu_ambiguity_threshold)
+    return model.with_thresholds(fallback_threshold, ambiguity_threshold)

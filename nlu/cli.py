@@ -1,47 +1,77 @@
 """``minsheng nlu ...``: the trainers' tools (validate, train, test, parse, review).
 
-Wired into ``minsheng`` by :func:`register_cli`; ``python -m nlu.cli`` runs the same
-commands on their own.
+The NLU is a library: this module reads no gateway settings. Paths and thresholds come
+from the command line, falling back to the :class:`NluCliDefaults` the caller gives
+:func:`register_cli` (the gateway's composition root builds them from its settings;
+``python -m nlu.cli`` uses the built-in ones). Exporting the review queue needs the
+gateway's database, so ``review`` works when the caller passes a :data:`ReviewExporter`.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bot.errors import MinshengError
 from nlu import strings
+from nlu.artifact import DEFAULT_MODEL_NAME
+from nlu.errors import NLUError
+from nlu.model import DEFAULT_AMBIGUITY_THRESHOLD, DEFAULT_FALLBACK_THRESHOLD
 from nlu.validate import DEFAULT_MIN_EXAMPLES
 
 DEFAULT_RESULTS = Path("results")
 DEFAULT_TRAIN_FOLDS = 5
 
 
-def _settings(args: argparse.Namespace) -> Any:
-    from bot.config import load_settings
+@dataclass(frozen=True, slots=True)
+class ReviewRequest:
+    """What ``nlu review`` was asked to export."""
 
-    overrides: dict[str, object] = {}
-    if getattr(args, "database_url", None):
-        overrides["database_url"] = args.database_url
-    return load_settings(**overrides)
+    out: Path
+    include_exported: bool = False
+    limit: int | None = None
+    mark: bool = True
+    database_url: str | None = None
+
+
+# Exports the review queue as asked; returns how many messages were written.
+ReviewExporter = Callable[[ReviewRequest], int]
+
+
+@dataclass(frozen=True, slots=True)
+class NluCliDefaults:
+    """Paths and thresholds the commands use when the command line does not name them."""
+
+    training_data_dir: Path = Path("training_data")
+    model_path: Path = Path("var/models") / DEFAULT_MODEL_NAME
+    fallback_threshold: float = DEFAULT_FALLBACK_THRESHOLD
+    ambiguity_threshold: float = DEFAULT_AMBIGUITY_THRESHOLD
+    export_review: ReviewExporter | None = None
+
+
+# Called when a command runs (not when the parser is built), so a broken configuration
+# only fails the commands that need it.
+DefaultsProvider = Callable[[], NluCliDefaults]
+
+
+def _defaults(args: argparse.Namespace) -> NluCliDefaults:
+    provider: DefaultsProvider = args.nlu_defaults
+    return provider()
 
 
 def _data_paths(args: argparse.Namespace) -> list[Path]:
     if args.data:
         return [Path(p) for p in args.data]
-    return [Path(_settings(args).training_data_dir)]
+    return [Path(_defaults(args).training_data_dir)]
 
 
 def _model_path(args: argparse.Namespace) -> Path:
-    from nlu.artifact import default_model_path
-
-    return Path(args.model) if args.model else default_model_path(_settings(args))
+    return Path(args.model) if args.model else Path(_defaults(args).model_path)
 
 
 def _progress_bar(total: int, desc: str) -> Any:
@@ -75,11 +105,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from nlu.artifact import default_model_path, save_model
+    from nlu.artifact import save_model
     from nlu.training import train_model, training_steps
 
     paths = _data_paths(args)
-    out = Path(args.out) if args.out else default_model_path(_settings(args))
+    out = Path(args.out) if args.out else Path(_defaults(args).model_path)
     folds = args.folds if args.folds >= 2 else 0
     with _progress_bar(training_steps(folds), strings.TRAIN_PROGRESS) as bar:
 
@@ -106,8 +136,8 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def cmd_test(args: argparse.Namespace) -> int:
     from nlu.evaluate import cross_validate, evaluate_model
+    from nlu.pipeline import default_address_dir, lexicon_for
     from nlu.rasa_io import load_data
-    from nlu.training import default_address_dir, lexicon_for
 
     paths = _data_paths(args)
     data = load_data(paths)
@@ -158,22 +188,40 @@ def cmd_test(args: argparse.Namespace) -> int:
 def cmd_parse(args: argparse.Namespace) -> int:
     from nlu.artifact import ensure_model, load_model
 
-    settings = _settings(args)
+    defaults = _defaults(args)
+    thresholds = {
+        "fallback_threshold": (
+            defaults.fallback_threshold
+            if args.fallback_threshold is None
+            else args.fallback_threshold
+        ),
+        "ambiguity_threshold": (
+            defaults.ambiguity_threshold
+            if args.ambiguity_threshold is None
+            else args.ambiguity_threshold
+        ),
+    }
     if args.model:
-        model = load_model(
-            args.model,
-            fallback_threshold=settings.nlu_fallback_threshold,
-            ambiguity_threshold=settings.nlu_ambiguity_threshold,
-        )
+        model = load_model(args.model, **thresholds)
     else:
-        model = ensure_model(settings)
+        model = ensure_model(defaults.training_data_dir, defaults.model_path, **thresholds)
     print(json.dumps(model.parse(args.text).to_dict(), ensure_ascii=False, indent=2))
     return 0
 
 
 def cmd_review(args: argparse.Namespace) -> int:
+    exporter = _defaults(args).export_review
+    if exporter is None:
+        raise NLUError(strings.REVIEW_UNAVAILABLE)
     out = Path(args.out) if args.out else _default_review_path()
-    count = asyncio.run(_review(args, out))
+    request = ReviewRequest(
+        out=out,
+        include_exported=args.all,
+        limit=args.limit,
+        mark=not args.no_mark,
+        database_url=args.database_url,
+    )
+    count = exporter(request)
     if count:
         print(strings.REVIEW_DONE.format(count=count, path=out))
     else:
@@ -185,36 +233,22 @@ def _default_review_path() -> Path:
     return DEFAULT_RESULTS / f"review-{datetime.now(UTC):%Y%m%d-%H%M%S}.yml"
 
 
-async def _review(args: argparse.Namespace, out: Path) -> int:
-    from bot.db import create_engine_for, make_session_factory, upgrade
-    from nlu.review import export_review
-
-    settings = _settings(args)
-    url = settings.effective_database_url
-    if url.startswith("sqlite"):
-        settings.var_dir.mkdir(parents=True, exist_ok=True)
-    await upgrade(url)
-    engine = create_engine_for(url)
-    try:
-        return await export_review(
-            make_session_factory(engine),
-            out,
-            include_exported=args.all,
-            limit=args.limit,
-            mark=not args.no_mark,
-        )
-    finally:
-        await engine.dispose()
-
-
 # --------------------------------------------------------------------------- wiring
 
 
-def register_cli(subparsers: Any) -> None:
-    """Add the ``nlu`` command group to ``minsheng``'s sub-commands."""
+def register_cli(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+    defaults: DefaultsProvider = NluCliDefaults,
+) -> None:
+    """Add the ``nlu`` command group to a program's sub-commands.
+
+    ``defaults`` is called when a command runs and gives the paths and thresholds the
+    command line leaves out (and the review exporter).
+    """
     group = subparsers.add_parser(
         "nlu", help=strings.CLI_GROUP_HELP, description=strings.CLI_GROUP_HELP
     )
+    group.set_defaults(nlu_defaults=defaults)
     sub = group.add_subparsers(dest="nlu_command", required=True, metavar="ACTION")
 
     validate = sub.add_parser(
@@ -256,6 +290,16 @@ def register_cli(subparsers: Any) -> None:
     parse = sub.add_parser("parse", help=strings.CLI_PARSE_HELP, description=strings.CLI_PARSE_HELP)
     parse.add_argument("text", help=strings.ARG_TEXT)
     parse.add_argument("--model", metavar="PATH", help=strings.ARG_MODEL)
+    parse.add_argument(
+        "--fallback-threshold",
+        type=float,
+        help=strings.ARG_FALLBACK_THRESHOLD.format(default=DEFAULT_FALLBACK_THRESHOLD),
+    )
+    parse.add_argument(
+        "--ambiguity-threshold",
+        type=float,
+        help=strings.ARG_AMBIGUITY_THRESHOLD.format(default=DEFAULT_AMBIGUITY_THRESHOLD),
+    )
     parse.set_defaults(handler=cmd_parse)
 
     review = sub.add_parser(
@@ -269,18 +313,20 @@ def register_cli(subparsers: Any) -> None:
     review.set_defaults(handler=cmd_review)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, defaults: DefaultsProvider = NluCliDefaults) -> int:
     """``python -m nlu.cli nlu train ...`` without the rest of the gateway's CLI."""
     import logging
 
     parser = argparse.ArgumentParser(prog="python -m nlu.cli")
     parser.add_argument("-v", "--verbose", action="store_true")
-    register_cli(parser.add_subparsers(dest="command", required=True, metavar="COMMAND"))
+    register_cli(
+        parser.add_subparsers(dest="command", required=True, metavar="COMMAND"), defaults
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING)
     try:
         return int(args.handler(args) or 0)
-    except MinshengError as exc:
+    except NLUError as exc:
         print(f"{strings.ERROR_PREFIX}{exc}", file=sys.stderr)
         return 1
 

@@ -13,20 +13,18 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from sklearn.metrics import classification_report, confusion_matrix
 from sklearn.model_selection import StratifiedKFold
 
-from bot.errors import NLUError
 from nlu import strings
 from nlu.classifier import ClassifierConfig
 from nlu.data import TrainingData
+from nlu.errors import NLUError
 from nlu.model import NLUModel
-
-if TYPE_CHECKING:
-    from nlu.training import Prepared
+from nlu.pipeline import Prepared, build_model, lexicon_for, prepare
 
 REPORT_FILE = "intent_report.json"
 ENTITY_REPORT_FILE = "entity_report.json"
@@ -196,7 +194,6 @@ def cross_validate(
     Each fold trains exactly as ``train_model`` does, feature selection included, on that
     fold's training part only; the held-out part is never seen before it is scored.
     """
-    from nlu.training import build_model, lexicon_for, prepare
 
     if len(data.intents) < 2:
         raise NLUError(strings.ONE_INTENT.format(intents="、".join(data.intents) or "-"))

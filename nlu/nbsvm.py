@@ -77,7 +77,7 @@ class NBLinearSVC(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         return np.asarray(np.log((p / p.sum()) / (q / q.sum())))
 
     def decision_function(self, X: Any) -> np.ndarray:
-        scores = np.asarray(X @ self.coef_.T) + self.intercept_
+        scores: np.ndarray = np.asarray(X @ self.coef_.T) + self.intercept_
         return scores.ravel() if len(self.classes_) == 2 else scores
 
     def predict(self, X: Any) -> np.ndarray:

@@ -19,9 +19,9 @@ from typing import Any, TextIO
 
 import yaml
 
-from bot.errors import NLUError
 from nlu import strings
 from nlu.data import EntityAnnotation, Example, RegexFeature, TrainingData
+from nlu.errors import NLUError
 
 YAML_SUFFIXES = (".yml", ".yaml")
 RASA_VERSION = "3.1"

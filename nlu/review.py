@@ -1,56 +1,34 @@
-"""The review loop: keep what the NLU was unsure about (masked) and export it for annotation.
+"""The review loop, NLU side: what a trainer sees of the messages the NLU was unsure about.
 
-The engine calls :func:`record_for_review` for fallback and low-confidence parses;
-``minsheng nlu review`` calls :func:`export_review`, which writes the unexported rows as
-Rasa YAML grouped by the model's best guess and marks them exported.
+Storing those messages (masked) is the gateway's business (``bot.review``); this module
+only says what to label an uncertain parse with (:func:`review_label`) and writes stored
+items back as Rasa YAML grouped by the model's best guess (:func:`review_yaml`).
 """
 
 from __future__ import annotations
 
-import logging
-import re
 from collections import defaultdict
-from pathlib import Path
+from collections.abc import Sequence
+from typing import Protocol
 
-from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
-
-from bot.review import NluReviewItem
 from nlu import strings
 from nlu.rasa_io import RASA_VERSION
 from nlu.types import FALLBACK_INTENT, ParseResult
 
-log = logging.getLogger(__name__)
-
-MAX_TEXT = 2000
-
-_ID_CARD = re.compile(r"(?<![0-9])(\d{6})\d{8}(\d{3}[0-9Xx])(?![0-9])")
-_MOBILE = re.compile(r"(?<![0-9])(1[3-9]\d)[-\s]?\d{4}[-\s]?(\d{4})(?![0-9])")
-_LANDLINE = re.compile(r"(?<![0-9])(0\d{2,3})[-\s)）]?\d{3,4}(\d{4})(?![0-9])")
-_NAME_AFTER = re.compile(
-    r"(我叫|叫我|名字是|名字叫|姓名[是:：]?|联系人[是:：]?|本人)\s*([\u4e00-\u9fff]{2,3})"
-)
-_SURNAME = re.compile(r"(我姓|免贵姓|姓)([\u4e00-\u9fff])")
-# A surname before a title ("王女士", "找李师傅"); words that end in the same characters
-# ("这位女士", "修理师傅", "物业师傅") are left alone.
-_TITLE = re.compile(
-    r"[\u4e00-\u9fff](?<![这那位个的理业修老工电保哪])(?=(?:先生|女士|小姐|阿姨|大爷|师傅))"
-)
+LABEL_MAX = 64
 
 
-def mask_personal_data(text: str) -> str:
-    """Mask phone numbers, ID card numbers and names a resident gave about themselves.
+class ReviewEntry(Protocol):
+    """One stored uncertain message, as :func:`review_yaml` reads it."""
 
-    Phones keep their first three and last four digits (``138****5678``) so a trainer
-    still sees that a number was given; names become ``*``.
-    """
-    text = _ID_CARD.sub(lambda m: f"{m.group(1)}********{m.group(2)[-1]}", text)
-    text = _MOBILE.sub(lambda m: f"{m.group(1)}****{m.group(2)}", text)
-    text = _LANDLINE.sub(lambda m: f"{m.group(1)}-****{m.group(2)}", text)
-    text = _NAME_AFTER.sub(lambda m: m.group(1) + "*" * len(m.group(2)), text)
-    text = _SURNAME.sub(lambda m: m.group(1) + "*", text)
-    return _TITLE.sub("*", text)
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def predicted_intent(self) -> str: ...
+
+    @property
+    def confidence(self) -> float: ...
 
 
 def best_guess(result: ParseResult) -> tuple[str, float]:
@@ -61,38 +39,22 @@ def best_guess(result: ParseResult) -> tuple[str, float]:
     return result.intent.name, result.intent.confidence
 
 
-async def record_for_review(
-    session_factory: async_sessionmaker[AsyncSession],
-    text: str,
-    result: ParseResult,
-    channel: str,
-    *,
-    model_version: str = "",
-) -> None:
-    """Store one uncertain message, masked, for trainers to annotate later."""
+def review_label(result: ParseResult) -> tuple[str, float]:
+    """(label, confidence) to store: the best guess, ``nlu_fallback:<guess>`` behind a fallback."""
     intent, confidence = best_guess(result)
     if result.intent.name == FALLBACK_INTENT:
-        intent = f"{FALLBACK_INTENT}:{intent}"[:64]
-    item = NluReviewItem(
-        channel=channel[:32],
-        text=mask_personal_data(" ".join(text.split()))[:MAX_TEXT],
-        predicted_intent=intent[:64],
-        confidence=float(confidence),
-        model_version=model_version[:64],
-    )
-    async with session_factory() as session:
-        session.add(item)
-        await session.commit()
+        intent = f"{FALLBACK_INTENT}:{intent}"
+    return intent[:LABEL_MAX], float(confidence)
 
 
-def _guess_of(item: NluReviewItem) -> tuple[bool, str]:
+def _guess_of(item: ReviewEntry) -> tuple[bool, str]:
     fallback, _, guess = item.predicted_intent.rpartition(":")
     return fallback == FALLBACK_INTENT, guess
 
 
-def review_yaml(items: list[NluReviewItem]) -> str:
+def review_yaml(items: Sequence[ReviewEntry]) -> str:
     """Rasa YAML with one intent block per best guess; comments tell the trainer what to do."""
-    groups: dict[str, list[NluReviewItem]] = defaultdict(list)
+    groups: dict[str, list[ReviewEntry]] = defaultdict(list)
     for item in items:
         groups[_guess_of(item)[1]].append(item)
     lines = [strings.REVIEW_HEADER.format(count=len(items)), f'version: "{RASA_VERSION}"', "nlu:"]
@@ -112,32 +74,3 @@ def review_yaml(items: list[NluReviewItem]) -> str:
             # One example per line: a line break inside a message would end the example.
             lines.append(f"    - {' '.join(row.text.split())}")
     return "\n".join(lines) + "\n"
-
-
-async def export_review(
-    session_factory: async_sessionmaker[AsyncSession],
-    path: Path,
-    *,
-    include_exported: bool = False,
-    limit: int | None = None,
-    mark: bool = True,
-) -> int:
-    """Write pending review items to ``path`` as Rasa YAML; returns how many were written."""
-    async with session_factory() as session:
-        query = select(NluReviewItem).order_by(col(NluReviewItem.created_at), col(NluReviewItem.id))
-        if not include_exported:
-            query = query.where(col(NluReviewItem.exported).is_(False))
-        if limit is not None:
-            query = query.limit(limit)
-        items = list((await session.exec(query)).all())
-        if not items:
-            return 0
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(review_yaml(items), encoding="utf-8")
-        if mark:
-            for item in items:
-                item.exported = True
-                session.add(item)
-            await session.commit()
-    log.info("exported %d review items to %s", len(items), path)
-    return len(items)

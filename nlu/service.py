@@ -47,19 +47,6 @@ class NLUService:
         self._model = model.with_thresholds(self.fallback_threshold, self.ambiguity_threshold)
         self._reload_lock = asyncio.Lock()
 
-    @classmethod
-    def from_settings(cls, settings: object) -> NLUService:
-        """Load (training if needed) the default model described by ``settings``."""
-        from nlu.artifact import default_model_path, ensure_model
-
-        model = ensure_model(settings)  # type: ignore[arg-type]
-        return cls(
-            model,
-            path=default_model_path(settings),  # type: ignore[arg-type]
-            fallback_threshold=settings.nlu_fallback_threshold,  # type: ignore[attr-defined]
-            ambiguity_threshold=settings.nlu_ambiguity_threshold,  # type: ignore[attr-defined]
-        )
-
     @property
     def model(self) -> NLUModel:
         return self._model
@@ -86,7 +73,7 @@ class NLUService:
     async def reload(self, path: str | Path | None = None) -> NLUModel:
         """Load the model at ``path`` (default: the path this service was given) and swap it in.
 
-        Raises :class:`bot.errors.NLUError` (and keeps the current model) if loading fails.
+        Raises :class:`nlu.errors.NLUError` (and keeps the current model) if loading fails.
         """
         source = Path(path) if path is not None else self.path
         if source is None:

@@ -65,6 +65,8 @@ ARG_REVIEW_ALL = "连已导出过的消息一起导出"
 ARG_REVIEW_LIMIT = "最多导出多少条"
 ARG_REVIEW_NO_MARK = "不把导出的消息标记为已导出"
 ARG_DATABASE_URL = "数据库 URL(默认取 MINSHENG_DATABASE_URL)"
+ARG_FALLBACK_THRESHOLD = "兜底阈值:最高置信度低于它时意图为 nlu_fallback(默认 {default})"
+ARG_AMBIGUITY_THRESHOLD = "歧义阈值:前两名置信度差小于它时视为拿不准(默认 {default})"
 
 VALIDATE_OK = "训练数据没有问题:{examples} 条例句,{intents} 个意图。"
 VALIDATE_SUMMARY = "共 {errors} 个错误,{warnings} 个警告({examples} 条例句,{intents} 个意图)。"
@@ -82,6 +84,7 @@ TEST_UNKNOWN_INTENTS = "注意:测试集中有模型不认识的意图:{intents}
 REVIEW_DONE = "已导出 {count} 条待标注消息到 {path}"
 REVIEW_NONE = "没有待标注的消息。"
 ERROR_PREFIX = "错误:"
+REVIEW_UNAVAILABLE = "导出待标注消息需要网关的数据库,请运行 minsheng nlu review"
 
 PLOT_TITLE = "意图混淆矩阵"
 PLOT_X = "预测意图"

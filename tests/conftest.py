@@ -129,7 +129,7 @@ def redis_namespace(redis_server: str) -> Iterator[tuple[str, str]]:
 def default_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The default NLU model, trained once per test session from training_data/."""
     from bot.config import load_settings
-    from nlu import ensure_model
+    from bot.nlu_setup import ensure_model
 
     model_dir = tmp_path_factory.mktemp("models")
     ensure_model(load_settings(model_dir=model_dir))

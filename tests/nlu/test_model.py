@@ -9,8 +9,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.config import load_settings
-from bot.errors import NLUError
 from nlu import (
     NLUModel,
     default_model_path,
@@ -21,6 +19,7 @@ from nlu import (
     save_model,
     train_model,
 )
+from nlu.errors import NLUError
 from nlu.types import FALLBACK_INTENT
 
 
@@ -146,16 +145,16 @@ def test_ensure_model_trains_once_and_retrains_on_change(
     data_dir = tmp_path / "training_data"
     data_dir.mkdir()
     (data_dir / "nlu.yml").write_text(small_nlu_file.read_text("utf-8"), encoding="utf-8")
-    settings = load_settings(training_data_dir=data_dir, model_dir=tmp_path / "models")
-    first = ensure_model(settings)
-    assert default_model_path(settings).exists()
-    assert ensure_model(settings).version == first.version  # loaded, not retrained
+    target = default_model_path(tmp_path / "models")
+    first = ensure_model(data_dir, target, fallback_threshold=0.3)
+    assert target.exists()
+    assert ensure_model(data_dir, target).version == first.version  # loaded, not retrained
     with (data_dir / "nlu.yml").open("a", encoding="utf-8") as handle:
         handle.write("- intent: goodbye\n  examples: |\n    - 再见\n    - 拜拜\n    - 先这样\n")
-    retrained = ensure_model(settings)
+    retrained = ensure_model(data_dir, target, fallback_threshold=0.3)
     assert retrained.metadata["training_data_hash"] != first.metadata["training_data_hash"]
     assert "goodbye" in retrained.intents
-    assert retrained.fallback_threshold == settings.nlu_fallback_threshold
+    assert retrained.fallback_threshold == 0.3
 
 
 def test_nothing_known_falls_back(model: NLUModel) -> None:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.errors import NLUError
 from nlu import NLUModel, load_model, save_model, train_model
+from nlu.errors import NLUError
 from nlu.service import NLUService
 
 

@@ -6,6 +6,8 @@ Create Date: 2026-11-21
 """
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -20,7 +22,7 @@ ALIASES = 500
 
 
 def _area(table: str, parent: tuple[str, str] | None) -> None:
-    columns: list[sa.Column] = [sa.Column("code", sa.String(length=CODE), primary_key=True)]
+    columns: list[sa.Column[Any]] = [sa.Column("code", sa.String(length=CODE), primary_key=True)]
     if parent is not None:
         column, target = parent
         columns.append(
