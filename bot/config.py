@@ -61,6 +61,11 @@ class Settings(BaseSettings):
     ticket_cluster_min_reporters: int = Field(5, ge=2)
     ticket_cluster_window_hours: float = Field(24.0, gt=0)
     ticket_staff_channel: str = "wecom"
+    # Handoff (转人工): a resident nobody answered within this time is offered a ticket and
+    # goes back to the bot; duty hours (China time) are what the resident is told.
+    handoff_timeout_seconds: int = Field(600, gt=0)
+    handoff_duty_hours: str = "08:30-17:30"
+    handoff_duty_days: str = "1-5"
 
     @field_validator("database_url")
     @classmethod
