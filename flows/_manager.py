@@ -177,7 +177,12 @@ class DialogueManager:
         if outcome is During.STATUS:
             # Answered by the bot meanwhile; the flag stays, so a paused report is not
             # resumed (the person may still come) — the interpreter stops after this flow.
+            # A question it leaves open ("您有工单号吗?") is not kept: a ticket number sent
+            # later is a status question again, anything else is for the person.
+            stack = self.interpreter.stack(turn)
+            before = {frame.get("id") for frame in stack}
             await self._start(turn)
+            stack[:] = [frame for frame in stack if frame.get("id") in before]
             turn.say("handoff_still_waiting")
             return True
         return False  # released or urgent: the bot handles the message as usual
