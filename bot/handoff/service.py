@@ -272,7 +272,7 @@ class HandoffService:
                 },
             )
             row.last_resident_at = now
-            if row.waiting_since is None:
+            if row.waiting_since is None and row.status in OPEN_STATUSES:
                 row.waiting_since = now  # waits for the person's next answer from now
             session.add(row)
             await session.commit()

@@ -179,6 +179,9 @@ async def test_leave_ends_without_a_push(
     assert left is not None and left.closed_by == "resident"
     assert await service.leave(handoff.id) is None
     assert await _outbox(sessions) == []
+    # A line that arrives just after the end is kept, but nobody is waited for.
+    late = await service.append_resident_message(handoff.id, "还在吗")
+    assert late.waiting_since is None and late.lines[-1].text == "还在吗"
 
 
 async def test_lines_are_bounded(service: HandoffService) -> None:
