@@ -127,15 +127,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _area_registrars() -> list[Callable[[argparse._SubParsersAction], None]]:  # type: ignore[type-arg]
+    from functools import partial
+
     from bot.addresses.cli import register_cli as addresses
+    from bot.handoff.cli import register_cli as handoff
     from bot.tickets.cli import register_cli as tickets
+    from flows import end_handoff
     from flows.cli import register_cli as flows
     from nlu.cli import register_cli as register_nlu
 
     def nlu(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         register_nlu(sub, _nlu_defaults)
 
-    return [nlu, addresses, tickets, flows]
+    return [nlu, addresses, tickets, flows, partial(handoff, hand_back=end_handoff)]
 
 
 def _nlu_defaults() -> NluCliDefaults:

@@ -63,6 +63,11 @@ class Settings(BaseSettings):
     #: Channels staff notices go to, most wanted first; a person without an id on any of
     #: them is reached on another channel they have.
     ticket_staff_channel: str = "wecom,wechat,telegram"
+    # Handoff (转人工): a resident nobody answered within this time is offered a ticket and
+    # goes back to the bot; duty hours (China time) are what the resident is told.
+    handoff_timeout_seconds: int = Field(600, gt=0)
+    handoff_duty_hours: str = "08:30-17:30"
+    handoff_duty_days: str = "1-5"
 
     @field_validator("database_url")
     @classmethod

@@ -51,6 +51,26 @@ class Dialogue(Protocol):
 
 
 UncertainHook = Callable[[InboundMessage, ParseResult], Awaitable[None]]
+StateChange = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+async def update_conversation_state(
+    store: StateStore, conversation_id: str, fn: StateChange, *, lock_timeout: float = 30.0
+) -> dict[str, Any] | None:
+    """Change a stored conversation's dialogue state under its lock (the one the engine
+    holds while it handles a message), so the change never interleaves with a turn.
+
+    ``fn`` gets the stored state and returns the new one. A conversation with no stored
+    state is left alone (``fn`` is not called); returns the new state, or ``None``.
+    """
+    key = f"conv:{conversation_id}"
+    async with store.lock(key, timeout=lock_timeout):
+        state = await store.get(key)
+        if state is None:
+            return None
+        new_state = fn(state)
+        await store.set(key, new_state, ttl=STATE_RETENTION_SECONDS)
+        return new_state
 
 
 class Engine:
@@ -88,6 +108,14 @@ class Engine:
     async def state_of(self, conversation_id: str) -> dict[str, Any] | None:
         """The stored dialogue state of a conversation (for the console and tests)."""
         return await self._store.get(f"conv:{conversation_id}")
+
+    async def update_state(
+        self, conversation_id: str, fn: StateChange
+    ) -> dict[str, Any] | None:
+        """Change a conversation's state under its lock (a person ends a handoff, ...)."""
+        return await update_conversation_state(
+            self._store, conversation_id, fn, lock_timeout=self._lock_timeout
+        )
 
     async def handle(self, message: InboundMessage) -> list[OutboundMessage]:
         reply_key = self._reply_key(message)

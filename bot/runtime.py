@@ -22,14 +22,22 @@ from bot.addresses import AddressBook, ensure_demo_data
 from bot.config import Settings
 from bot.db import create_engine_for, make_session_factory, upgrade
 from bot.engine import Engine
+from bot.handoff import HandoffService, handoff_jobs
 from bot.messages import InboundMessage
 from bot.nlu_setup import ensure_model
 from bot.review import record_for_review
 from bot.state import StateStore, create_state_store
-from bot.tickets import Catalog, ConsoleInbox, Dispatcher, TicketService, scheduler_loop
+from bot.tickets import (
+    Catalog,
+    ConsoleInbox,
+    Dispatcher,
+    TicketService,
+    scheduler_loop,
+    ticket_jobs,
+)
 from connectors.base import OutputChannel, OutputRegistry
 from connectors.web.inbox import WebInbox
-from flows import DialogueManager, FlowServices, Knowledge
+from flows import DialogueManager, FlowServices, Knowledge, end_handoff
 from nlu import FALLBACK_INTENT, ParseResult
 from nlu.service import NLUService
 
@@ -56,6 +64,7 @@ class Runtime:
     engine: Engine
     outputs: OutputRegistry
     web_inbox: WebInbox
+    handoff: HandoffService
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -81,6 +90,7 @@ class Runtime:
         catalog = Catalog.load(settings.training_data_dir / "catalog.yml")
         tickets = TicketService(sessions, catalog, addresses, settings=settings)
         knowledge = Knowledge.load(settings.training_data_dir / "knowledge.yml")
+        handoff = HandoffService.from_settings(sessions, settings)
         services = FlowServices(
             tickets=tickets,
             addresses=addresses,
@@ -88,6 +98,7 @@ class Runtime:
             knowledge=knowledge,
             settings=settings,
             clock=utcnow,
+            handoff=handoff,
         )
         dialogue = DialogueManager.from_directory(FLOWS_DIR, services)
         store = create_state_store(settings.redis_url)
@@ -110,6 +121,7 @@ class Runtime:
                 or p.intent.confidence < settings.nlu_review_threshold
             ),
         )
+        handoff.attach(engine.update_state, end_handoff)
         web_inbox = WebInbox(sessions)
         outputs = OutputRegistry({web_inbox.name: web_inbox, "console": ConsoleInbox()})
         for channel in extra_outputs or ():
@@ -127,6 +139,7 @@ class Runtime:
             engine=engine,
             outputs=outputs,
             web_inbox=web_inbox,
+            handoff=handoff,
         )
         if background:
             runtime.start_background()
@@ -142,7 +155,13 @@ class Runtime:
         )
         self.tasks.append(
             asyncio.create_task(
-                scheduler_loop(self.tickets, self.sessions, stop=self.stopping), name="scheduler"
+                scheduler_loop(
+                    self.tickets,
+                    self.sessions,
+                    jobs=[*ticket_jobs(self.tickets), *handoff_jobs(self.handoff)],
+                    stop=self.stopping,
+                ),
+                name="scheduler",
             )
         )
 

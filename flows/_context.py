@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.messages import Button, ChatType, InboundMessage, OutboundMessage
 from flows._responses import Responses
-from flows._state import MAX_HANDOFF_MESSAGES, Frame
+from flows._state import Frame
 from nlu import FALLBACK_INTENT, ParseResult
 
 if TYPE_CHECKING:
@@ -271,31 +271,30 @@ class Turn:
 
     # -- human handoff --------------------------------------------------------------------
 
-    def request_handoff(self, reason: str, flow: str | None = None) -> None:
-        """Hand the conversation to a person: the bot stays quiet until the console ends it."""
+    async def request_handoff(self, reason: str, flow: str | None = None) -> None:
+        """Hand the conversation to a person through the handoff service (the durable
+        record); ``state["handoff"]`` only caches that a person is on this conversation.
+        What the resident says meanwhile goes to the record (see flows/_handoff.py)."""
+        handoff_id: int | None = None
+        service = self.services.handoff
+        if service is not None:
+            view = await service.open(
+                conversation_id=self.message.conversation_id,
+                channel=self.message.channel,
+                sender_id=self.message.sender_id,
+                group_id=self.message.group_id,
+                reason=reason,
+            )
+            handoff_id = view.id
         self.state["handoff"] = True
         self.state["handoff_info"] = {
+            "id": handoff_id,
             "reason": reason,
             "flow": flow,
-            # What the resident was doing, so the person sees the unfinished report.
+            # What the resident was doing (the unfinished report resumes afterwards).
             "stack": [frame.get("flow") for frame in self.state.get("stack") or []],
             "since": self.now.isoformat(),
-            "messages": [],
         }
-
-    def note_for_handoff(self) -> None:
-        """Keep what the resident says while a person answers (the console shows it)."""
-        info = self.state.get("handoff_info") or {}
-        messages = list(info.get("messages") or [])
-        messages.append(
-            {
-                "at": self.now.isoformat(),
-                "text": self.text,
-                "attachments": [a.url for a in self.message.attachments],
-            }
-        )
-        info["messages"] = messages[-MAX_HANDOFF_MESSAGES:]
-        self.state["handoff_info"] = info
 
 
 class ActionContext:
@@ -336,8 +335,8 @@ class ActionContext:
     def say(self, key: str, variables: dict[str, Any] | None = None, **kwargs: Any) -> None:
         self.turn.say(key, variables, **kwargs)
 
-    def request_handoff(self, reason: str) -> None:
-        self.turn.request_handoff(reason, self.frame.flow)
+    async def request_handoff(self, reason: str) -> None:
+        await self.turn.request_handoff(reason, self.frame.flow)
 
     def prompt_next(
         self,

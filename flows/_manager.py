@@ -4,8 +4,9 @@ For every message (the engine already de-duplicated it, holds the conversation's
 parsed it) the manager:
 
 1. expires a stale conversation politely (older than ``conversation_ttl_seconds``);
-2. stays quiet while a person has taken over (``state["handoff"]``), keeping what the
-   resident says for the console;
+2. while a person has been asked (``state["handoff"]``) keeps what the resident says on
+   the handoff record and acknowledges it, but still answers status questions, urgent
+   matters and "返回机器人" itself (see flows/_handoff.py) — never silent;
 3. in a group chat speaks only when @-mentioned or for a clear demand, and moves the details
    to a private conversation (:attr:`bot.engine.DialogueResult.forward`);
 4. otherwise gives the message to the waiting flow, or starts the flow its intent names.
@@ -28,6 +29,8 @@ from bot.engine import DialogueResult
 from bot.messages import ChatType, InboundMessage
 from flows._addressing import building_values, scene_building
 from flows._context import Turn
+from flows._handoff import REQUIRED_RESPONSES as HANDOFF_RESPONSES
+from flows._handoff import During, during_handoff
 from flows._interpreter import Interpreter
 from flows._loader import RESPONSES_FILE, load_flows
 from flows._model import END, CollectStep, Flow, FlowSet
@@ -61,6 +64,7 @@ REQUIRED_RESPONSES = (
     "group_hello",
     GROUP_CONTINUED,
     FLOWS_CHANGED,
+    *HANDOFF_RESPONSES,
 )
 
 
@@ -122,9 +126,9 @@ class DialogueManager:
         self._expire_if_stale(turn)
         self._forget_unknown_frames(turn)
         state["updated_at"] = now.isoformat()
-        if state.get("handoff"):
-            turn.note_for_handoff()
-            return DialogueResult(state, [])
+        private = message.chat_type is ChatType.PRIVATE
+        if private and state.get("handoff") and await self._during_handoff(turn):
+            return DialogueResult(state, turn.outbound())
         if message.chat_type is ChatType.GROUP:
             forward = self._private_copy(message) if self._group(turn) else None
             return DialogueResult(state, turn.outbound(), forward)
@@ -155,18 +159,41 @@ class DialogueManager:
 
     # -- stages ---------------------------------------------------------------------------
 
+    async def _during_handoff(self, turn: Turn) -> bool:
+        """A message while a person has been asked; True when it has been fully answered."""
+        outcome = await during_handoff(turn)
+        if outcome is During.ACKNOWLEDGED:
+            return True
+        if outcome is During.LEFT:
+            frame = self.interpreter.top(turn)
+            if frame is not None and frame.waiting:
+                self.interpreter.resume(turn, frame)  # back to what the bot was asking
+            return True
+        if outcome is During.STATUS:
+            # Answered by the bot meanwhile; the flag stays, so a paused report is not
+            # resumed (the person may still come) — the interpreter stops after this flow.
+            # A question it leaves open ("您有工单号吗?") is not kept: a ticket number sent
+            # later is a status question again, anything else is for the person.
+            stack = self.interpreter.stack(turn)
+            before = {frame.get("id") for frame in stack}
+            await self._start(turn)
+            stack[:] = [frame for frame in stack if frame.get("id") in before]
+            turn.say("handoff_still_waiting")
+            return True
+        return False  # released or urgent: the bot handles the message as usual
+
     def _expire_if_stale(self, turn: Turn) -> None:
         state = turn.state
         last = parse_time(state.get("updated_at"))
         ttl = timedelta(seconds=self.services.settings.conversation_ttl_seconds)
         if last is None or turn.now - last <= ttl:
             return
-        busy = bool(state.get("stack")) or bool(state.get("handoff")) or bool(state.get("later"))
+        busy = bool(state.get("stack")) or bool(state.get("later"))
         state["stack"] = []
         state["later"] = []
         state["misses"] = 0
-        state["handoff"] = False
-        state["handoff_info"] = None
+        # An open handoff outlives the conversation's expiry: the handoff service ends it
+        # (a person closes it, or the time-out), and the flag heals itself if it is stale.
         if busy and turn.message.chat_type is ChatType.PRIVATE:
             turn.say("conversation_expired")
 

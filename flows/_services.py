@@ -12,6 +12,7 @@ from flows._knowledge import Knowledge
 if TYPE_CHECKING:
     from bot.addresses import AddressBook
     from bot.config import Settings
+    from bot.handoff import HandoffService
     from bot.tickets import Catalog, TicketService
 
 
@@ -20,6 +21,8 @@ class FlowServices:
     """Everything a flow action may use; built by the lead's runtime.
 
     ``clock`` returns naive UTC (the convention for every timestamp in minsheng).
+    ``handoff`` keeps who waits for a person (转人工); without it a handoff is not durable
+    and the conversation goes back to the bot at the resident's next message.
     """
 
     tickets: TicketService
@@ -28,3 +31,4 @@ class FlowServices:
     knowledge: Knowledge
     settings: Settings
     clock: Callable[[], datetime]
+    handoff: HandoffService | None = None

@@ -5,8 +5,8 @@
     {
       "v": 1,
       "updated_at": "2026-11-21T12:00:00",   # naive UTC; older than the TTL = stale
-      "handoff": false,                      # engine-visible: a human is answering, stay quiet
-      "handoff_info": {"reason": ..., "since": ..., "messages": [...]},
+      "handoff": false,                      # cache: a person is on this conversation
+      "handoff_info": {"id": ..., "reason": ..., "since": ...},   # the record: bot.handoff
       "misses": 0,                           # misunderstandings in a row
       "profile": {"building_code": ...},     # what we learnt about the resident
       "stack": [ {frame}, ... ]              # running flows; the last one is answering
@@ -29,7 +29,6 @@ from typing import Any
 
 STATE_VERSION = 1
 MAX_STACK = 4
-MAX_HANDOFF_MESSAGES = 20
 
 
 def new_state() -> dict[str, Any]:
@@ -60,10 +59,12 @@ def normalize(state: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def end_handoff(state: dict[str, Any]) -> dict[str, Any]:
-    """The state after a person hands the conversation back to the bot (the console's seam).
+    """The state after a person hands the conversation back to the bot.
 
-    Returns a new state; what the resident said meanwhile is in ``state["handoff_info"]``.
-    The flow that was running when the person took over resumes with the next message.
+    The handoff service applies it under the conversation's lock (``Engine.update_state``)
+    when a person closes the handoff or nobody answered in time; what the resident said
+    meanwhile is on the handoff record. The flow that was running when the person took
+    over resumes with the next message.
     """
     result = normalize(state)
     result["handoff"] = False

@@ -3,6 +3,7 @@
 from sqlmodel import SQLModel
 
 import bot.addresses.models
+import bot.handoff.models
 import bot.review
 import bot.tickets.models  # noqa: F401
 import connectors.web.inbox  # noqa: F401

@@ -95,8 +95,11 @@ def test_there_are_at_least_thirty_conversations() -> None:
 
 
 async def test_a_person_hands_the_conversation_back(make_settings: Any) -> None:
-    """After the console ends a handoff, the interrupted report resumes where it stopped."""
-    from flows import end_handoff
+    """A person answers through the handoff service and closes it: the resident hears both
+    on their channel, and the interrupted report resumes where it stopped."""
+    from sqlmodel import col, select
+
+    from bot.tickets.models import OutboxMessage
     from tests.flows.harness import Reply
 
     runtime = await Runtime.start(make_settings(), background=False)
@@ -105,15 +108,34 @@ async def test_a_person_hands_the_conversation_back(make_settings: Any) -> None:
             name="handback", description="", transport="engine", databases=["sqlite"],
             state_store="memory", setup=[], tickets=None, updates={}, state={},
             turns=[{"say": "文苑公寓3号楼楼顶漏雨,家里墙都泡了"}, {"say": "转人工"},
-                   {"say": "在吗", "expect": {"silent": True}}],
+                   {"say": "在吗", "expect": {"responses": ["handoff_waiting"]}}],
         )
         player = Player(runtime, script)
         await player.play()
-        key = f"conv:web:{player.sender}"
-        state = await runtime.store.get(key)
+        conversation = f"web:{player.sender}"
+        state = await runtime.engine.state_of(conversation)
         assert state is not None and state["handoff"] is True
-        assert [m["text"] for m in state["handoff_info"]["messages"]] == ["在吗"]
-        await runtime.store.set(key, end_handoff(state), ttl=3600)
+        waiting = await runtime.handoff.list_waiting()
+        assert [h.conversation_id for h in waiting] == [conversation]
+        handoff = waiting[0]
+        assert [line.text for line in handoff.resident_lines] == ["在吗"]
+
+        await runtime.handoff.answer(handoff.id, "李书记", "您好,我们下午去看屋顶")
+        await runtime.handoff.close(handoff.id, "李书记")
+        state = await runtime.engine.state_of(conversation)
+        assert state is not None and state["handoff"] is False
+        async with runtime.sessions() as session:
+            pushes = (
+                await session.exec(
+                    select(OutboxMessage)
+                    .where(OutboxMessage.recipient_id == player.sender)
+                    .order_by(col(OutboxMessage.id))
+                )
+            ).all()
+        assert [p.channel for p in pushes] == ["web", "web"]
+        assert "李书记" in pushes[0].text and "下午去看屋顶" in pushes[0].text
+        assert "小助手" in pushes[1].text
+
         replies = [Reply.of(r) for r in await runtime.engine.handle(player._message({"photo": 1}))]
         keys = [k for r in replies for k in r.keys]
         assert keys[:2] == ["evidence_received", "ask_phone"], keys
