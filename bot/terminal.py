@@ -8,8 +8,8 @@ import uuid
 
 from bot.config import Settings
 from bot.messages import InboundMessage, OutboundMessage
+from bot.ports import CollectingOutput
 from bot.runtime import Runtime
-from connectors.base import CollectingOutput
 
 PROMPT = "我> "
 BANNER = "社区小助手(终端)。直接输入您的问题;输入数字选择选项;输入 /quit 退出。"

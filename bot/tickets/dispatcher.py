@@ -30,10 +30,10 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.messages import OutboundMessage
+from bot.ports import DeliveryError, OutputRegistry
 from bot.tickets.clock import Clock, utcnow
 from bot.tickets.models import OutboxMessage
 from bot.tickets.outbox import OutboxStatus, decode_buttons
-from connectors.base import DeliveryError, OutputRegistry
 
 log = logging.getLogger(__name__)
 
