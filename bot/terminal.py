@@ -41,7 +41,7 @@ async def run_terminal_chat(settings: Settings, *, sender: str) -> int:
             message = InboundMessage(
                 channel="cli", sender_id=sender, text=text, message_id=uuid.uuid4().hex
             )
-            replies = await runtime.engine.handle(message)
+            replies = await runtime.gateway.receive(message)
             buttons = []
             for reply in replies:
                 _print_reply(reply)
