@@ -66,8 +66,9 @@ class Settings(BaseSettings):
     workers: int = Field(1, ge=1)
     # Connector modules outside connectors/ (each exposes CONNECTOR), e.g. a deployment's own.
     extra_connectors: list[str] = Field(default_factory=list)
-    # How often each worker checks whether the address registry changed (0: never).
-    address_reload_seconds: float = Field(30.0, ge=0)
+    # How often each worker checks whether the address registry or the service catalog
+    # changed, and reloads them (0: never).
+    data_reload_seconds: float = Field(30.0, ge=0)
 
     @field_validator("database_url")
     @classmethod

@@ -39,6 +39,7 @@ from bot.messages import InboundMessage
 from bot.ports import OutputChannel, OutputRegistry
 from bot.state import StateStore, create_state_store
 from bot.tickets import Catalog, ConsoleInbox, Dispatcher, TicketService, scheduler_loop
+from bot.tickets.catalog import watch_catalog
 from connectors import discover
 from connectors.base import Connector
 from flows import DialogueManager, FlowServices, Knowledge
@@ -53,6 +54,10 @@ FLOWS_DIR = Path(__file__).resolve().parent.parent / "flows"
 
 def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def catalog_path(settings: Settings) -> Path:
+    return settings.training_data_dir / "catalog.yml"
 
 
 def build_connectors(settings: Settings) -> list[Connector]:
@@ -233,7 +238,7 @@ class Runtime:
             store = await stack.enter_async_context(state_store(settings))
             addresses = await address_book(settings, sessions)
             nlu = await nlu_service(settings)
-            catalog = Catalog.load(settings.training_data_dir / "catalog.yml")
+            catalog = Catalog.load(catalog_path(settings))
             tickets = TicketService(sessions, catalog, addresses, settings=settings)
             dialogue = dialogue_manager(settings, tickets, addresses, catalog)
             engine = conversation_engine(settings, store, nlu, dialogue, sessions)
@@ -288,11 +293,19 @@ class Runtime:
         await stack.enter_async_context(
             background_task(self, "nlu-model-watch", lambda stop: self.nlu.watch(stop=stop))
         )
-        if settings.address_reload_seconds > 0:
-            interval = settings.address_reload_seconds
+        if settings.data_reload_seconds > 0:
+            # Imports by another worker or the CLI reach this worker within the interval.
+            interval, catalog_file = settings.data_reload_seconds, catalog_path(settings)
             await stack.enter_async_context(
                 background_task(
                     self, "address-book-watch", lambda stop: self.addresses.watch(interval, stop)
+                )
+            )
+            await stack.enter_async_context(
+                background_task(
+                    self,
+                    "catalog-watch",
+                    lambda stop: watch_catalog(self.catalog, catalog_file, interval, stop),
                 )
             )
         dispatcher = self.dispatcher

@@ -8,11 +8,19 @@ dashboard get their own ``setup_console`` / ``setup_dashboard`` here, next to th
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Protocol
 
 from aiohttp import web
 
 from bot.appkeys import ADDRESS_BOOK, GATEWAY, NLU_SERVICE, RUNTIME, TICKET_SERVICE
-from connectors.base import Connector
+from bot.gateway import Gateway
+
+
+class RoutedConnector(Protocol):
+    """What this module needs of a connector (``connectors.base.Connector`` has it); the
+    connectors themselves are found by the composition roots, never named here."""
+
+    def setup_routes(self, app: web.Application, gateway_key: web.AppKey[Gateway]) -> None: ...
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -46,13 +54,13 @@ def setup_open311(app: web.Application) -> None:
     setup_routes(app, TICKET_SERVICE)
 
 
-def setup_connectors(app: web.Application, connectors: Sequence[Connector]) -> None:
+def setup_connectors(app: web.Application, connectors: Sequence[RoutedConnector]) -> None:
     """Each connector's own routes; they reach the core through :data:`GATEWAY`."""
     for connector in connectors:
         connector.setup_routes(app, GATEWAY)
 
 
-def setup_all(app: web.Application, connectors: Sequence[Connector]) -> None:
+def setup_all(app: web.Application, connectors: Sequence[RoutedConnector]) -> None:
     setup_health(app)
     setup_connectors(app, connectors)
     setup_nlu(app)
