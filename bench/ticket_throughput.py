@@ -34,9 +34,9 @@ from bot.addresses.importer import iter_demo_files
 from bot.addresses.models import AddrBuilding
 from bot.config import PROJECT_ROOT
 from bot.db import create_engine_for, make_session_factory, upgrade
+from bot.ports import CollectingOutput, OutputRegistry
 from bot.tickets import Catalog, Dispatcher, TicketDraft, TicketService
 from bot.tickets.models import OutboxMessage, Ticket, TicketEvent
-from connectors.base import CollectingOutput, OutputRegistry
 
 PROBLEMS = {
     "report_noise": ["楼上装修太吵了", "晚上广场舞音响太大声", "工地夜间施工噪音扰民"],

@@ -1,7 +1,8 @@
 """Typed keys under which the aiohttp application keeps its shared objects.
 
-Area route modules (``/model/parse``, ``/b/{code}``, ``/open311``) receive the key of the
-one service they need, so they do not depend on the whole runtime.
+Surfaces (``/model/parse``, ``/b/{code}``, ``/open311``) and connectors receive the key of
+the one service they need, so they do not depend on the whole runtime: connectors get
+:data:`GATEWAY`.
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ from aiohttp import web
 
 if TYPE_CHECKING:
     from bot.addresses import AddressBook
+    from bot.gateway import Gateway
     from bot.runtime import Runtime
     from bot.tickets import TicketService
     from nlu.service import NLUService
 
 RUNTIME: web.AppKey[Runtime] = web.AppKey("runtime")
+GATEWAY: web.AppKey[Gateway] = web.AppKey("gateway")
 NLU_SERVICE: web.AppKey[NLUService] = web.AppKey("nlu_service")
 ADDRESS_BOOK: web.AppKey[AddressBook] = web.AppKey("address_book")
 TICKET_SERVICE: web.AppKey[TicketService] = web.AppKey("ticket_service")

@@ -22,7 +22,7 @@ def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from bot.config import load_settings
 
     overrides: dict[str, object] = {}
-    for name in ("host", "port", "database_url", "redis_url"):
+    for name in ("host", "port", "database_url", "redis_url", "workers"):
         value = getattr(args, name, None)
         if value is not None:
             overrides[name] = value
@@ -35,8 +35,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from aiohttp import web
 
     from bot.app import create_app
+    from bot.config import check_worker_setup
 
     settings = _settings(args)
+    check_worker_setup(settings)
+    if settings.workers > 1:
+        # The guard above is in place for several workers; forking them is not (yet): say so.
+        print(
+            f"minsheng: MINSHENG_WORKERS={settings.workers} accepted (shared state in Redis); "
+            "this build still serves from one process",
+            flush=True,
+        )
     print(
         f"minsheng: starting on http://{settings.host}:{settings.port}/ "
         f"(the first start also trains the NLU model and loads the demo data)",
@@ -96,6 +105,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--host", help="bind address (MINSHENG_HOST, default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (MINSHENG_PORT, default 8080)")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        help="worker processes (MINSHENG_WORKERS, default 1); more than one needs "
+        "MINSHENG_REDIS_URL",
+    )
     serve.add_argument(
         "--no-demo",
         action="store_true",

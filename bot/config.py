@@ -69,6 +69,14 @@ class Settings(BaseSettings):
     handoff_duty_hours: str = "08:30-17:30"
     handoff_duty_days: str = "1-5"
 
+    # Worker processes serving HTTP; more than one needs the shared (Redis) state store.
+    workers: int = Field(1, ge=1)
+    # Connector modules outside connectors/ (each exposes CONNECTOR), e.g. a deployment's own.
+    extra_connectors: list[str] = Field(default_factory=list)
+    # How often each worker checks whether the address registry or the service catalog
+    # changed, and reloads them (0: never).
+    data_reload_seconds: float = Field(30.0, ge=0)
+
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, value: str) -> str:
@@ -93,6 +101,20 @@ class Settings(BaseSettings):
     @property
     def upload_dir(self) -> Path:
         return self.var_dir / "uploads"
+
+
+def check_worker_setup(settings: Settings) -> None:
+    """Refuse several workers on the in-process state store: each worker would keep its own
+    conversations, locks and de-duplication, so a resident's next message could land on a
+    worker that never saw the previous one."""
+    if settings.workers > 1 and not settings.redis_url:
+        raise ConfigError(
+            f"多个工作进程（MINSHENG_WORKERS={settings.workers}）必须共享对话状态，"
+            "请设置 MINSHENG_REDIS_URL（例如 redis://127.0.0.1:6379/0），"
+            "或把 MINSHENG_WORKERS 设为 1。"
+            f" / {settings.workers} workers (MINSHENG_WORKERS) need a shared state store: "
+            "set MINSHENG_REDIS_URL (e.g. redis://127.0.0.1:6379/0) or use one worker."
+        )
 
 
 def load_settings(**overrides: object) -> Settings:

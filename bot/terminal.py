@@ -8,8 +8,8 @@ import uuid
 
 from bot.config import Settings
 from bot.messages import InboundMessage, OutboundMessage
+from bot.ports import CollectingOutput
 from bot.runtime import Runtime
-from connectors.base import CollectingOutput
 
 PROMPT = "我> "
 BANNER = "社区小助手(终端)。直接输入您的问题;输入数字选择选项;输入 /quit 退出。"
@@ -41,7 +41,7 @@ async def run_terminal_chat(settings: Settings, *, sender: str) -> int:
             message = InboundMessage(
                 channel="cli", sender_id=sender, text=text, message_id=uuid.uuid4().hex
             )
-            replies = await runtime.engine.handle(message)
+            replies = await runtime.gateway.receive(message)
             buttons = []
             for reply in replies:
                 _print_reply(reply)

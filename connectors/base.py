@@ -1,62 +1,63 @@
-"""The two sides of a connector, after Rasa's channel layer.
+"""The connector contract, after Rasa's channel layer: an input side and an output side.
 
-An *input* side turns a platform request into one :class:`~bot.messages.InboundMessage`
-(verifying signatures first); an *output* side sends :class:`~bot.messages.OutboundMessage`
-to a resident who is not waiting for a reply (status pushes, secretary answers). Only
-``send`` is required of an output channel; buttons fall back to numbered text.
+A :class:`Connector` turns a platform's requests into :class:`~bot.messages.InboundMessage`
+(verifying signatures first) and hands them to the core's :class:`~bot.gateway.Gateway`; its
+``output`` (an :class:`~bot.ports.OutputChannel`, owned by the core) sends pushes back.
+
+A connector lives in ``connectors/<name>/`` and exposes its class as ``CONNECTOR`` in the
+package; :func:`connectors.discover` finds it, so adding one touches only its own folder and
+the settings. Lifecycle::
+
+    connector = Cls.from_settings(settings)      # None: switched off by the settings
+    connector.setup_routes(app, GATEWAY)         # before the app starts
+    await connector.start(gateway)               # with the app; ``output`` is ready after it
+    await connector.stop()                       # before the database closes
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from typing import TYPE_CHECKING, ClassVar, Self
 
-from bot.errors import MinshengError
-from bot.messages import OutboundMessage
+from aiohttp import web
+
+from bot.ports import CollectingOutput, DeliveryError, OutputChannel, OutputRegistry
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.gateway import Gateway
+
+__all__ = [
+    "CollectingOutput",
+    "Connector",
+    "DeliveryError",
+    "OutputChannel",
+    "OutputRegistry",
+]
 
 
-class DeliveryError(MinshengError):
-    """A push could not be delivered. ``permanent`` errors are not retried."""
+class Connector(ABC):
+    """One chat platform (or page) plugged into the gateway."""
 
-    code = "delivery_failed"
+    #: The channel name: ``InboundMessage.channel`` and the output's name in the registry.
+    name: ClassVar[str] = ""
+    #: A module defining the tables this connector owns (imported for migrations), or None.
+    models_module: ClassVar[str | None] = None
 
-    def __init__(self, message: str = "", *, permanent: bool = False) -> None:
-        super().__init__(message)
-        self.permanent = permanent
+    #: The output side, for pushes; set by :meth:`start` at the latest. None: no pushes.
+    output: OutputChannel | None = None
 
-
-class OutputChannel(ABC):
-    """Sends messages to residents of one platform."""
-
-    name: str = ""
+    @classmethod
+    @abstractmethod
+    def from_settings(cls, settings: Settings) -> Self | None:
+        """The connector configured by ``settings``, or None when it is switched off."""
 
     @abstractmethod
-    async def send(self, message: OutboundMessage) -> None:
-        """Deliver one message or raise :class:`DeliveryError`."""
+    def setup_routes(self, app: web.Application, gateway_key: web.AppKey[Gateway]) -> None:
+        """Add the platform's routes; handlers find the gateway as ``request.app[gateway_key]``."""
 
+    async def start(self, gateway: Gateway) -> None:  # noqa: B027 - optional hook
+        """Open clients and build the output side (called once the core is up)."""
 
-class CollectingOutput(OutputChannel):
-    """Keeps what it is asked to send; a real sink for the terminal chat and for tests."""
-
-    def __init__(self, name: str = "collector") -> None:
-        self.name = name
-        self.messages: list[OutboundMessage] = []
-
-    async def send(self, message: OutboundMessage) -> None:
-        self.messages.append(message)
-
-
-class OutputRegistry:
-    """Maps a channel name (as stored on a ticket's reporter) to its output side."""
-
-    def __init__(self, channels: Mapping[str, OutputChannel] | None = None) -> None:
-        self._channels: dict[str, OutputChannel] = dict(channels or {})
-
-    def register(self, channel: OutputChannel) -> None:
-        self._channels[channel.name] = channel
-
-    def get(self, name: str) -> OutputChannel | None:
-        return self._channels.get(name)
-
-    def names(self) -> list[str]:
-        return sorted(self._channels)
+    async def stop(self) -> None:  # noqa: B027 - optional hook
+        """Close what :meth:`start` opened (called before the core shuts down)."""

@@ -32,13 +32,7 @@ def _lint(contract: str) -> subprocess.CompletedProcess[str]:
     [
         "nlu-is-a-library",
         "flows-not-connectors",
-        pytest.param(
-            "core-not-connectors",
-            marks=pytest.mark.xfail(
-                strict=False,
-                reason="fixed by connector-contract branch (bot.tickets, bot.db import connectors)",
-            ),
-        ),
+        "core-not-connectors",
     ],
 )
 def test_import_contract_is_kept(contract: str) -> None:

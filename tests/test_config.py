@@ -41,3 +41,23 @@ def test_bad_setting_names_the_variable(
     with pytest.raises(ConfigError) as info:
         load_settings()
     assert variable in str(info.value)
+
+
+def test_several_workers_need_redis() -> None:
+    from bot.config import check_worker_setup
+
+    check_worker_setup(load_settings(workers=1, redis_url=""))
+    check_worker_setup(load_settings(workers=4, redis_url="redis://127.0.0.1:6379/0"))
+    with pytest.raises(ConfigError) as info:
+        check_worker_setup(load_settings(workers=2, redis_url=""))
+    assert "MINSHENG_REDIS_URL" in str(info.value) and "工作进程" in str(info.value)
+
+
+def test_serve_refuses_several_workers_on_the_memory_store(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.cli import main
+
+    monkeypatch.delenv("MINSHENG_REDIS_URL", raising=False)
+    assert main(["serve", "--workers", "3"]) == 2
+    assert "MINSHENG_REDIS_URL" in capsys.readouterr().err

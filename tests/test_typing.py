@@ -1,8 +1,7 @@
 """``mypy --strict`` over the four packages (the [tool.mypy] settings in pyproject.toml).
 
 mypy runs once per session (its cache in .mypy_cache keeps later runs short); the tests
-read its report. Files other branches of issue 9 are rewriting are listed in PENDING:
-their errors are expected to go with those branches, everything else must be clean.
+read its report: not one error anywhere.
 """
 
 from __future__ import annotations
@@ -16,8 +15,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("bot", "nlu", "flows", "connectors")
-# Being rewritten elsewhere (people/channel rows; the connector contract).
-PENDING = ("bot/addresses/", "bot/tickets/dispatcher.py")
 _ERROR = re.compile(r"^[^:\s]+\.py:\d+: error: ")
 
 
@@ -38,18 +35,7 @@ def _errors(report: str) -> list[str]:
     return [line for line in report.splitlines() if _ERROR.match(line)]
 
 
-def test_mypy_strict_outside_pending_files(mypy_report: tuple[int, str]) -> None:
-    code, report = mypy_report
-    assert code in (0, 1), f"mypy did not run:\n{report}"
-    errors = [e for e in _errors(report) if not e.startswith(PENDING)]
-    assert not errors, "mypy --strict:\n" + "\n".join(errors)
-
-
-@pytest.mark.xfail(
-    strict=False,
-    reason="errors left in bot/addresses (people/channel branch) and bot/tickets/dispatcher.py "
-    "(connector-contract branch)",
-)
 def test_mypy_strict_everywhere(mypy_report: tuple[int, str]) -> None:
     code, report = mypy_report
-    assert code == 0, f"mypy --strict {' '.join(PACKAGES)}:\n{report}"
+    details = "\n".join(_errors(report) or [report])
+    assert code == 0, f"mypy --strict {' '.join(PACKAGES)}:\n{details}"

@@ -8,8 +8,14 @@ flight finish on the old one and nothing ever blocks.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlmodel import SQLModel
 
 from bot.addresses.geo import PointIndex
 from bot.addresses.numerals import number_sort_key
@@ -117,11 +123,16 @@ class AddressBook:
                  ) -> None:
         self._session_factory = session_factory
         self._snap = _snapshot(registry)
+        self._version: tuple[Any, ...] | None = None
 
     @classmethod
     async def load(cls, session_factory: SessionFactory) -> AddressBook:
         """Read the registry from the database (an empty registry gives an empty book)."""
-        return cls(await load_registry(session_factory), session_factory)
+        # The version first: a change landing while we read is then seen by the next check.
+        version = await _data_version(session_factory)
+        book = cls(await load_registry(session_factory), session_factory)
+        book._version = version
+        return book
 
     @classmethod
     def from_registry(cls, registry: Registry) -> AddressBook:
@@ -131,9 +142,34 @@ class AddressBook:
         """Re-read the database and swap in the new snapshot atomically."""
         if self._session_factory is None:
             raise RuntimeError("this address book was not loaded from a database")
+        version = await _data_version(self._session_factory)
         registry = await load_registry(self._session_factory)
         self._snap = _snapshot(registry)
+        self._version = version
         log.info("address book reloaded: %d buildings", len(self._snap.infos))
+
+    async def reload_if_changed(self) -> bool:
+        """Reload when the registry's tables changed since the last load (one cheap query:
+        row counts and latest ``updated_at``). True when it reloaded."""
+        if self._session_factory is None:
+            return False
+        if await _data_version(self._session_factory) == self._version:
+            return False
+        await self.reload()
+        return True
+
+    async def watch(self, interval: float, stop: asyncio.Event | None = None) -> None:
+        """Check every ``interval`` seconds and reload on change (a background task), so an
+        import by any worker or the CLI reaches every worker."""
+        stop = stop or asyncio.Event()
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=interval)
+                return
+            try:
+                await self.reload_if_changed()
+            except Exception:  # keep serving the old snapshot; the database may be back soon
+                log.exception("could not check the address registry for changes")
 
     def __len__(self) -> int:
         return len(self._snap.infos)
@@ -252,3 +288,20 @@ def _contact(person: PersonRecord) -> Contact:
         person_code=person.code, scope_code=person.scope_code,
         channels=dict(person.channels),
     )
+
+
+async def _data_version(session_factory: SessionFactory) -> tuple[Any, ...]:
+    """Row count and latest ``updated_at`` of every address table (``addr_*``), in one query.
+
+    Any insert, update (they stamp ``updated_at``) or delete changes it.
+    """
+    parts: list[Any] = []
+    for name, table in sorted(SQLModel.metadata.tables.items()):
+        if not name.startswith("addr_"):
+            continue
+        parts.append(select(func.count()).select_from(table).scalar_subquery())
+        if "updated_at" in table.c:
+            parts.append(select(func.max(table.c.updated_at)).scalar_subquery())
+    async with session_factory() as session:
+        row = (await session.exec(select(*parts))).one()  # type: ignore[call-overload]
+    return tuple(row)

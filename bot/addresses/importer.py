@@ -302,7 +302,7 @@ def _building_row(row: dict[str, str]) -> tuple[list[AreaRecord], BuildingRecord
     parent: str | None = None
     for level in ("district", "street", "community", "grid"):
         code = _code(row, f"{level}_code")
-        areas.append(AreaRecord(level=level, code=code, name=_name(row, f"{level}_name"),  # type: ignore[arg-type]
+        areas.append(AreaRecord(level=level, code=code, name=_name(row, f"{level}_name"),
                                 parent_code=parent, aliases=_aliases(row, f"{level}_aliases")))
         parent = code
     community_code = areas[2].code

@@ -245,7 +245,7 @@ async def load_registry(session_factory: SessionFactory) -> Registry:
         channels: dict[str, dict[str, str]] = {}
         result = await session.exec(
             select(PersonChannel.person_code, PersonChannel.channel, PersonChannel.user_id)
-            .order_by(PersonChannel.person_code, PersonChannel.channel)  # type: ignore[arg-type]
+            .order_by(PersonChannel.person_code, PersonChannel.channel)
         )
         for code, channel, user_id in result:
             channels.setdefault(code, {})[channel] = user_id

@@ -113,7 +113,7 @@ class Resolver:
             for name in (community.code, community.name, *community.aliases):
                 self._community_terms.setdefault(normalize(name), set()).add(community.code)
         for level in ("district", "street", "community", "grid"):
-            for area in areas[level].values():  # type: ignore[index]
+            for area in areas[level].values():
                 for name in (area.name, *area.aliases):
                     self._add_term(name, level, area.code)
                 core = _AREA_SUFFIX_RE.sub("", normalize(area.name))

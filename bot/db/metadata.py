@@ -1,4 +1,9 @@
-"""Every table model, imported so Alembic and tests see one complete metadata."""
+"""Every core table model, imported so Alembic and tests see the core's metadata.
+
+Connectors own tables too (``Connector.models_module``); the core never imports connectors,
+so composition roots and the Alembic environment add them with
+:func:`connectors.import_models` before comparing or generating migrations.
+"""
 
 from sqlmodel import SQLModel
 
@@ -6,6 +11,5 @@ import bot.addresses.models
 import bot.handoff.models
 import bot.review
 import bot.tickets.models  # noqa: F401
-import connectors.web.inbox  # noqa: F401
 
 target_metadata = SQLModel.metadata

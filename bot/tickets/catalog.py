@@ -7,6 +7,10 @@ rest of the code only ever sees the frozen :class:`CatalogItem` values.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import hashlib
+import logging
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -18,6 +22,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from bot.errors import ConfigError
 from bot.tickets.deadlines import WorkCalendar
 from bot.tickets.status import Tier, Urgency
+
+log = logging.getLogger(__name__)
 
 
 class _Strict(BaseModel):
@@ -101,6 +107,15 @@ class Catalog:
         self._departments = departments
         self._domains = domains
         self.calendar = calendar
+        #: Digest of the file it was loaded from (None when built from a dict).
+        self.digest: str | None = None
+
+    def replace_with(self, other: Catalog) -> None:
+        """Take over ``other``'s contents in place, so every service holding this catalog
+        sees the new one (one synchronous swap: no request sees half of each)."""
+        self._items, self._departments, self._domains, self.calendar, self.digest = (
+            other._items, other._departments, other._domains, other.calendar, other.digest
+        )
 
     @classmethod
     def load(cls, path: str | Path) -> Catalog:
@@ -112,12 +127,15 @@ class Catalog:
         """
         source = Path(path)
         try:
-            raw = yaml.safe_load(source.read_text(encoding="utf-8"))
+            data = source.read_bytes()
+            raw = yaml.safe_load(data.decode("utf-8"))
         except OSError as exc:
             raise ConfigError(f"{source}: cannot read the service catalog ({exc})") from exc
-        except yaml.YAMLError as exc:
+        except (yaml.YAMLError, UnicodeDecodeError) as exc:
             raise ConfigError(f"{source}: not valid YAML ({exc})") from exc
-        return cls.from_dict(raw, origin=str(source))
+        catalog = cls.from_dict(raw, origin=str(source))
+        catalog.digest = _digest(data)
+        return catalog
 
     @classmethod
     def from_dict(cls, raw: object, *, origin: str = "catalog") -> Catalog:
@@ -203,3 +221,41 @@ class Catalog:
     def missing_intents(self, intents: set[str] | list[str]) -> list[str]:
         """Demand intents (``report_*``) the NLU knows that the catalog does not list."""
         return sorted(i for i in intents if i.startswith("report_") and i not in self._items)
+
+
+def _digest(data: bytes) -> str:
+    # A digest, not the mtime: an edit within one timestamp tick (or a copy that keeps the
+    # mtime) must still count; the file is a few kilobytes.
+    return hashlib.sha256(data).hexdigest()
+
+
+def _stamp(path: Path) -> str | None:
+    try:
+        return _digest(path.read_bytes())
+    except OSError:
+        return None
+
+
+async def watch_catalog(
+    catalog: Catalog, path: str | Path, interval: float, stop: asyncio.Event | None = None
+) -> None:
+    """Reload ``catalog`` in place whenever its file changes (a background task, one per
+    worker). A broken file is logged and the old catalog keeps serving."""
+    source = Path(path)
+    stop = stop or asyncio.Event()
+    # From the loaded file, so a change made between loading and watching is seen too.
+    seen = catalog.digest or _stamp(source)
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=interval)
+            return
+        stamp = _stamp(source)
+        if stamp is None or stamp == seen:
+            continue
+        seen = stamp
+        try:
+            catalog.replace_with(Catalog.load(source))
+        except ConfigError:
+            log.exception("the changed service catalog %s is invalid; keeping the old one", source)
+            continue
+        log.info("service catalog reloaded from %s", source)

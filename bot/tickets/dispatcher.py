@@ -30,10 +30,10 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.messages import OutboundMessage
+from bot.ports import DeliveryError, OutputRegistry
 from bot.tickets.clock import Clock, utcnow
 from bot.tickets.models import OutboxMessage
 from bot.tickets.outbox import OutboxStatus, decode_buttons
-from connectors.base import DeliveryError, OutputRegistry
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +101,7 @@ class Dispatcher:
     def backoff(self, attempts: int) -> timedelta:
         """Delay before retry number ``attempts`` (1-based): base · 2^(attempts-1), capped,
         plus up to ``jitter`` of it at random so retries of one outage do not stampede."""
-        delay = min(self.base_backoff * (2 ** max(attempts - 1, 0)), self.max_backoff)
+        delay: timedelta = min(self.base_backoff * (2 ** max(attempts - 1, 0)), self.max_backoff)
         if self.jitter:
             delay += delay * random.uniform(0, self.jitter)
         return delay

@@ -16,10 +16,10 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.messages import OutboundMessage
+from bot.ports import OutputChannel
 from bot.tickets.models import OutboxMessage, Ticket
 from bot.tickets.outbox import Audience
 from bot.tickets.routing import CONSOLE_CHANNEL
-from connectors.base import OutputChannel
 
 
 class ConsoleInbox(OutputChannel):

@@ -4,8 +4,8 @@ Everything a caller sends is checked here, field by field, so a bad request is r
 the name of the field that is wrong (:class:`BadField`) and nothing reaches the dialogue:
 wrong types are never coerced (``"mentioned": "false"`` is not true, ``"sender": true`` is
 not the sender ``"True"``), attachments must point at our own uploads or an http(s) address,
-and text loses control characters and lone surrogates (PostgreSQL refuses NUL bytes, UTF-8
-refuses surrogates: either would fail much later, when a ticket is filed).
+and text loses control characters and lone surrogates (:mod:`connectors.text`, shared by
+every connector).
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from __future__ import annotations
 import json
 import math
 import re
-import unicodedata
 from typing import Any
 
 from bot.messages import Attachment, ChatType, InboundMessage, Location, MediaKind
+from connectors.text import clean_text, without_mentions
 
 MAX_TEXT_CHARS = 2000
 MAX_ID_CHARS = 128
@@ -79,29 +79,6 @@ def loads(raw: bytes) -> Any:
         elif char in "]}":
             depth -= 1
     return json.loads(text)
-
-
-def clean_text(text: str) -> str:
-    """Text without control characters (newlines and tabs stay) and lone surrogates."""
-    kept = []
-    for char in text:
-        category = unicodedata.category(char)
-        if category == "Cs" or (category == "Cc" and char not in "\n\t"):
-            continue
-        kept.append(char)
-    return "".join(kept).strip()
-
-
-# "@社区小助手 " as group chats write an @-mention: at the start or after a space, and
-# followed by a space (WeChat uses U+2005) or the end of the message.
-_MENTION = re.compile(r"(?:^|(?<=[\s\u2005]))@[^\s\u2005@]{1,20}(?:[\s\u2005]+|$)")
-
-
-def without_mentions(text: str) -> str:
-    """The message without @-mentions: they name the bot, they are not the resident's words
-    (and "@小助手" must not end up in a ticket's description). A bare mention stays."""
-    stripped = _MENTION.sub("", text).strip()
-    return stripped or text
 
 
 def _identifier(value: Any, field: str, *, limit: int = MAX_ID_CHARS) -> str | None:

@@ -16,7 +16,7 @@ from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.messages import OutboundMessage, outbound_to_dict
-from connectors.base import OutputChannel
+from bot.ports import OutputChannel
 
 
 def _utcnow() -> datetime:

@@ -1,4 +1,5 @@
-"""Every word the web channel itself shows or answers (the dialogue's words live in flows/)."""
+"""Every word the web channel itself shows or answers (the dialogue's words live in flows/;
+answers to failures shared by all connectors live in :mod:`connectors.texts`)."""
 
 ERRORS = {
     "bad_json": "请求格式有误：请求体不是合法的 UTF-8 JSON。",
@@ -11,8 +12,6 @@ ERRORS = {
     "too_large": "文件太大了，请上传不超过 {limit_mb} MB 的照片、视频或语音。",
     "unsupported_media": "只能上传照片（JPG/PNG/GIF/WEBP）、视频（MP4/WEBM）或语音（AMR/MP3/M4A/OGG/WAV）。",
     "no_file": "没有收到文件，请重新选择后上传。",
-    "busy": "系统正忙，请稍后再试。",
-    "internal_error": "抱歉，系统出了点问题，这条消息没有处理成功，请稍后再发一次。",
     "not_found": "没有找到该文件。",
 }
 

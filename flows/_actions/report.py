@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 from bot.messages import MediaKind
+from bot.privacy import mask_phone
 from bot.tickets import TicketDraft, Urgency
 from flows._addressing import (
     ADDRESS_SLOTS,
@@ -21,7 +22,7 @@ from flows._addressing import (
 )
 from flows._context import ActionContext
 from flows._registry import action
-from flows._validators import category_options, describe_media, mask_phone, strip_entities
+from flows._validators import category_options, describe_media, strip_entities
 
 log = logging.getLogger(__name__)
 

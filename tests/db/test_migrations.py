@@ -10,6 +10,9 @@ from sqlalchemy import Connection
 from bot.db import create_engine_for
 from bot.db.metadata import target_metadata
 from bot.db.migrate import alembic_config
+from connectors import import_models
+
+import_models()  # connector-owned tables (web_inbox) belong to the schema too
 
 
 def test_one_linear_history() -> None:

@@ -17,10 +17,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.addresses import AddressBook, import_csv
 from bot.config import PROJECT_ROOT
 from bot.db import create_engine_for, make_session_factory
+from bot.ports import CollectingOutput, OutputRegistry
 from bot.tickets import Catalog, TicketDraft, TicketPolicy, TicketService
 from bot.tickets.clock import LOCAL_TZ, to_utc
 from bot.tickets.models import OutboxMessage
-from connectors.base import CollectingOutput, OutputRegistry
 
 # One district, one street, two communities. B1, B2 and B3 stand within ~150 m of each
 # other in two grids of 东风社区; B4 is 2 km away in 西湖社区.

@@ -11,6 +11,7 @@ from sqlmodel import select
 
 from bot.db import create_engine_for, make_session_factory
 from bot.messages import OutboundMessage
+from bot.ports import CollectingOutput, DeliveryError, OutputChannel, OutputRegistry
 from bot.tickets import (
     ConsoleInbox,
     Dispatcher,
@@ -21,7 +22,6 @@ from bot.tickets import (
 )
 from bot.tickets.models import OutboxMessage
 from bot.tickets.outbox import add_message
-from connectors.base import CollectingOutput, DeliveryError, OutputChannel, OutputRegistry
 from tests.tickets.conftest import World
 
 

@@ -9,6 +9,11 @@ from sqlalchemy.engine import Connection
 
 from bot.db.engine import create_engine_for
 from bot.db.metadata import target_metadata
+from connectors import import_models
+
+# The Alembic environment composes the whole schema: the core's tables and the connectors'
+# (found through the registry) so autogenerate sees every table.
+import_models()
 
 config = context.config
 

@@ -1,0 +1,200 @@
+"""The gateway: the one narrow entry of the core for connectors and the console.
+
+A connector hands over an :class:`~bot.messages.InboundMessage` and gets the replies::
+
+    replies = await gateway.receive(message)                 # the platform can wait
+    replies = await gateway.receive_within(message, 4.5)     # it cannot (WeChat: 5 s)
+    if replies is None:
+        ...  # answer the platform "received"; the replies follow through the outbox
+
+A resident is never left without an answer: replies that come too late for the platform are
+queued in the outbox (committed, so they survive a restart) and the dispatcher delivers them
+through the output side of the message's channel; if the dialogue fails after the platform
+stopped waiting, a polite temporary answer is queued instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.messages import InboundMessage, OutboundMessage
+from bot.ports import OutputRegistry
+from bot.tickets.clock import Clock, utcnow
+from bot.tickets.outbox import Audience, add_message
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.media import MediaStore
+    from bot.tickets import TicketService
+
+log = logging.getLogger(__name__)
+
+__all__ = ["LATE_FAILURE_TEXT", "Gateway"]
+
+#: Queued when the dialogue fails after the platform stopped waiting for it.
+LATE_FAILURE_TEXT = "抱歉，系统出了点问题，您刚才的消息没有处理成功，请稍后再发一次。"
+
+
+class MessageHandler(Protocol):
+    async def handle(self, message: InboundMessage) -> list[OutboundMessage]: ...
+
+
+class Gateway:
+    """Receives residents' messages for the core; read-only access to its services."""
+
+    def __init__(
+        self,
+        engine: MessageHandler,
+        *,
+        settings: Settings,
+        sessions: async_sessionmaker[AsyncSession],
+        outputs: OutputRegistry,
+        tickets: TicketService | None = None,
+        media: MediaStore | None = None,
+        handoff: Any = None,
+        clock: Clock = utcnow,
+        on_queued: Callable[[], None] | None = None,
+    ) -> None:
+        self._engine = engine
+        self._settings = settings
+        self._sessions = sessions
+        self._outputs = outputs
+        self._tickets = tickets
+        self._media = media
+        self._handoff = handoff
+        self._clock = clock
+        #: Called after late replies are queued (the runtime wakes its dispatcher).
+        self.on_queued = on_queued
+        self._late: set[asyncio.Task[None]] = set()
+
+    # ------------------------------------------------------------ read-only services
+
+    @property
+    def settings(self) -> Settings:
+        return self._settings
+
+    @property
+    def sessions(self) -> async_sessionmaker[AsyncSession]:
+        """The database session factory, for connectors that own tables (``models_module``)."""
+        return self._sessions
+
+    @property
+    def outputs(self) -> OutputRegistry:
+        return self._outputs
+
+    @property
+    def tickets(self) -> TicketService:
+        if self._tickets is None:
+            raise RuntimeError("this gateway was built without a ticket service")
+        return self._tickets
+
+    @property
+    def media(self) -> MediaStore:
+        if self._media is None:
+            raise RuntimeError("this gateway was built without a media store")
+        return self._media
+
+    @property
+    def handoff(self) -> Any:
+        """The handoff service (waiting residents, staff answers), when there is one."""
+        return self._handoff
+
+    # ------------------------------------------------------------ receiving
+
+    async def receive(self, message: InboundMessage) -> list[OutboundMessage]:
+        """Run one message through the engine and return its replies."""
+        return await self._engine.handle(message)
+
+    async def receive_within(
+        self, message: InboundMessage, seconds: float
+    ) -> list[OutboundMessage] | None:
+        """The replies if the engine finishes within ``seconds``; otherwise None, and the
+        replies are queued for the output side of ``message.channel`` when it finishes.
+
+        Errors raised in time propagate as from :meth:`receive`.
+        """
+        task = asyncio.create_task(self._engine.handle(message), name="gateway-receive")
+        try:
+            done, _ = await asyncio.wait({task}, timeout=seconds)
+        except asyncio.CancelledError:
+            # The platform hung up while we waited: the dialogue goes on, and its replies
+            # are delivered later, as for any slow message.
+            self._deliver_later(task, message)
+            raise
+        if done:
+            return task.result()
+        log.info(
+            "message %s on %s took over %.1fs: replies follow through the outbox",
+            message.message_id, message.channel, seconds,
+        )
+        self._deliver_later(task, message)
+        return None
+
+    def _deliver_later(
+        self, task: asyncio.Task[list[OutboundMessage]], message: InboundMessage
+    ) -> None:
+        late = asyncio.create_task(self._queue_when_done(task, message), name="gateway-late")
+        self._late.add(late)
+        late.add_done_callback(self._late.discard)
+
+    async def _queue_when_done(
+        self, task: asyncio.Task[list[OutboundMessage]], message: InboundMessage
+    ) -> None:
+        try:
+            replies = await task
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("late message %s on %s failed", message.message_id, message.channel)
+            replies = [OutboundMessage(recipient_id=message.sender_id, text=LATE_FAILURE_TEXT)]
+        try:
+            await self.queue(message, replies)
+        except Exception:  # nothing more we can do than make it visible
+            log.exception("could not queue late replies to %s", message.conversation_id)
+
+    async def queue(self, message: InboundMessage, replies: list[OutboundMessage]) -> None:
+        """Queue ``replies`` to the sender of ``message`` durably, in one transaction."""
+        if not replies:
+            return
+        now = self._clock()
+        async with self._sessions() as session:
+            for reply in replies:
+                add_message(
+                    session,
+                    channel=message.channel,
+                    recipient_id=message.sender_id,
+                    text=_outbox_text(reply),
+                    now=now,
+                    audience=Audience.RESIDENT,
+                    buttons=reply.buttons,
+                    group_id=reply.group_id,
+                )
+            await session.commit()
+        if self.on_queued is not None:
+            self.on_queued()
+
+    async def aclose(self, *, grace: float = 10.0) -> None:
+        """Let late messages finish and be queued (up to ``grace`` seconds), then cancel."""
+        pending = list(self._late)
+        if not pending:
+            return
+        _, stuck = await asyncio.wait(pending, timeout=grace)
+        for task in stuck:
+            task.cancel()
+        for task in stuck:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+def _outbox_text(reply: OutboundMessage) -> str:
+    """The outbox keeps text and buttons; an image or a link travels as a line of text."""
+    lines = [reply.text] if reply.text else []
+    lines += [extra for extra in (reply.image, reply.link) if extra and extra not in reply.text]
+    return "\n".join(lines)

@@ -1,0 +1,68 @@
+"""The HTTP surfaces of the gateway, one setup function each.
+
+Each surface adds its routes and reads the one service it needs from the app under a typed
+key (:mod:`bot.appkeys`), filled in when the runtime has started. The staff console and the
+dashboard get their own ``setup_console`` / ``setup_dashboard`` here, next to the others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from aiohttp import web
+
+from bot.appkeys import ADDRESS_BOOK, GATEWAY, NLU_SERVICE, RUNTIME, TICKET_SERVICE
+from bot.gateway import Gateway
+
+
+class RoutedConnector(Protocol):
+    """What this module needs of a connector (``connectors.base.Connector`` has it); the
+    connectors themselves are found by the composition roots, never named here."""
+
+    def setup_routes(self, app: web.Application, gateway_key: web.AppKey[Gateway]) -> None: ...
+
+
+async def healthz(request: web.Request) -> web.Response:
+    report = await request.app[RUNTIME].health()
+    return web.json_response(report, status=200 if report["status"] == "ok" else 503)
+
+
+def setup_health(app: web.Application) -> None:
+    """``GET /healthz``: liveness and readiness of each part."""
+    app.router.add_get("/healthz", healthz)
+
+
+def setup_nlu(app: web.Application) -> None:
+    """``POST /model/parse``: the NLU as a Rasa-compatible HTTP service."""
+    from nlu.http import setup_routes
+
+    setup_routes(app, NLU_SERVICE)
+
+
+def setup_door_plates(app: web.Application) -> None:
+    """``/b/{code}``: the pages door-plate QR codes open."""
+    from bot.addresses.web import setup_routes
+
+    setup_routes(app, ADDRESS_BOOK)
+
+
+def setup_open311(app: web.Application) -> None:
+    """``/open311/...``: the GeoReport v2 API for other systems."""
+    from bot.tickets.open311 import setup_routes
+
+    setup_routes(app, TICKET_SERVICE)
+
+
+def setup_connectors(app: web.Application, connectors: Sequence[RoutedConnector]) -> None:
+    """Each connector's own routes; they reach the core through :data:`GATEWAY`."""
+    for connector in connectors:
+        connector.setup_routes(app, GATEWAY)
+
+
+def setup_all(app: web.Application, connectors: Sequence[RoutedConnector]) -> None:
+    setup_health(app)
+    setup_connectors(app, connectors)
+    setup_nlu(app)
+    setup_door_plates(app)
+    setup_open311(app)
