@@ -19,7 +19,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -31,6 +31,7 @@ from bot.tickets.outbox import Audience, add_message
 
 if TYPE_CHECKING:
     from bot.config import Settings
+    from bot.handoff import HandoffService
     from bot.media import MediaStore
     from bot.tickets import TicketService
 
@@ -58,7 +59,7 @@ class Gateway:
         outputs: OutputRegistry,
         tickets: TicketService | None = None,
         media: MediaStore | None = None,
-        handoff: Any = None,
+        handoff: HandoffService | None = None,
         clock: Clock = utcnow,
         on_queued: Callable[[], None] | None = None,
     ) -> None:
@@ -102,7 +103,7 @@ class Gateway:
         return self._media
 
     @property
-    def handoff(self) -> Any:
+    def handoff(self) -> HandoffService | None:
         """The handoff service (waiting residents, staff answers), when there is one."""
         return self._handoff
 

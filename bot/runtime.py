@@ -284,6 +284,7 @@ class Runtime:
                 outputs=outputs,
                 tickets=tickets,
                 media=runtime.media,
+                handoff=handoff,
             )
             await stack.enter_async_context(gateway_lifespan(runtime.gateway, runtime))
             for connector in build_connectors(settings) if connectors is None else connectors:
