@@ -61,6 +61,12 @@ class Settings(BaseSettings):
     ticket_cluster_min_reporters: int = Field(5, ge=2)
     ticket_cluster_window_hours: float = Field(24.0, gt=0)
     ticket_staff_channel: str = "wecom"
+    # Staff console sign-in (bot/staff): sliding idle expiry, hard cap, failed-login lock.
+    staff_session_idle_minutes: int = Field(120, gt=0)
+    staff_session_max_hours: int = Field(12, gt=0)
+    staff_login_max_failures: int = Field(5, ge=1)
+    staff_login_window_minutes: int = Field(15, gt=0)
+    staff_login_lockout_minutes: int = Field(15, gt=0)
 
     @field_validator("database_url")
     @classmethod

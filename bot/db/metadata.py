@@ -4,6 +4,7 @@ from sqlmodel import SQLModel
 
 import bot.addresses.models
 import bot.review
+import bot.staff.models
 import bot.tickets.models  # noqa: F401
 import connectors.web.inbox  # noqa: F401
 
