@@ -124,11 +124,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _area_registrars() -> list[Callable[[argparse._SubParsersAction], None]]:  # type: ignore[type-arg]
     from bot.addresses.cli import register_cli as addresses
+    from bot.staff.cli import register_cli as staff
     from bot.tickets.cli import register_cli as tickets
     from flows.cli import register_cli as flows
     from nlu.cli import register_cli as nlu
 
-    return [nlu, addresses, tickets, flows]
+    return [nlu, addresses, tickets, flows, staff]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

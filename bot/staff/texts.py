@@ -47,6 +47,8 @@ PAGE = {
     "submit": "登录",
     "footer": "仅限工作人员使用。请勿在公共设备上保存密码。",
     "logged_in_as": "已登录：{name}（{role}）",
+    "logout": "退出登录",
+    "logout_all": "在所有设备上退出",
 }
 
 # Scopes (how a scope reads in the console and the CLI).
