@@ -171,7 +171,7 @@ class StaffService:
             raise StaffInputError(
                 texts.CLI_ROLE_LEVEL.format(
                     role=texts.ROLE_LABELS[role.value],
-                    levels="、".join(sorted(level.value for level in _levels(role))),
+                    levels="、".join(texts.LEVEL_LABELS[level] for level in sorted(_levels(role))),
                 )
             )
         self._check_password(password)
