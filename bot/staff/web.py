@@ -145,25 +145,30 @@ def route_rule(app: web.Application, method: str, path: str) -> RouteRule | None
     return rules.get((method, path)) or (rules.get(("GET", path)) if method == "HEAD" else None)
 
 
-def unruled_console_routes(app: web.Application, prefix: str = "") -> list[str]:
-    """Every ``/console`` route of ``app`` (and its sub-apps) without a registered rule,
-    as ``"METHOD /path"`` lines. An empty list means every console route says who may
-    call it."""
+def unruled_console_routes(app: web.Application) -> list[str]:
+    """Every ``/console`` route of ``app`` without a registered rule, as sorted
+    ``"METHOD /path"`` lines; an empty list means every console route says who may call
+    it. Routes of a sub-app mounted under ``/console`` are always listed: add console
+    routes to the main app with :func:`console_route`, where their rules are kept."""
     missing: list[str] = []
     for resource in app.router.resources():
         if isinstance(resource, web.PrefixedSubAppResource):
-            sub = resource._app  # no public accessor; the prefix is the resource's
-            missing += unruled_console_routes(sub, prefix + resource.canonical)
+            if resource.canonical.startswith(CONSOLE_PREFIX):
+                sub = resource._app  # no public accessor
+                missing += [
+                    f"{route.method.upper()} {sub_resource.canonical}"
+                    for sub_resource in sub.router.resources()
+                    for route in sub_resource
+                ]
             continue
         path = resource.canonical
-        full = prefix + path
-        if not full.startswith(CONSOLE_PREFIX):
+        if not path.startswith(CONSOLE_PREFIX):
             continue
         for route in resource:
             method = route.method.upper()
             if method == "*" or route_rule(app, method, path) is None:
-                missing.append(f"{method} {full}")
-    return missing
+                missing.append(f"{method} {path}")
+    return sorted(missing)
 
 
 # -- the guard ------------------------------------------------------------------------------
