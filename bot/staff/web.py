@@ -83,6 +83,9 @@ class ConsoleAuth:
 
     service_key: web.AppKey[StaffService]
     secure_cookies: bool | None  # None: follow the request's scheme
+    # host[:port] of MINSHENG_PUBLIC_URL: behind a reverse proxy the Host header may be
+    # the internal one while browsers send the public Origin.
+    public_host: str = ""
 
 
 CONSOLE_AUTH: web.AppKey[ConsoleAuth] = web.AppKey("staff_console_auth", ConsoleAuth)
@@ -194,10 +197,10 @@ def require_staff(
     def decorate(handler: Handler) -> Handler:
         @functools.wraps(handler)
         async def guarded(request: web.Request) -> web.StreamResponse:
+            auth = request.app[CONSOLE_AUTH]
             refused = _refuse_cross_site(request)
             if refused is not None:
                 return refused
-            auth = request.app[CONSOLE_AUTH]
             service = request.app[auth.service_key]
             session = await service.session_for(request.cookies.get(COOKIE_NAME))
             if session is None:
@@ -235,9 +238,11 @@ def _refuse_cross_site(request: web.Request) -> web.Response | None:
     if request.headers.get("Sec-Fetch-Site", "") == "cross-site":
         return _json_error(403, "csrf", texts.CSRF_REFUSED)
     origin = request.headers.get(hdrs.ORIGIN)
-    if origin and origin != "null" and urlsplit(origin).netloc != request.host:
-        return _json_error(403, "csrf", texts.CSRF_REFUSED)
-    if origin == "null":
+    if origin is None:
+        return None
+    auth = request.app.get(CONSOLE_AUTH)
+    allowed = {request.host, auth.public_host if auth else ""} - {""}
+    if origin == "null" or urlsplit(origin).netloc not in allowed:
         return _json_error(403, "csrf", texts.CSRF_REFUSED)
     return None
 
@@ -330,7 +335,7 @@ def setup_routes(
     over https).
     """
     secure = None if public_url is None else public_url.lower().startswith("https://")
-    app[CONSOLE_AUTH] = ConsoleAuth(service_key, secure)
+    app[CONSOLE_AUTH] = ConsoleAuth(service_key, secure, urlsplit(public_url or "").netloc)
     app.on_response_prepare.append(_security_headers)
 
     def set_cookie(request: web.Request, response: web.StreamResponse, token: str) -> None:
@@ -382,6 +387,8 @@ def setup_routes(
             )
         except (BadCredentials, AccountDisabled) as exc:
             return _login_failed(as_json, 401, exc.code, str(exc), username)
+        # A fresh token on every sign-in; the session the browser came with (if any) ends.
+        await service.logout(request.cookies.get(COOKIE_NAME))
         response: web.StreamResponse
         if as_json:
             response = web.json_response({

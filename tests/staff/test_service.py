@@ -211,3 +211,23 @@ async def test_purge_drops_expired_sessions(staff_world: StaffWorld) -> None:
     clock.advance(minutes=30)
     assert await service.purge() == 1
     assert await service.session_for(live.token) is not None
+
+
+def test_policy_comes_from_minsheng_staff_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import timedelta
+
+    from bot.config import load_settings
+    from bot.staff import StaffPolicy
+
+    monkeypatch.setenv("MINSHENG_STAFF_SESSION_IDLE_MINUTES", "30")
+    monkeypatch.setenv("MINSHENG_STAFF_SESSION_MAX_HOURS", "8")
+    monkeypatch.setenv("MINSHENG_STAFF_LOGIN_MAX_FAILURES", "3")
+    monkeypatch.setenv("MINSHENG_STAFF_LOGIN_WINDOW_MINUTES", "10")
+    monkeypatch.setenv("MINSHENG_STAFF_LOGIN_LOCKOUT_MINUTES", "60")
+    policy = StaffPolicy.from_settings(load_settings())
+    assert policy.session_idle == timedelta(minutes=30)
+    assert policy.session_max_age == timedelta(hours=8)
+    assert (policy.max_failures, policy.failure_window, policy.lockout) == (
+        3, timedelta(minutes=10), timedelta(minutes=60)
+    )
+    assert StaffPolicy.from_settings(load_settings(staff_login_max_failures=5)).max_failures == 5

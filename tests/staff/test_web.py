@@ -268,3 +268,29 @@ async def test_session_expires_when_idle(client: Client, sqlite_world: StaffWorl
     assert (await client.get("/console/me")).status == 200
     sqlite_world.clock.advance(minutes=121)
     assert (await client.get("/console/me")).status == 401
+
+
+async def test_public_origin_is_accepted_behind_a_proxy(
+    aiohttp_client: MakeClient, sqlite_world: StaffWorld
+) -> None:
+    client = await aiohttp_client(build_app(sqlite_world, "https://12345.gov.cn"))
+    response = await client.post(
+        "/console/login", json={"username": "wang", "password": PASSWORD},
+        headers={"Origin": "https://12345.gov.cn"},
+    )
+    assert response.status == 200
+    other = await client.post(
+        "/console/login", json={"username": "wang", "password": PASSWORD},
+        headers={"Origin": "https://12345.gov.cn.evil.example"},
+    )
+    assert other.status == 403
+
+
+async def test_signing_in_again_ends_the_previous_session(
+    client: Client, sqlite_world: StaffWorld
+) -> None:
+    await login(client)
+    old = client.session.cookie_jar.filter_cookies(client.make_url("/console/me"))[COOKIE_NAME]
+    await login(client)
+    assert await sqlite_world.service.session_for(old.value) is None
+    assert (await client.get("/console/me")).status == 200
