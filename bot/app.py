@@ -10,6 +10,7 @@ from aiohttp import web
 from bot.appkeys import ADDRESS_BOOK, GATEWAY, NLU_SERVICE, RUNTIME, TICKET_SERVICE
 from bot.config import Settings, check_worker_setup, get_settings
 from bot.runtime import Runtime, build_connectors
+from bot.staff.web import STAFF_SERVICE
 from bot.surfaces import setup_all
 from connectors.base import Connector
 
@@ -26,6 +27,7 @@ def _runtime_context(
         app[NLU_SERVICE] = runtime.nlu
         app[ADDRESS_BOOK] = runtime.addresses
         app[TICKET_SERVICE] = runtime.tickets
+        app[STAFF_SERVICE] = runtime.staff
         log.info(
             "minsheng ready: database=%s state=%s model=%s connectors=%s",
             runtime.db_engine.dialect.name,
@@ -48,5 +50,5 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
     # Uploads stream through the multipart reader with their own limit; leave head-room.
     app = web.Application(client_max_size=settings.upload_max_bytes + 1024 * 1024)
     app.cleanup_ctx.append(_runtime_context(settings, background, connectors))
-    setup_all(app, connectors)
+    setup_all(app, connectors, public_url=settings.public_url)
     return app

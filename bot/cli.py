@@ -146,6 +146,7 @@ def _area_registrars() -> list[Callable[[argparse._SubParsersAction], None]]:  #
 
     from bot.addresses.cli import register_cli as addresses
     from bot.handoff.cli import register_cli as handoff
+    from bot.staff.cli import register_cli as staff
     from bot.tickets.cli import register_cli as tickets
     from flows import end_handoff
     from flows.cli import register_cli as flows
@@ -154,7 +155,7 @@ def _area_registrars() -> list[Callable[[argparse._SubParsersAction], None]]:  #
     def nlu(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         register_nlu(sub, _nlu_defaults)
 
-    return [nlu, addresses, tickets, flows, partial(handoff, hand_back=end_handoff)]
+    return [nlu, addresses, tickets, flows, partial(handoff, hand_back=end_handoff), staff]
 
 
 def _nlu_defaults() -> NluCliDefaults:

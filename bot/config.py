@@ -76,6 +76,12 @@ class Settings(BaseSettings):
     # How often each worker checks whether the address registry or the service catalog
     # changed, and reloads them (0: never).
     data_reload_seconds: float = Field(30.0, ge=0)
+    # Staff console sign-in (bot/staff): sliding idle expiry, hard cap, failed-login lock.
+    staff_session_idle_minutes: int = Field(120, gt=0)
+    staff_session_max_hours: int = Field(12, gt=0)
+    staff_login_max_failures: int = Field(5, ge=1)
+    staff_login_window_minutes: int = Field(15, gt=0)
+    staff_login_lockout_minutes: int = Field(15, gt=0)
 
     @field_validator("database_url")
     @classmethod

@@ -40,6 +40,8 @@ from bot.messages import InboundMessage
 from bot.nlu_setup import ensure_model
 from bot.ports import OutputChannel, OutputRegistry
 from bot.review import record_for_review
+from bot.staff.jobs import staff_jobs
+from bot.staff.service import StaffPolicy, StaffService
 from bot.state import StateStore, create_state_store
 from bot.tickets import (
     Catalog,
@@ -226,6 +228,7 @@ class Runtime:
     outputs: OutputRegistry
     media: MediaStore
     handoff: HandoffService
+    staff: StaffService
     gateway: Gateway = field(init=False)
     connectors: list[Connector] = field(default_factory=list)
     dispatcher: Dispatcher | None = None
@@ -275,6 +278,7 @@ class Runtime:
                 outputs=outputs,
                 media=LocalMediaStore(settings.upload_dir),
                 handoff=handoff,
+                staff=StaffService(sessions, policy=StaffPolicy.from_settings(settings)),
                 _stack=stack,
             )
             runtime.gateway = Gateway(
@@ -339,7 +343,11 @@ class Runtime:
                 lambda stop: scheduler_loop(
                     self.tickets,
                     self.sessions,
-                    jobs=[*ticket_jobs(self.tickets), *handoff_jobs(self.handoff)],
+                    jobs=[
+                        *ticket_jobs(self.tickets),
+                        *handoff_jobs(self.handoff),
+                        *staff_jobs(self.staff),
+                    ],
                     stop=stop,
                 ),
             )

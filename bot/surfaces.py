@@ -60,9 +60,22 @@ def setup_connectors(app: web.Application, connectors: Sequence[RoutedConnector]
         connector.setup_routes(app, GATEWAY)
 
 
-def setup_all(app: web.Application, connectors: Sequence[RoutedConnector]) -> None:
+def setup_console(app: web.Application, public_url: str | None = None) -> None:
+    """``/console/...``: staff sign-in, sessions and the console's route rules."""
+    from bot.staff.web import STAFF_SERVICE, setup_routes
+
+    setup_routes(app, STAFF_SERVICE, public_url=public_url)
+
+
+def setup_all(
+    app: web.Application,
+    connectors: Sequence[RoutedConnector],
+    *,
+    public_url: str | None = None,
+) -> None:
     setup_health(app)
     setup_connectors(app, connectors)
     setup_nlu(app)
     setup_door_plates(app)
     setup_open311(app)
+    setup_console(app, public_url)

@@ -10,6 +10,7 @@ from sqlmodel import SQLModel
 import bot.addresses.models
 import bot.handoff.models
 import bot.review
+import bot.staff.models
 import bot.tickets.models  # noqa: F401
 
 target_metadata = SQLModel.metadata
