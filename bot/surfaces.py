@@ -14,6 +14,7 @@ from aiohttp import web
 
 from bot.appkeys import ADDRESS_BOOK, GATEWAY, NLU_SERVICE, RUNTIME, TICKET_SERVICE
 from bot.gateway import Gateway
+from bot.security_headers import security_headers
 
 
 class RoutedConnector(Protocol):
@@ -60,6 +61,10 @@ def setup_connectors(app: web.Application, connectors: Sequence[RoutedConnector]
         connector.setup_routes(app, GATEWAY)
 
 
+def setup_security_headers(app: web.Application) -> None:
+    app.middlewares.append(security_headers)
+
+
 def setup_console(app: web.Application, public_url: str | None = None) -> None:
     """``/console/...``: staff sign-in, sessions and the console's route rules."""
     from bot.staff.web import STAFF_SERVICE, setup_routes
@@ -73,6 +78,7 @@ def setup_all(
     *,
     public_url: str | None = None,
 ) -> None:
+    setup_security_headers(app)
     setup_health(app)
     setup_connectors(app, connectors)
     setup_nlu(app)

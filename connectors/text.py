@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["clean_text", "without_mentions"]
+__all__ = ["clean_text", "has_unstorable", "without_mentions"]
 
 
 def clean_text(text: str) -> str:
@@ -23,6 +23,13 @@ def clean_text(text: str) -> str:
             continue
         kept.append(char)
     return "".join(kept).strip()
+
+
+def has_unstorable(text: str) -> bool:
+    """True when ``text`` holds a NUL or a lone surrogate: neither can be stored (PostgreSQL
+    refuses NUL, UTF-8 refuses surrogates) and no keyboard types them, so a caller sending
+    one is refused rather than silently corrected."""
+    return any(char == "\x00" or "\ud800" <= char <= "\udfff" for char in text)
 
 
 # "@社区小助手 " as group chats write an @-mention: at the start or after a space, and

@@ -31,7 +31,9 @@ def make_parse_handler(service_key: web.AppKey[NLUService]) -> Any:
     async def parse(request: web.Request) -> web.Response:
         try:
             body = await request.json(loads=json.loads)
-        except (json.JSONDecodeError, UnicodeDecodeError):
+        except (ValueError, RecursionError):
+            # ValueError covers JSONDecodeError and UnicodeDecodeError; RecursionError is
+            # json.loads on thousands of nested brackets.
             log.info("/model/parse: body is not JSON")
             return _error("bad_json", strings.HTTP_BAD_JSON)
         if not isinstance(body, dict):
@@ -39,6 +41,9 @@ def make_parse_handler(service_key: web.AppKey[NLUService]) -> Any:
         text = body.get("text")
         if not isinstance(text, str):
             return _error("missing_text", strings.HTTP_NO_TEXT)
+        if _has_lone_surrogate(text):
+            # "\ud800" is valid JSON but no text: it cannot be encoded in the answer.
+            return _error("bad_text", strings.HTTP_BAD_TEXT)
         if len(text) > MAX_TEXT_CHARS:
             return _error("text_too_long", strings.HTTP_TOO_LONG.format(limit=MAX_TEXT_CHARS))
         service = request.app[service_key]
@@ -49,6 +54,10 @@ def make_parse_handler(service_key: web.AppKey[NLUService]) -> Any:
         return web.json_response(result.to_dict(), dumps=_dumps)
 
     return parse
+
+
+def _has_lone_surrogate(text: str) -> bool:
+    return any("\ud800" <= char <= "\udfff" for char in text)
 
 
 def _dumps(value: Any) -> str:

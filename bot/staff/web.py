@@ -31,6 +31,8 @@ from urllib.parse import urlsplit
 from aiohttp import hdrs, web
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from bot.security_headers import CONSOLE_PREFIX, CSP_CONSOLE, is_console, secure
+from bot.security_headers import SECURITY_HEADERS as BASE_SECURITY_HEADERS
 from bot.staff import texts
 from bot.staff.errors import AccountDisabled, BadCredentials, LoginLocked
 from bot.staff.roles import ALL_ROLES, Role
@@ -45,17 +47,13 @@ CSRF_FIELD: Final = "csrf_token"
 LOGIN_PATH: Final = "/console/login"
 #: Where a successful form sign-in lands (the dashboard, once it exists, replaces this).
 HOME_PATH: Final = "/console/login"
-CONSOLE_PREFIX: Final = "/console"
 SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
 MAX_PASSWORD_CHARS: Final = 1024
 
+# What every console answer carries (bot.security_headers sets them, for 404s too).
 SECURITY_HEADERS: Final = {
-    "Content-Security-Policy": (
-        "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-    ),
-    "X-Frame-Options": "DENY",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
+    **BASE_SECURITY_HEADERS,
+    "Content-Security-Policy": CSP_CONSOLE,
     "Cache-Control": "no-store",
 }
 
@@ -271,9 +269,10 @@ def _json_error(status: int, code: str, message: str, **headers: str) -> web.Res
 
 
 async def _security_headers(request: web.Request, response: web.StreamResponse) -> None:
-    if request.path == CONSOLE_PREFIX or request.path.startswith(CONSOLE_PREFIX + "/"):
-        for name, value in SECURITY_HEADERS.items():
-            response.headers[name] = value
+    # Also on a console-only app (tests, a separate admin port) without the gateway's
+    # middleware; on the gateway both set the same values.
+    if is_console(request.path):
+        secure(request, response)
 
 
 # -- sign-in routes -------------------------------------------------------------------------

@@ -47,8 +47,8 @@ class StateStore(ABC):
         """Hold an exclusive lock on ``name``.
 
         Waits up to ``timeout`` seconds and raises :class:`LockTimeout` after that. A lock
-        whose holder died is released after ``timeout`` seconds (a lease), so a crashed
-        worker cannot freeze a conversation.
+        shared between processes is a short lease its holder renews while it works, so a
+        killed worker frees its conversations within that lease (seconds), not ``timeout``.
         """
 
     @abstractmethod

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import logging
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -13,6 +15,12 @@ from redis.exceptions import RedisError
 
 from bot.state._base import JSONDict, LockTimeout, StateStore
 
+log = logging.getLogger(__name__)
+
+# A lock is a short lease kept alive by its holder: a worker that is killed stops renewing,
+# and its conversations are free again within LOCK_LEASE seconds (not the whole wait time).
+LOCK_LEASE = 5.0
+
 # Release only a lock we still own: the lease may have expired and been taken by another worker.
 _RELEASE = """
 if redis.call('get', KEYS[1]) == ARGV[1] then
@@ -21,20 +29,37 @@ end
 return 0
 """
 
+# Extend the lease only while the lock is still ours (same reason).
+_RENEW = """
+if redis.call('get', KEYS[1]) == ARGV[1] then
+    return redis.call('pexpire', KEYS[1], ARGV[2])
+end
+return 0
+"""
+
 
 class RedisStateStore(StateStore):
-    """Values as JSON strings with PX expiry; locks as SET NX PX leases with owner tokens."""
+    """Values as JSON strings with PX expiry; locks as SET NX PX leases with owner tokens,
+    renewed by a heartbeat while the holder works (every third of ``lock_lease``)."""
 
     kind = "redis"
 
-    def __init__(self, client: Redis, *, namespace: str = "minsheng:") -> None:
+    def __init__(
+        self, client: Redis, *, namespace: str = "minsheng:", lock_lease: float = LOCK_LEASE
+    ) -> None:
         self._client = client
         self._ns = namespace
+        self._lease_ms = max(30, int(lock_lease * 1000))
         self._release = client.register_script(_RELEASE)
+        self._renew = client.register_script(_RENEW)
+        self._heartbeats: set[asyncio.Task[None]] = set()
 
     @classmethod
-    def from_url(cls, url: str, *, namespace: str = "minsheng:") -> RedisStateStore:
-        return cls(Redis.from_url(url, decode_responses=True), namespace=namespace)
+    def from_url(
+        cls, url: str, *, namespace: str = "minsheng:", lock_lease: float = LOCK_LEASE
+    ) -> RedisStateStore:
+        client = Redis.from_url(url, decode_responses=True)
+        return cls(client, namespace=namespace, lock_lease=lock_lease)
 
     def _k(self, key: str) -> str:
         return f"{self._ns}{key}"
@@ -61,15 +86,37 @@ class RedisStateStore(StateStore):
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         delay = 0.005
-        while not await self._client.set(key, token, nx=True, px=int(timeout * 1000)):
+        while not await self._client.set(key, token, nx=True, px=self._lease_ms):
             if loop.time() >= deadline:
                 raise LockTimeout(f"lock {name!r} busy for {timeout}s")
             await asyncio.sleep(delay)
             delay = min(delay * 2, 0.1)
+        heartbeat = asyncio.create_task(self._keep_alive(key, token), name=f"lock-heartbeat:{name}")
+        self._heartbeats.add(heartbeat)
         try:
             yield
         finally:
+            heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await heartbeat
+            self._heartbeats.discard(heartbeat)
             await self._release(keys=[key], args=[token])
+
+    async def _keep_alive(self, key: str, token: str) -> None:
+        """Renew the lease every third of it while the lock is held; stop if it was lost."""
+        interval = self._lease_ms / 3000
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                renewed = await self._renew(keys=[key], args=[token, self._lease_ms])
+            except (RedisError, OSError):
+                log.warning("could not renew lock %s; retrying", key, exc_info=True)
+                continue
+            if not renewed:
+                # The lease ran out (the loop was blocked longer than the lease) and another
+                # worker may hold it now: nothing to renew any more.
+                log.warning("lost lock %s: its lease expired while held", key)
+                return
 
     async def ping(self) -> bool:
         try:
@@ -78,4 +125,6 @@ class RedisStateStore(StateStore):
             return False
 
     async def close(self) -> None:
+        for heartbeat in list(self._heartbeats):
+            heartbeat.cancel()
         await self._client.aclose()

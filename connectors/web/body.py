@@ -4,8 +4,9 @@ Everything a caller sends is checked here, field by field, so a bad request is r
 the name of the field that is wrong (:class:`BadField`) and nothing reaches the dialogue:
 wrong types are never coerced (``"mentioned": "false"`` is not true, ``"sender": true`` is
 not the sender ``"True"``), attachments must point at our own uploads or an http(s) address,
-and text loses control characters and lone surrogates (:mod:`connectors.text`, shared by
-every connector).
+text loses other control characters (:mod:`connectors.text`, shared by every connector),
+and a NUL or lone surrogate, which no keyboard types and no database stores, refuses the
+field that holds it.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import re
 from typing import Any
 
 from bot.messages import Attachment, ChatType, InboundMessage, Location, MediaKind
-from connectors.text import clean_text, without_mentions
+from connectors.text import clean_text, has_unstorable, without_mentions
 
 MAX_TEXT_CHARS = 2000
 MAX_ID_CHARS = 128
@@ -137,7 +138,8 @@ def _attachment(item: Any, field: str) -> Attachment:
     except ValueError:
         raise BadField(field) from None
     url = item.get("url")
-    if not isinstance(url, str) or not url or len(url) > MAX_URL_CHARS:
+    if not isinstance(url, str) or not url or len(url) > MAX_URL_CHARS or clean_text(url) != url:
+        # clean_text: a NUL or surrogate in a stored address broke every later 确认.
         raise BadField(field)
     name = upload_name(url)
     if name is not None:
@@ -149,7 +151,11 @@ def _attachment(item: Any, field: str) -> Attachment:
     elif not _HTTP_URL.match(url):
         raise BadField(field)  # javascript:, data:, relative paths ...
     content_type = item.get("content_type")
-    if content_type is not None and (not isinstance(content_type, str) or len(content_type) > 100):
+    if content_type is not None and (
+        not isinstance(content_type, str)
+        or len(content_type) > 100
+        or clean_text(content_type) != content_type
+    ):
         raise BadField(field)
     recognized = item.get("recognized_text")
     if recognized is not None and not isinstance(recognized, str):
@@ -186,7 +192,7 @@ def inbound_from_rest(body: Any, *, channel: str = CHANNEL) -> InboundMessage:
     text = body.get("message")
     if text is None:
         text = ""
-    if not isinstance(text, str):
+    if not isinstance(text, str) or has_unstorable(text):
         raise BadField("message")
     metadata = body.get("metadata")
     if metadata is None:

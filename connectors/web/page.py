@@ -17,9 +17,9 @@ _TEMPLATES = jinja2.Environment(
 
 
 async def chat_page(request: web.Request) -> web.Response:
-    html = _TEMPLATES.get_template("chat.html").render(
-        t=texts.PAGE, texts_json=json.dumps(texts.PAGE, ensure_ascii=False)
-    )
+    # A JSON data block inside <script>: "<" escaped so no text can close the element.
+    texts_json = json.dumps(texts.PAGE, ensure_ascii=False).replace("<", "\\u003c")
+    html = _TEMPLATES.get_template("chat.html").render(t=texts.PAGE, texts_json=texts_json)
     return web.Response(text=html, content_type="text/html", charset="utf-8")
 
 

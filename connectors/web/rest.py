@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import BodyPartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from bot.gateway import Gateway
 from bot.media import MediaStore, content_type_of
@@ -41,6 +42,9 @@ if TYPE_CHECKING:
     from connectors.web.inbox import WebInbox
 
 log = logging.getLogger(__name__)
+
+# Inbox ids are 64-bit database integers; a cursor outside them is no cursor.
+MAX_INBOX_ID = 2**63 - 1
 
 __all__ = ["CHANNEL", "inbound_from_rest", "setup_routes"]
 
@@ -74,6 +78,22 @@ async def _missing_uploads(message: InboundMessage, media: MediaStore) -> bool:
         if key is not None and not await media.exists(key):
             return True
     return False
+
+
+async def _read_file_part(request: web.Request, limit: int) -> bytearray | None:
+    """The ``file`` part's bytes (stopping just past ``limit``), or None without one."""
+    reader = await request.multipart()
+    part = await reader.next()
+    while part is not None and getattr(part, "name", None) != "file":
+        part = await reader.next()
+    if not isinstance(part, BodyPartReader):
+        return None
+    data = bytearray()
+    while chunk := await part.read_chunk(64 * 1024):
+        data.extend(chunk)
+        if len(data) > limit:
+            break
+    return data
 
 
 class _Handlers:
@@ -125,6 +145,9 @@ class _Handlers:
             after = int(request.query.get("after", "0"))
         except ValueError:
             return field_error("after")
+        if not 0 <= after <= MAX_INBOX_ID:
+            # Beyond a BIGINT the database fails (a 500 on PostgreSQL, OverflowError on SQLite).
+            return field_error("after")
         if not sender or len(sender) > MAX_ID_CHARS:
             return field_error("sender")
         inbox = self._inbox()
@@ -140,17 +163,17 @@ class _Handlers:
             return json_error(413, "too_large", limit_mb=limit_mb)
         if not request.content_type.startswith("multipart/"):
             return json_error(400, "no_file")
-        reader = await request.multipart()
-        part = await reader.next()
-        while part is not None and getattr(part, "name", None) != "file":
-            part = await reader.next()
-        if not isinstance(part, BodyPartReader):
+        try:
+            data = await _read_file_part(request, limit)
+        except (ValueError, AssertionError, HttpProcessingError) as exc:
+            # aiohttp's multipart reader raises these on a body that is not multipart
+            # (no boundary, no headers end, no closing boundary).
+            log.info("rejected upload: malformed multipart body (%s)", type(exc).__name__)
+            return json_error(400, "bad_request")
+        if data is None:
             return json_error(400, "no_file")
-        data = bytearray()
-        while chunk := await part.read_chunk(64 * 1024):
-            data.extend(chunk)
-            if len(data) > limit:
-                return json_error(413, "too_large", limit_mb=limit_mb)
+        if len(data) > limit:
+            return json_error(413, "too_large", limit_mb=limit_mb)
         if not data:
             return json_error(400, "no_file")
         sniffed = sniff(bytes(data[:64]))

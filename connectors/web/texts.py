@@ -18,8 +18,8 @@ ERRORS = {
 # What each field of a REST body must be (said back when a client sends it wrong).
 FIELD_RULES = {
     "body": "请求体必须是一个 JSON 对象，例如 {\"sender\": \"u1\", \"message\": \"你好\"}。",
-    "sender": "必须是不超过 128 个字符的字符串（或整数），标识发消息的居民。",
-    "message": "必须是字符串；消息文字、附件、定位和门牌码（scene）至少要有一项。",
+    "sender": "必须是不超过 128 个字符、不含控制字符的字符串（或整数），标识发消息的居民。",
+    "message": "必须是字符串，不能含 NUL 等无效字符；消息文字、附件、定位和门牌码（scene）至少要有一项。",
     "metadata": "必须是 JSON 对象。",
     "metadata.message_id": "必须是不超过 128 个字符的字符串（或整数）。",
     "metadata.chat_type": "只能是 \"private\"（私聊）或 \"group\"（群聊）。",
@@ -32,7 +32,7 @@ FIELD_RULES = {
         "必须是最多 9 项的列表，每项含 kind（image/video/voice/file）和 url"
         "（上传接口返回的 /uploads/… 地址，或 http(s) 地址），类型要和文件一致。"
     ),
-    "after": "必须是整数。",
+    "after": "必须是 0 到 9223372036854775807 之间的整数。",
 }
 
 PAGE = {

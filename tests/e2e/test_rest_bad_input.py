@@ -162,7 +162,7 @@ async def test_control_characters_never_reach_the_database(
         request.applymarker(pytest.mark.postgres)
         overrides["database_url"] = request.getfixturevalue("postgres_url")
     client = await aiohttp_client(create_app(make_settings(**overrides), background=False))
-    first = "文苑公寓3号楼楼顶漏雨\u0000,家里墙都泡了\u0007"
+    first = "文苑公寓3号楼楼顶漏雨\u001b,家里墙都泡了\u0007"  # a NUL is refused (see below)
     turns = [first, "跳过", "暂不留电话", "实名反映", "确认提交"]
     for number, text in enumerate(turns):
         response = await client.post(URL, json=body(text, message_id=f"nul-{number}"))
@@ -170,4 +170,63 @@ async def test_control_characters_never_reach_the_database(
     runtime = client.app[RUNTIME]
     mine = await runtime.tickets.list_for_reporter("web", "bad-input", open_only=False)
     assert len(mine) == 1
-    assert "\u0000" not in mine[0].description and "\u0007" not in mine[0].description
+    assert "\u001b" not in mine[0].description and "\u0007" not in mine[0].description
+
+
+@pytest.mark.parametrize(
+    ("raw", "content_type"),
+    [
+        (b"--xyz\r\nContent-Disposition: form-data; name=\"file\"\r\n", "multipart/form-data"),
+        (b"garbage without any boundary", "multipart/form-data; boundary=xyz"),
+        (b"--xyz\r\nno headers end here", "multipart/form-data; boundary=xyz"),
+    ],
+)
+async def test_a_malformed_upload_gets_a_json_400(
+    client: TestClient, raw: bytes, content_type: str
+) -> None:
+    response = await client.post(
+        "/webhooks/rest/upload", data=raw, headers={"Content-Type": content_type}
+    )
+    assert response.status == 400, await response.text()
+    assert (await response.json())["error"]["code"] in {"no_file", "bad_request"}
+
+
+@pytest.mark.parametrize("after", [str(2**70), "-1", str(2**63)])
+async def test_inbox_cursor_out_of_range_is_refused(client: TestClient, after: str) -> None:
+    response = await client.get("/webhooks/rest/inbox", params={"sender": "u1", "after": after})
+    assert response.status == 400, await response.text()
+    assert (await response.json())["error"]["field"] == "after"
+
+
+HTTPS_PHOTO = "https://e.com/a.jpg"
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"sender": "bad\u0000input", "message": "你好"}, "sender"),
+        ({"sender": "bad-input\udc00", "message": "你好"}, "sender"),
+        (body("锦园小区2号楼\u0000楼道灯坏了"), "message"),
+        (body("锦园小区2号楼\ud800楼道灯坏了"), "message"),
+        (body(attachments=[{"kind": "image", "url": HTTPS_PHOTO + "\u0000"}]),
+         "metadata.attachments"),
+        (body(attachments=[{"kind": "image", "url": HTTPS_PHOTO + "\ud800"}]),
+         "metadata.attachments"),
+        (body(attachments=[{"kind": "image", "url": HTTPS_PHOTO, "content_type": "a\u0000"}]),
+         "metadata.attachments"),
+    ],
+)
+async def test_nul_and_lone_surrogates_are_refused_by_field(
+    payload: Any, field: str, make_settings: Any, aiohttp_client: Any, database_url: str
+) -> None:
+    """On PostgreSQL a NUL used to crash (text columns refuse it); a NUL in an attachment
+    address was stored with the draft and made every later 确认 fail."""
+    client = await aiohttp_client(
+        create_app(make_settings(database_url=database_url), background=False)
+    )
+    raw = json.dumps(payload).encode()  # json escapes \\u0000 and lone surrogates as text
+    response = await client.post(URL, data=raw, headers={"Content-Type": "application/json"})
+    assert response.status == 400, await response.text()
+    error = (await response.json())["error"]
+    assert (error["code"], error["field"]) == ("bad_field", field)
+    await assert_nothing_changed(client)

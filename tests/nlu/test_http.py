@@ -55,3 +55,25 @@ async def test_bad_requests_get_json_errors(client: Any, body: bytes, code: str)
     assert response.status == 400
     error = (await response.json())["error"]
     assert error["code"] == code and error["message"]
+
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        pytest.param(b"[" * 50_000, "bad_json", id="deep-nesting"),  # was RecursionError
+        pytest.param(b'{"text": "\\ud800"}', "bad_text", id="lone-surrogate"),  # was a 500
+        pytest.param(b'{"text": "\xe5\x90\xb5\\ud83d\\ude00"}', None, id="proper-pair"),
+    ],
+)
+async def test_hostile_json_gets_a_400_not_a_500(
+    client: Any, body: bytes, code: str | None
+) -> None:
+    response = await client.post(
+        "/model/parse", data=body, headers={"Content-Type": "application/json"}
+    )
+    if code is None:
+        assert response.status == 200, await response.text()
+        return
+    assert response.status == 400, await response.text()
+    assert (await response.json())["error"]["code"] == code

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import AsyncIterator
 
 import pytest
@@ -108,15 +109,108 @@ def test_memory_expiry_uses_injected_clock() -> None:
     asyncio.run(scenario())
 
 
-async def test_redis_lock_lease_expires_when_holder_dies(redis_namespace: tuple[str, str]) -> None:
+# A worker that takes a conversation's lock exactly as the engine does (30 s wait), says so
+# and then works "forever" until it is killed.
+_WORKER = """
+import asyncio, sys
+from bot.state import RedisStateStore
+
+async def main():
+    url, prefix, lease = sys.argv[1], sys.argv[2], float(sys.argv[3])
+    store = RedisStateStore.from_url(url, namespace=prefix, lock_lease=lease)
+    async with store.lock("conv:killed", timeout=30):
+        print("held", flush=True)
+        await asyncio.sleep(3600)
+
+asyncio.run(main())
+"""
+
+
+async def test_redis_lock_of_a_killed_worker_frees_within_the_short_lease(
+    redis_namespace: tuple[str, str],
+) -> None:
+    """Was: the lease was the 30 s wait time, so a killed worker froze its residents for 30 s."""
     url, prefix = redis_namespace
-    a = RedisStateStore.from_url(url, namespace=prefix)
-    b = RedisStateStore.from_url(url, namespace=prefix)
+    lease = 1.0
+    worker = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", _WORKER, url, prefix, str(lease), stdout=asyncio.subprocess.PIPE
+    )
+    assert worker.stdout is not None
+    assert await asyncio.wait_for(worker.stdout.readline(), 30) == b"held\n"
+    other = RedisStateStore.from_url(url, namespace=prefix, lock_lease=lease)
     try:
-        holder = a.lock("conv:z", timeout=0.3)
-        await holder.__aenter__()  # never released: a crashed worker
+        await asyncio.sleep(lease * 1.5)  # alive: its heartbeat keeps the lock
+        with pytest.raises(LockTimeout):
+            async with other.lock("conv:killed", timeout=0.2):
+                pass
+        worker.kill()  # SIGKILL: no finally, no release
+        await worker.wait()
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        async with other.lock("conv:killed", timeout=lease * 3):
+            pass
+        assert loop.time() - started <= lease + 0.5
+    finally:
+        if worker.returncode is None:
+            worker.kill()
+            await worker.wait()
+        await other.close()
+
+
+async def test_redis_lock_of_a_frozen_holder_frees_after_the_lease(
+    redis_namespace: tuple[str, str],
+) -> None:
+    """A holder whose heartbeat stops (a worker whose process died mid-turn) loses the lock
+    after one lease, and its late release cannot free the next holder's lock."""
+    url, prefix = redis_namespace
+    a = RedisStateStore.from_url(url, namespace=prefix, lock_lease=0.3)
+    b = RedisStateStore.from_url(url, namespace=prefix, lock_lease=0.3)
+    try:
+        holder = a.lock("conv:z", timeout=5)
+        await holder.__aenter__()
+        for heartbeat in list(a._heartbeats):  # the worker dies: nothing renews any more
+            heartbeat.cancel()
+        loop = asyncio.get_running_loop()
+        started = loop.time()
         async with b.lock("conv:z", timeout=2):
+            assert loop.time() - started < 1.0
+            await holder.__aexit__(None, None, None)  # the old holder's late release
+            with pytest.raises(LockTimeout):  # ... left b's lock alone
+                async with a.lock("conv:z", timeout=0.1):
+                    pass
+    finally:
+        await a.close()
+        await b.close()
+
+
+async def test_redis_lock_is_kept_past_the_lease_while_the_holder_works(
+    redis_namespace: tuple[str, str],
+) -> None:
+    url, prefix = redis_namespace
+    a = RedisStateStore.from_url(url, namespace=prefix, lock_lease=0.3)
+    b = RedisStateStore.from_url(url, namespace=prefix, lock_lease=0.3)
+    try:
+        taken = asyncio.Event()
+
+        async def long_turn() -> None:
+            async with a.lock("conv:w", timeout=5):
+                taken.set()
+                await asyncio.sleep(1.5)  # five leases
+
+        turn = asyncio.create_task(long_turn())
+        await taken.wait()
+        with pytest.raises(LockTimeout):
+            async with b.lock("conv:w", timeout=1.2):
+                pass
+        await turn
+        async with b.lock("conv:w", timeout=0.2):  # released at once when the turn ends
             pass
     finally:
         await a.close()
         await b.close()
+
+
+def test_redis_lock_lease_is_short_by_default() -> None:
+    from bot.state._redis import LOCK_LEASE
+
+    assert LOCK_LEASE <= 5.0
