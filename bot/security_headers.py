@@ -56,13 +56,17 @@ def is_console(path: str) -> bool:
 
 
 def secure(request: web.Request, response: web.StreamResponse) -> None:
-    """Set the headers for ``request``'s path; the console's answers are never cached."""
-    if response.prepared:  # a streamed answer has sent its headers already
-        return
+    """Set the headers for ``request``'s path; the console's answers are never cached.
+    Also usable from an ``on_response_prepare`` hook, while the headers are still open."""
     response.headers.update(SECURITY_HEADERS)
     response.headers.setdefault("Content-Security-Policy", content_security_policy(request.path))
     if is_console(request.path):
         response.headers["Cache-Control"] = "no-store"
+
+
+def _secure_unsent(request: web.Request, response: web.StreamResponse) -> None:
+    if not response.prepared:  # a streamed answer has sent its headers already
+        secure(request, response)
 
 
 @web.middleware
@@ -72,7 +76,7 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
     try:
         response = await handler(request)
     except web.HTTPException as exc:
-        secure(request, exc)
+        _secure_unsent(request, exc)
         raise
-    secure(request, response)
+    _secure_unsent(request, response)
     return response
