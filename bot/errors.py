@@ -9,9 +9,12 @@
     ├── RateLimited            slow down; carries ``retry_after`` seconds
     ├── FlowError              a flow definition is invalid
     ├── AddressError           an address file or code is invalid
-    └── TicketError
-        ├── TicketNotFound
-        └── InvalidTransition  a status change the state machine forbids
+    ├── TicketError
+    │   ├── TicketNotFound
+    │   └── InvalidTransition  a status change the state machine forbids
+    └── HandoffError
+        ├── HandoffNotFound
+        └── HandoffNotOpen     the handoff already ended (closed or expired)
 
     NLUError                   the model is missing, corrupt or cannot be trained: the root
                                of the NLU library (``nlu.errors``), which imports nothing of
@@ -31,6 +34,9 @@ __all__ = [
     "BadInput",
     "ConfigError",
     "FlowError",
+    "HandoffError",
+    "HandoffNotFound",
+    "HandoffNotOpen",
     "InvalidTransition",
     "MinshengError",
     "NLUError",
@@ -94,3 +100,17 @@ class InvalidTransition(TicketError):
 
 # Every error minsheng raises on purpose: the gateway's own tree and the NLU library's root.
 EXPECTED_ERRORS: tuple[type[Exception], ...] = (MinshengError, NLUError)
+
+
+class HandoffError(MinshengError):
+    code = "handoff_error"
+
+
+class HandoffNotFound(HandoffError):
+    code = "handoff_not_found"
+
+
+class HandoffNotOpen(HandoffError):
+    """The handoff already ended (closed or expired): it cannot be answered or closed."""
+
+    code = "handoff_not_open"

@@ -11,12 +11,13 @@ from functools import lru_cache
 from pathlib import Path
 
 from aiohttp import web
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment
 
 from bot.addresses.book import ROLES_ORDER, AddressBook
 from bot.addresses.codes import CODE_RE, parse_scene
 from bot.addresses.strings import PAGE, ROLE_LABELS
 from bot.addresses.types import Contact
+from bot.templating import page_templates
 
 HERE = Path(__file__).resolve().parent
 CSS_PATH = HERE / "static" / "plate.css"
@@ -25,12 +26,7 @@ _HTML = "text/html"
 
 @lru_cache(maxsize=1)
 def _templates() -> Environment:
-    return Environment(
-        loader=FileSystemLoader(HERE / "templates"),
-        autoescape=select_autoescape(["html"]),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    return page_templates(HERE / "templates")
 
 
 def render_landing(book: AddressBook, code: str) -> str | None:

@@ -13,15 +13,13 @@ The durable record is the ``handoff`` table; the dialogue state's ``handoff`` fl
 caches "a person is on this conversation".
 """
 
+from bot.errors import HandoffError, HandoffNotFound, HandoffNotOpen
 from bot.handoff.duty import DutyHours
 from bot.handoff.jobs import handoff_jobs
 from bot.handoff.models import OPEN_STATUSES, Handoff, HandoffStatus
 from bot.handoff.service import (
     MAX_LINES,
-    HandoffError,
     HandoffLine,
-    HandoffNotFound,
-    HandoffNotOpen,
     HandoffService,
     HandoffView,
 )

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.errors import MinshengError
+from bot.errors import HandoffError, HandoffNotFound, HandoffNotOpen
 from bot.handoff import texts
 from bot.handoff.duty import DutyHours
 from bot.handoff.models import OPEN_STATUSES, Handoff, HandoffStatus
@@ -44,20 +44,6 @@ _MAX_TEXT = 2000
 
 StateFn = Callable[[dict[str, Any]], dict[str, Any]]
 UpdateState = Callable[[str, StateFn], Awaitable[object]]
-
-
-class HandoffError(MinshengError):
-    code = "handoff_error"
-
-
-class HandoffNotFound(HandoffError):
-    code = "handoff_not_found"
-
-
-class HandoffNotOpen(HandoffError):
-    """The handoff already ended (closed or expired): it cannot be answered or closed."""
-
-    code = "handoff_not_open"
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,7 +29,7 @@ from typing import Any, Final
 from urllib.parse import urlsplit
 
 from aiohttp import hdrs, web
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment
 
 from bot.security_headers import CONSOLE_PREFIX, CSP_CONSOLE, is_console, secure
 from bot.security_headers import SECURITY_HEADERS as BASE_SECURITY_HEADERS
@@ -37,6 +37,7 @@ from bot.staff import texts
 from bot.staff.errors import AccountDisabled, BadCredentials, LoginLocked
 from bot.staff.roles import ALL_ROLES, Role
 from bot.staff.service import ConsoleSession, StaffService
+from bot.templating import page_templates
 
 HERE = Path(__file__).resolve().parent
 CSS_PATH = HERE / "static" / "console.css"
@@ -280,12 +281,7 @@ async def _security_headers(request: web.Request, response: web.StreamResponse) 
 
 @lru_cache(maxsize=1)
 def _templates() -> Environment:
-    return Environment(
-        loader=FileSystemLoader(HERE / "templates"),
-        autoescape=select_autoescape(["html"]),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    return page_templates(HERE / "templates")
 
 
 def render_login(
