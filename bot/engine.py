@@ -54,6 +54,11 @@ UncertainHook = Callable[[InboundMessage, ParseResult], Awaitable[None]]
 StateChange = Callable[[dict[str, Any]], dict[str, Any]]
 
 
+def state_key(conversation_id: str) -> str:
+    """Where a conversation's dialogue state is stored (and what its lock is named)."""
+    return f"conv:{conversation_id}"
+
+
 async def update_conversation_state(
     store: StateStore, conversation_id: str, fn: StateChange, *, lock_timeout: float = 30.0
 ) -> dict[str, Any] | None:
@@ -63,7 +68,7 @@ async def update_conversation_state(
     ``fn`` gets the stored state and returns the new one. A conversation with no stored
     state is left alone (``fn`` is not called); returns the new state, or ``None``.
     """
-    key = f"conv:{conversation_id}"
+    key = state_key(conversation_id)
     async with store.lock(key, timeout=lock_timeout):
         state = await store.get(key)
         if state is None:
@@ -97,7 +102,7 @@ class Engine:
 
     @staticmethod
     def _state_key(message: InboundMessage) -> str:
-        return f"conv:{message.conversation_id}"
+        return state_key(message.conversation_id)
 
     @staticmethod
     def _reply_key(message: InboundMessage) -> str | None:
@@ -107,7 +112,7 @@ class Engine:
 
     async def state_of(self, conversation_id: str) -> dict[str, Any] | None:
         """The stored dialogue state of a conversation (for the console and tests)."""
-        return await self._store.get(f"conv:{conversation_id}")
+        return await self._store.get(state_key(conversation_id))
 
     async def update_state(
         self, conversation_id: str, fn: StateChange
