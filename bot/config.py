@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     nlu_ambiguity_threshold: float = Field(0.08, ge=0.0, le=1.0)
     # Parses below this confidence are kept (masked) for trainers to review.
     nlu_review_threshold: float = Field(0.6, ge=0.0, le=1.0)
+    # Digests of NLU artifacts trained elsewhere that this gateway may load (besides those
+    # `minsheng nlu train` and the gateway itself recorded in the database).
+    nlu_trusted_digests: list[str] = Field(default_factory=list)
 
     load_demo_data: bool = True
     upload_max_bytes: int = Field(10 * 1024 * 1024, gt=0)

@@ -37,7 +37,7 @@ from bot.gateway import Gateway
 from bot.handoff import HandoffService, handoff_jobs
 from bot.media import LocalMediaStore, MediaStore
 from bot.messages import InboundMessage
-from bot.nlu_setup import ensure_model
+from bot.nlu_setup import start_nlu
 from bot.ports import OutputChannel, OutputRegistry
 from bot.review import record_for_review
 from bot.staff.jobs import staff_jobs
@@ -112,11 +112,6 @@ async def address_book(
     if settings.load_demo_data:
         await ensure_demo_data(sessions, settings)
     return await AddressBook.load(sessions)
-
-
-async def nlu_service(settings: Settings) -> NLUService:
-    # Training (first start) or loading is CPU work: keep the event loop free meanwhile.
-    return NLUService(await asyncio.to_thread(ensure_model, settings))
 
 
 def dialogue_manager(
@@ -255,7 +250,7 @@ class Runtime:
             sessions = make_session_factory(db_engine)
             store = await stack.enter_async_context(state_store(settings))
             addresses = await address_book(settings, sessions)
-            nlu = await nlu_service(settings)
+            nlu = await start_nlu(settings, sessions)
             catalog = Catalog.load(catalog_path(settings))
             tickets = TicketService(sessions, catalog, addresses, settings=settings)
             handoff = HandoffService.from_settings(sessions, settings)

@@ -3,11 +3,14 @@
 A ``.tar.gz`` path (the default, like Rasa's ``models/*.tar.gz``) is written to a temporary
 file and renamed over the old one, so a process loading the model concurrently sees either
 the old file or the new one, never half a file. Only load artifacts you trained: joblib
-files are pickles.
+files are pickles, and unpickling runs code. :func:`artifact_digest` names an artifact by its
+bytes (never by its own metadata); a caller that keeps the digests of the artifacts it
+trained passes them to :func:`load_model` and :func:`ensure_model`, which refuse others.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import logging
@@ -15,6 +18,7 @@ import os
 import shutil
 import tarfile
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +55,7 @@ def save_model(model: NLUModel, path: str | Path) -> Path:
     meta = json.dumps(model.metadata, ensure_ascii=False, indent=2).encode("utf-8")
     blob = io.BytesIO()
     joblib.dump(_payload(model), blob, compress=3)
+    digest = _digest({METADATA_FILE: meta, MODEL_FILE: blob.getvalue()})
     if _is_archive(target):
         fd, tmp_name = tempfile.mkstemp(prefix=".nlu-", suffix=".tmp", dir=target.parent)
         try:
@@ -64,7 +69,7 @@ def save_model(model: NLUModel, path: str | Path) -> Path:
         except BaseException:
             Path(tmp_name).unlink(missing_ok=True)
             raise
-        model.source_path = target
+        model.source_path, model.artifact_digest = target, digest
         return target
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
     (staging / METADATA_FILE).write_bytes(meta)
@@ -74,7 +79,7 @@ def save_model(model: NLUModel, path: str | Path) -> Path:
         os.replace(target, old)
     os.replace(staging, target)
     shutil.rmtree(old, ignore_errors=True)
-    model.source_path = target
+    model.source_path, model.artifact_digest = target, digest
     return target
 
 
@@ -95,15 +100,92 @@ def read_metadata(path: str | Path) -> dict[str, Any]:
         raise NLUError(strings.MODEL_UNREADABLE.format(path=source, detail=exc)) from exc
 
 
+Trusted = Callable[[str], bool]
+
+
+def _artifact_bytes(source: Path) -> dict[str, bytes]:
+    """The artifact's parts as bytes, read once (what is hashed is what is loaded)."""
+    if _is_archive(source):
+        with tarfile.open(fileobj=io.BytesIO(source.read_bytes()), mode="r:*") as tar:
+            parts = {}
+            for name in (METADATA_FILE, MODEL_FILE):
+                member = tar.extractfile(name)
+                if member is None:
+                    raise NLUError(strings.MODEL_MISSING_PART.format(path=source, part=name))
+                parts[name] = member.read()
+            return parts
+    return {name: (source / name).read_bytes() for name in (METADATA_FILE, MODEL_FILE)}
+
+
+def _digest(parts: dict[str, bytes]) -> str:
+    sha = hashlib.sha256()
+    for name in (METADATA_FILE, MODEL_FILE):
+        sha.update(name.encode() + b"\0" + len(parts[name]).to_bytes(8, "big") + parts[name])
+    return "sha256:" + sha.hexdigest()
+
+
+def artifact_digest(path: str | Path) -> str:
+    """The artifact's identity: a hash of its metadata and model bytes (archive or folder)."""
+    source = Path(path)
+    try:
+        return _digest(_artifact_bytes(source))
+    except (OSError, KeyError, tarfile.TarError) as exc:
+        raise NLUError(strings.MODEL_UNREADABLE.format(path=source, detail=exc)) from exc
+
+
 def load_model(
     path: str | Path,
     *,
     fallback_threshold: float = DEFAULT_FALLBACK_THRESHOLD,
     ambiguity_threshold: float = DEFAULT_AMBIGUITY_THRESHOLD,
+    trusted: Trusted | None = None,
 ) -> NLUModel:
-    """Load an artifact written by :func:`save_model`; raises NLUError if it is unusable."""
+    """Load an artifact written by :func:`save_model`; raises NLUError if it is unusable.
+
+    With ``trusted``, the artifact is unpickled only if ``trusted(digest)`` says so, and the
+    bytes checked are the bytes loaded (a file swapped meanwhile is not trusted by accident).
+    """
     source = Path(path)
-    metadata = read_metadata(source)
+    if trusted is not None:
+        try:
+            parts = _artifact_bytes(source)
+        except (OSError, KeyError, tarfile.TarError) as exc:
+            raise NLUError(strings.MODEL_UNREADABLE.format(path=source, detail=exc)) from exc
+        digest = _digest(parts)
+        if not trusted(digest):
+            raise NLUError(strings.MODEL_UNTRUSTED.format(path=source, digest=digest[:19]))
+        model = _build(
+            source,
+            json.loads(parts[METADATA_FILE].decode("utf-8")),
+            lambda: joblib.load(io.BytesIO(parts[MODEL_FILE])),
+            fallback_threshold,
+            ambiguity_threshold,
+        )
+        model.artifact_digest = digest
+        return model
+    return _build(
+        source, read_metadata(source), lambda: _read_payload(source),
+        fallback_threshold, ambiguity_threshold,
+    )
+
+
+def _read_payload(source: Path) -> Any:
+    if _is_archive(source):
+        with tarfile.open(source, "r:*") as tar:
+            member = tar.extractfile(MODEL_FILE)
+            if member is None:
+                raise NLUError(strings.MODEL_MISSING_PART.format(path=source, part=MODEL_FILE))
+            return joblib.load(io.BytesIO(member.read()))
+    return joblib.load(source / MODEL_FILE)
+
+
+def _build(
+    source: Path,
+    metadata: dict[str, Any],
+    read_payload: Callable[[], Any],
+    fallback_threshold: float,
+    ambiguity_threshold: float,
+) -> NLUModel:
     if metadata.get("format_version") != FORMAT_VERSION:
         raise NLUError(
             strings.MODEL_OLD_FORMAT.format(
@@ -111,14 +193,7 @@ def load_model(
             )
         )
     try:
-        if _is_archive(source):
-            with tarfile.open(source, "r:*") as tar:
-                member = tar.extractfile(MODEL_FILE)
-                if member is None:
-                    raise NLUError(strings.MODEL_MISSING_PART.format(path=source, part=MODEL_FILE))
-                payload = joblib.load(io.BytesIO(member.read()))
-        else:
-            payload = joblib.load(source / MODEL_FILE)
+        payload = read_payload()
     except NLUError:
         raise
     except Exception as exc:  # a corrupt pickle can raise almost anything
@@ -150,8 +225,10 @@ def ensure_model(
     *,
     fallback_threshold: float = DEFAULT_FALLBACK_THRESHOLD,
     ambiguity_threshold: float = DEFAULT_AMBIGUITY_THRESHOLD,
+    trusted: Trusted | None = None,
 ) -> NLUModel:
-    """Load the model at ``path``, training it first if it is missing or its data changed.
+    """Load the model at ``path``, training it first if it is missing or its data changed
+    (or, with ``trusted``, if the artifact there is not one of the trusted digests).
 
     "Changed" means the hash of the training data in ``training_data_dir`` (examples,
     synonyms, tables, dictionary and pipeline version) differs from the one recorded in
@@ -173,6 +250,7 @@ def ensure_model(
                     target,
                     fallback_threshold=fallback_threshold,
                     ambiguity_threshold=ambiguity_threshold,
+                    trusted=trusted,
                 )
             log.info("training data changed since %s was trained; retraining", target)
         except NLUError as exc:

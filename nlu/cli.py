@@ -52,6 +52,8 @@ class NluCliDefaults:
     fallback_threshold: float = DEFAULT_FALLBACK_THRESHOLD
     ambiguity_threshold: float = DEFAULT_AMBIGUITY_THRESHOLD
     export_review: ReviewExporter | None = None
+    # Told the digest and path of each artifact `train` writes, so a gateway will load it.
+    record_trusted: Callable[[str, Path], None] | None = None
 
 
 # Called when a command runs (not when the parser is built), so a broken configuration
@@ -119,6 +121,9 @@ def cmd_train(args: argparse.Namespace) -> int:
 
         model = train_model(paths, cv_folds=folds, progress=step)
     save_model(model, out)
+    record = _defaults(args).record_trusted
+    if record is not None and model.artifact_digest is not None:
+        record(model.artifact_digest, out)
     meta = model.metadata
     print(
         strings.TRAIN_DONE.format(
@@ -189,22 +194,23 @@ def cmd_parse(args: argparse.Namespace) -> int:
     from nlu.artifact import ensure_model, load_model
 
     defaults = _defaults(args)
-    thresholds = {
-        "fallback_threshold": (
-            defaults.fallback_threshold
-            if args.fallback_threshold is None
-            else args.fallback_threshold
-        ),
-        "ambiguity_threshold": (
-            defaults.ambiguity_threshold
-            if args.ambiguity_threshold is None
-            else args.ambiguity_threshold
-        ),
-    }
+    fallback: float = (
+        defaults.fallback_threshold if args.fallback_threshold is None else args.fallback_threshold
+    )
+    ambiguity: float = (
+        defaults.ambiguity_threshold
+        if args.ambiguity_threshold is None
+        else args.ambiguity_threshold
+    )
     if args.model:
-        model = load_model(args.model, **thresholds)
+        model = load_model(args.model, fallback_threshold=fallback, ambiguity_threshold=ambiguity)
     else:
-        model = ensure_model(defaults.training_data_dir, defaults.model_path, **thresholds)
+        model = ensure_model(
+            defaults.training_data_dir,
+            defaults.model_path,
+            fallback_threshold=fallback,
+            ambiguity_threshold=ambiguity,
+        )
     print(json.dumps(model.parse(args.text).to_dict(), ensure_ascii=False, indent=2))
     return 0
 

@@ -45,6 +45,8 @@ class NLUModel:
         self.fallback_threshold = fallback_threshold
         self.ambiguity_threshold = ambiguity_threshold
         self.source_path: Path | None = None  # the artifact it was loaded from or saved to
+        # The artifact's digest (artifact.artifact_digest), from the bytes written or loaded.
+        self.artifact_digest: str | None = None
 
     @property
     def version(self) -> str:
@@ -65,6 +67,7 @@ class NLUModel:
             ambiguity_threshold=self.ambiguity_threshold if ambiguity is None else ambiguity,
         )
         model.source_path = self.source_path
+        model.artifact_digest = self.artifact_digest
         return model
 
     def classifier_input(self, text: str, entities: Sequence[Entity] | None = None) -> str:

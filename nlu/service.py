@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable, Collection
 from pathlib import Path
 
 from nlu.artifact import load_model
@@ -13,6 +14,10 @@ from nlu.types import ParseResult
 
 log = logging.getLogger(__name__)
 
+
+# The digests of trusted artifacts, fetched when a reload needs them (they may live in a
+# database the library knows nothing of).
+TrustedDigests = Callable[[], Awaitable[Collection[str]]]
 
 class NLUService:
     """The gateway's NLU: ``parse`` with the current model, ``reload`` to replace it.
@@ -30,12 +35,16 @@ class NLUService:
         path: str | Path | None = None,
         fallback_threshold: float | None = None,
         ambiguity_threshold: float | None = None,
+        trusted_digests: TrustedDigests | None = None,
     ) -> None:
         """Serve ``model``; thresholds left ``None`` keep the ones the model was loaded with.
 
         ``path`` is where :meth:`reload` reads from; it defaults to the file the model was
-        loaded from (``model.source_path``).
+        loaded from (``model.source_path``). With ``trusted_digests`` (the digests of the
+        artifacts the trainers' own command wrote), a reload refuses any other artifact:
+        whoever can write to the model folder must not be able to run code here.
         """
+        self._trusted_digests = trusted_digests
         source = path if path is not None else model.source_path
         self.path = Path(source) if source is not None else None
         self.fallback_threshold = (
@@ -79,7 +88,10 @@ class NLUService:
         if source is None:
             raise ValueError("no model path to reload from")
         async with self._reload_lock:
-            model = await asyncio.to_thread(load_model, source)
+            trusted = None
+            if self._trusted_digests is not None:
+                trusted = frozenset(await self._trusted_digests()).__contains__
+            model = await asyncio.to_thread(load_model, source, trusted=trusted)
             self.swap(model)
             if path is not None:
                 self.path = source

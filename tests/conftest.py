@@ -136,8 +136,18 @@ def default_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return model_dir
 
 
+@pytest.fixture(scope="session")
+def default_model_digest(default_model_dir: Path) -> str:
+    """The shared model's digest: pinned as trusted, as an operator pins a copied-in model."""
+    from nlu.artifact import artifact_digest, default_model_path
+
+    return artifact_digest(default_model_path(default_model_dir))
+
+
 @pytest.fixture
-def make_settings(tmp_path: Path, default_model_dir: Path):  # type: ignore[no-untyped-def]
+def make_settings(  # type: ignore[no-untyped-def]
+    tmp_path: Path, default_model_dir: Path, default_model_digest: str
+):
     """Settings for a whole gateway in ``tmp_path``: SQLite by default, demo data, shared model."""
     from bot.config import Settings, load_settings
 
@@ -147,6 +157,7 @@ def make_settings(tmp_path: Path, default_model_dir: Path):  # type: ignore[no-u
             "model_dir": default_model_dir,
             "database_url": f"sqlite:///{tmp_path / 'gateway.db'}",
             "redis_url": "",
+            "nlu_trusted_digests": [default_model_digest],
         }
         values.update(overrides)
         return load_settings(**values)

@@ -1,7 +1,7 @@
 """handoff: conversations handed to a person (转人工), their lines, close and time-out
 
 Revision ID: 0005_handoff
-Revises: 0003_tickets
+Revises: 0004_people_channels
 Create Date: 2026-12-01
 """
 from __future__ import annotations

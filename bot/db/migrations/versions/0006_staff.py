@@ -1,7 +1,7 @@
 """staff: console accounts, server-side sessions, sign-in rate limit
 
 Revision ID: 0006_staff
-Revises: 0003_tickets
+Revises: 0005_handoff
 Create Date: 2026-12-01
 """
 from __future__ import annotations
