@@ -70,6 +70,9 @@ def setup_console(app: web.Application, public_url: str | None = None) -> None:
     from bot.staff.web import STAFF_SERVICE, setup_routes
 
     setup_routes(app, STAFF_SERVICE, public_url=public_url)
+    from bot.console.handoff_web import setup_console_handoff
+
+    setup_console_handoff(app)
 
 
 def setup_all(
