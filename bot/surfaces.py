@@ -73,6 +73,9 @@ def setup_console(app: web.Application, public_url: str | None = None) -> None:
     from bot.console.handoff_web import setup_console_handoff
 
     setup_console_handoff(app)
+    from bot.console.filing_web import setup_console_filing
+
+    setup_console_filing(app)
 
 
 def setup_all(

@@ -15,6 +15,7 @@ from collections.abc import Callable
 import pytest
 from aiohttp import web
 
+from bot.console.filing_web import setup_console_filing
 from bot.console.handoff_web import setup_console_handoff
 from bot.staff import ALL_ROLES, Role
 from bot.staff.web import (
@@ -35,6 +36,7 @@ def _staff(app: web.Application) -> None:
 CONSOLE_MODULES: list[Callable[[web.Application], None]] = [
     _staff,
     setup_console_handoff,
+    setup_console_filing,
 ]
 
 
