@@ -76,6 +76,9 @@ def setup_console(app: web.Application, public_url: str | None = None) -> None:
     from bot.console.filing_web import setup_console_filing
 
     setup_console_filing(app)
+    from bot.console.notices_web import setup_console_notices
+
+    setup_console_notices(app)
 
 
 def setup_all(

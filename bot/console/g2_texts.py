@@ -71,6 +71,7 @@ NOTICE_KIND_LABELS: Final = {
     "urgent": "紧急",
     "escalated": "提级",
     "overdue": "超期",
+    "new": "新工单",
     "other": "提醒",
 }
 #: The leading tag of a notice (bot.tickets.texts.STAFF_NOTICE) -> its kind; the notice row
@@ -80,4 +81,5 @@ NOTICE_KIND_TAGS: Final = (
     ("urgent", "【紧急工单】"),
     ("escalated", "【提级工单】"),
     ("overdue", "【超期督办】"),
+    ("new", "【新工单】"),
 )

@@ -17,6 +17,7 @@ from aiohttp import web
 
 from bot.console.filing_web import setup_console_filing
 from bot.console.handoff_web import setup_console_handoff
+from bot.console.notices_web import setup_console_notices
 from bot.staff import ALL_ROLES, Role
 from bot.staff.web import (
     PUBLIC,
@@ -37,6 +38,7 @@ CONSOLE_MODULES: list[Callable[[web.Application], None]] = [
     _staff,
     setup_console_handoff,
     setup_console_filing,
+    setup_console_notices,
 ]
 
 
