@@ -70,6 +70,15 @@ def setup_console(app: web.Application, public_url: str | None = None) -> None:
     from bot.staff.web import STAFF_SERVICE, setup_routes
 
     setup_routes(app, STAFF_SERVICE, public_url=public_url)
+    from bot.console.handoff_web import setup_console_handoff
+
+    setup_console_handoff(app)
+    from bot.console.filing_web import setup_console_filing
+
+    setup_console_filing(app)
+    from bot.console.notices_web import setup_console_notices
+
+    setup_console_notices(app)
 
 
 def setup_all(

@@ -15,6 +15,9 @@ from collections.abc import Callable
 import pytest
 from aiohttp import web
 
+from bot.console.filing_web import setup_console_filing
+from bot.console.handoff_web import setup_console_handoff
+from bot.console.notices_web import setup_console_notices
 from bot.staff import ALL_ROLES, Role
 from bot.staff.web import (
     PUBLIC,
@@ -31,7 +34,12 @@ def _staff(app: web.Application) -> None:
 
 
 #: Every module that adds routes under /console, as ``(app) -> None``.
-CONSOLE_MODULES: list[Callable[[web.Application], None]] = [_staff]
+CONSOLE_MODULES: list[Callable[[web.Application], None]] = [
+    _staff,
+    setup_console_handoff,
+    setup_console_filing,
+    setup_console_notices,
+]
 
 
 def console_app() -> web.Application:
