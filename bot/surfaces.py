@@ -67,9 +67,11 @@ def setup_security_headers(app: web.Application) -> None:
 
 def setup_console(app: web.Application, public_url: str | None = None) -> None:
     """``/console/...``: staff sign-in, sessions and the console's route rules."""
+    from bot.console.dashboard_web import setup_console_dashboard
     from bot.staff.web import STAFF_SERVICE, setup_routes
 
     setup_routes(app, STAFF_SERVICE, public_url=public_url)
+    setup_console_dashboard(app)
 
 
 def setup_all(

@@ -15,6 +15,7 @@ from collections.abc import Callable
 import pytest
 from aiohttp import web
 
+from bot.console.dashboard_web import setup_console_dashboard
 from bot.staff import ALL_ROLES, Role
 from bot.staff.web import (
     PUBLIC,
@@ -31,7 +32,7 @@ def _staff(app: web.Application) -> None:
 
 
 #: Every module that adds routes under /console, as ``(app) -> None``.
-CONSOLE_MODULES: list[Callable[[web.Application], None]] = [_staff]
+CONSOLE_MODULES: list[Callable[[web.Application], None]] = [_staff, setup_console_dashboard]
 
 
 def console_app() -> web.Application:
