@@ -171,16 +171,21 @@ async def dashboard_data(
                 select(day, func.count()).where(in_window).group_by(day)
             )
         }
-        by_status = await _grouped(conn, col(Ticket.status), in_window)
+        # One scan for statuses and the tiers that resolved them.
+        by_status: dict[str, int] = {}
+        by_tier: dict[str, int] = {}
+        for status, tier, n in await conn.execute(
+            select(col(Ticket.status), col(Ticket.resolved_tier), func.count())
+            .where(in_window).group_by(col(Ticket.status), col(Ticket.resolved_tier))
+        ):
+            by_status[status] = by_status.get(status, 0) + int(n)
+            if status in DONE and tier:
+                by_tier[tier] = by_tier.get(tier, 0) + int(n)
         by_category = await _grouped(conn, col(Ticket.category), in_window)
-        by_tier = await _grouped(conn, col(Ticket.resolved_tier), and_(in_window, _done()))
         grids = await _grids(conn, in_window)
         hot = await _hot(conn, scope, names)
         self_compare = await _self_compare(conn, scope, now, dialect)
-        streets = await _ranking(conn, in_window, Ticket.street_code, Ticket.street_name)
-        communities = await _ranking(
-            conn, in_window, Ticket.community_code, Ticket.community_name
-        )
+        streets, communities = await _rankings(conn, in_window)
     days_list = [
         f"{window.start + LOCAL_OFFSET + timedelta(days=i):%Y-%m-%d}" for i in range(window.days)
     ]
@@ -327,25 +332,42 @@ async def _self_compare(
     return out
 
 
-async def _ranking(
-    conn: AsyncConnection, where: ColumnElement[bool], code: Any, name: Any
-) -> list[dict[str, Any]]:
-    """他比: units ranked by a weighted score of 办结率, on-time and satisfaction rates."""
+async def _rankings(
+    conn: AsyncConnection, where: ColumnElement[bool]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """他比: streets and communities ranked by a weighted score of 办结率, on-time and
+    satisfaction rates (one scan by community; a street sums its communities)."""
     rows = await conn.execute(
-        select(col(code), func.max(col(name)), *_measures())
-        .where(where).group_by(col(code))
+        select(
+            col(Ticket.street_code), func.max(col(Ticket.street_name)),
+            col(Ticket.community_code), func.max(col(Ticket.community_name)), *_measures(),
+        )
+        .where(where).group_by(col(Ticket.street_code), col(Ticket.community_code))
     )
-    units = []
-    for unit_code, unit_name, *measures in rows:
-        figures = _rates(measures)
-        units.append({
-            "code": unit_code or "", "name": unit_name or texts.UNKNOWN, **figures,
-            "score": _score(figures),
-        })
-    units.sort(key=lambda u: (-u["score"], -u["total"], u["code"]))
-    for rank, unit in enumerate(units, 1):
+    streets: dict[str, tuple[str, list[int]]] = {}
+    communities: dict[str, tuple[str, list[int]]] = {}
+    for street_code, street_name, community_code, community_name, *measures in rows:
+        counts = [int(v or 0) for v in measures]
+        for table, code, name in ((streets, street_code, street_name),
+                                  (communities, community_code, community_name)):
+            key = code or ""
+            if key in table:
+                table[key] = (table[key][0], [a + b for a, b in zip(table[key][1], counts,
+                                                                       strict=True)])
+            else:
+                table[key] = (name or texts.UNKNOWN, counts)
+    return _ranked(streets), _ranked(communities)
+
+
+def _ranked(units: Mapping[str, tuple[str, list[int]]]) -> list[dict[str, Any]]:
+    out = []
+    for code, (name, counts) in units.items():
+        figures = _rates(counts)
+        out.append({"code": code, "name": name, **figures, "score": _score(figures)})
+    out.sort(key=lambda u: (-float(u["score"]), -int(u["total"]), str(u["code"])))
+    for rank, unit in enumerate(out, 1):
         unit["rank"] = rank
-    return units
+    return out
 
 
 # -- CSV export -----------------------------------------------------------------------------
