@@ -78,12 +78,6 @@ def _local_day(dialect: str, column: Any) -> ColumnElement[str]:
     return func.strftime("%Y-%m-%d", column, "+8 hours")
 
 
-def _local_month(dialect: str, column: Any) -> ColumnElement[str]:
-    if dialect == "postgresql":
-        return func.to_char(column + literal_column("interval '8 hours'"), "YYYY-MM")
-    return func.strftime("%Y-%m", column, "+8 hours")
-
-
 def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.sum(case((condition, 1), else_=0))
 
@@ -184,7 +178,7 @@ async def dashboard_data(
         by_category = await _grouped(conn, col(Ticket.category), in_window)
         grids = await _grids(conn, in_window)
         hot = await _hot(conn, scope, names)
-        self_compare = await _self_compare(conn, scope, now, dialect)
+        self_compare = await _self_compare(conn, scope, now)
         streets, communities = await _rankings(conn, in_window)
     days_list = [
         f"{window.start + LOCAL_OFFSET + timedelta(days=i):%Y-%m-%d}" for i in range(window.days)
@@ -298,7 +292,7 @@ async def _hot(
 
 
 async def _self_compare(
-    conn: AsyncConnection, scope: ColumnElement[bool], now: datetime, dialect: str
+    conn: AsyncConnection, scope: ColumnElement[bool], now: datetime
 ) -> list[dict[str, Any]]:
     """自比: each community's count this month against its own monthly average over the
     six months before (and this month's count projected to a whole month)."""
@@ -306,19 +300,17 @@ async def _self_compare(
     since = local_month_start(now, 6)
     next_month = local_month_start(now + timedelta(days=32))
     elapsed = (now - this_month) / (next_month - this_month)
-    month = _local_month(dialect, col(Ticket.created_at)).label("month")
     rows = await conn.execute(
         select(
             col(Ticket.community_code), func.max(col(Ticket.community_name)),
             _count_if(col(Ticket.created_at) >= this_month),
             _count_if(col(Ticket.created_at) < this_month),
-            func.count(func.distinct(case((col(Ticket.created_at) < this_month, month)))),
         )
         .where(scope, col(Ticket.created_at) >= since, col(Ticket.created_at) <= now)
         .group_by(col(Ticket.community_code))
     )
     out = []
-    for code, name, current, before, _months in rows:
+    for code, name, current, before in rows:
         average = int(before or 0) / 6
         current = int(current or 0)
         projected = current / elapsed if elapsed > 0 else float(current)
