@@ -107,7 +107,7 @@ def generate(
     incidents: list[dict[str, Any]] = []
     tickets: list[dict[str, Any]] = []
     incident_id = first_incident_id
-    for day_index in range(days):
+    for day_index in range(days + 1):  # ``days`` whole days, then today up to ``end``
         day = first_day + timedelta(days=day_index)
         if day >= end:
             break
@@ -146,12 +146,14 @@ def generate(
             cluster = [(incident_id, place, kind, red)] * size
             incident_id += 1
         for index, (place, kind) in enumerate(zip(chosen, kinds, strict=True)):
-            sequence += 1
-            tickets.append(_ticket(
-                rng, place, kind, day, end, f"{day_number}-{sequence:05d}",
+            row = _ticket(
+                rng, place, kind, day, end, f"{day_number}-{sequence + 1:05d}",
                 street_tiers[place.street_code], street_quality[place.street_code],
                 reporter=f"demo-{day_index}-{index}",
-            ))
+            )
+            if row["created_at"] < end - timedelta(minutes=5):  # none from the future
+                sequence += 1
+                tickets.append(row)
         for index, (incident, place, kind, red) in enumerate(cluster):
             sequence += 1
             row = _ticket(
@@ -178,7 +180,7 @@ def _ticket(
     reporter: str,
 ) -> dict[str, Any]:
     created = day + timedelta(hours=rng.uniform(-1, 13.5))  # local 07:00-21:30
-    created = min(created, now - timedelta(minutes=5))
+    created = min(created, now - timedelta(minutes=5))  # incident tickets of today
     limit = kind.time_limit_hours * (2.8 if kind.working_hours else 1.0)
     deadline = created + timedelta(hours=limit)
     age_hours = (now - created).total_seconds() / 3600
@@ -245,6 +247,8 @@ def _ticket(
         "incident_id": None,
         "resolved_tier": resolved_tier,
         "rating": rating,
+        # The rating reminder is not for made-up residents (their channel has no output).
+        "reminder_sent": True,
         "created_at": created,
         "updated_at": closed_at or resolved_at or created,
         "resolved_at": resolved_at,
