@@ -145,6 +145,7 @@ def _area_registrars() -> list[Callable[[argparse._SubParsersAction], None]]:  #
     from functools import partial
 
     from bot.addresses.cli import register_cli as addresses
+    from bot.demo_history import register_cli as demo
     from bot.handoff.cli import register_cli as handoff
     from bot.staff.cli import register_cli as staff
     from bot.tickets.cli import register_cli as tickets
@@ -155,7 +156,7 @@ def _area_registrars() -> list[Callable[[argparse._SubParsersAction], None]]:  #
     def nlu(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         register_nlu(sub, _nlu_defaults)
 
-    return [nlu, addresses, tickets, flows, partial(handoff, hand_back=end_handoff), staff]
+    return [nlu, addresses, tickets, flows, partial(handoff, hand_back=end_handoff), staff, demo]
 
 
 def _nlu_defaults() -> NluCliDefaults:

@@ -66,19 +66,18 @@ def setup_security_headers(app: web.Application) -> None:
 
 
 def setup_console(app: web.Application, public_url: str | None = None) -> None:
-    """``/console/...``: staff sign-in, sessions and the console's route rules."""
+    """``/console/...``: staff sign-in and sessions, then each console page with its rule."""
+    from bot.console.dashboard_web import setup_console_dashboard
+    from bot.console.filing_web import setup_console_filing
+    from bot.console.handoff_web import setup_console_handoff
+    from bot.console.notices_web import setup_console_notices
     from bot.staff.web import STAFF_SERVICE, setup_routes
 
     setup_routes(app, STAFF_SERVICE, public_url=public_url)
-    from bot.console.handoff_web import setup_console_handoff
-
     setup_console_handoff(app)
-    from bot.console.filing_web import setup_console_filing
-
     setup_console_filing(app)
-    from bot.console.notices_web import setup_console_notices
-
     setup_console_notices(app)
+    setup_console_dashboard(app)
 
 
 def setup_all(

@@ -51,6 +51,7 @@ from bot.staff.roles import Role
 from bot.staff.scope import Scope, can_see_ticket, ticket_filter
 from bot.staff.service import StaffIdentity
 from bot.staff.web import console_route, current_staff
+from bot.tickets._ops import STAFF_FILED_CHANNEL
 from bot.tickets.models import Ticket
 from bot.tickets.views import TicketDraft
 
@@ -58,7 +59,7 @@ if TYPE_CHECKING:
     from bot.runtime import Runtime
 
 #: The reporter channel of tickets staff filed on someone's behalf.
-STAFF_CHANNEL: Final = "staff"
+STAFF_CHANNEL: Final = STAFF_FILED_CHANNEL
 #: Who may file on behalf: staff of an area (not departments, who handle, not report).
 FILING_ROLES: Final = frozenset(
     {Role.GRID_WORKER, Role.SECRETARY, Role.STREET_STAFF, Role.DISTRICT_STAFF, Role.ADMIN}

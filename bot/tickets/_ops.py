@@ -25,8 +25,13 @@ from bot.tickets.outbox import Audience, add_message
 from bot.tickets.routing import Recipient, Router, full_address
 from bot.tickets.status import TicketStatus, Tier, check_transition
 
-#: Channels a ticket can be filed through that have no way to push back (API callers poll).
-NO_PUSH_CHANNELS = frozenset({"open311"})
+#: Tickets a grid worker filed on someone's behalf (代办) from the console.
+STAFF_FILED_CHANNEL = "staff"
+#: Made-up tickets of `minsheng demo history` (their residents do not exist).
+DEMO_HISTORY_CHANNEL = "demo_history"
+#: Channels a ticket can be filed through that have no way to push back (API callers poll;
+#: staff see their own tickets in the console; demo residents have nowhere to be told).
+NO_PUSH_CHANNELS = frozenset({"open311", STAFF_FILED_CHANNEL, DEMO_HISTORY_CHANNEL})
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from collections.abc import Callable
 import pytest
 from aiohttp import web
 
+from bot.console.dashboard_web import setup_console_dashboard
 from bot.console.filing_web import setup_console_filing
 from bot.console.handoff_web import setup_console_handoff
 from bot.console.notices_web import setup_console_notices
@@ -39,6 +40,7 @@ CONSOLE_MODULES: list[Callable[[web.Application], None]] = [
     setup_console_handoff,
     setup_console_filing,
     setup_console_notices,
+    setup_console_dashboard,
 ]
 
 
