@@ -15,6 +15,7 @@ from collections.abc import Callable
 import pytest
 from aiohttp import web
 
+from bot.console.web import setup_routes as setup_console_tickets
 from bot.staff import ALL_ROLES, Role
 from bot.staff.web import (
     PUBLIC,
@@ -31,7 +32,7 @@ def _staff(app: web.Application) -> None:
 
 
 #: Every module that adds routes under /console, as ``(app) -> None``.
-CONSOLE_MODULES: list[Callable[[web.Application], None]] = [_staff]
+CONSOLE_MODULES: list[Callable[[web.Application], None]] = [_staff, setup_console_tickets]
 
 
 def console_app() -> web.Application:
@@ -61,12 +62,12 @@ async def _handler(_: web.Request) -> web.Response:
 def test_a_route_without_a_rule_is_caught() -> None:
     app = console_app()
     app.router.add_get("/console/forgotten", _handler)
-    app.router.add_post("/console/tickets/{number}/claim", _handler)
+    app.router.add_post("/console/tickets/{number}/forgotten", _handler)
     app.router.add_get("/elsewhere", _handler)  # not the console's business
     assert unruled_console_routes(app) == [
         "GET /console/forgotten",
         "HEAD /console/forgotten",
-        "POST /console/tickets/{number}/claim",
+        "POST /console/tickets/{number}/forgotten",
     ]
 
 

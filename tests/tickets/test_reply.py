@@ -35,9 +35,10 @@ async def test_request_info_then_the_residents_answer_is_attached(world: World) 
     assert await s.awaiting_info("web", "resident-1") == number
     assert await s.awaiting_info("web", "somebody-else") is None
 
-    view = await s.attach_resident_message(number, "2单元", [("image", "/uploads/" + "a" * 32 + ".jpg")])
+    photo = "/uploads/" + "a" * 32 + ".jpg"
+    view = await s.attach_resident_message(number, "2单元", [("image", photo)])
     assert [(e.kind, e.actor) for e in view.history][-1] == ("info_received", "居民")
-    assert ("image", "/uploads/" + "a" * 32 + ".jpg") in view.evidence
+    assert ("image", photo) in view.evidence
     assert await s.awaiting_info("web", "resident-1") is None
     staff = await world.outbox(audience="staff")
     assert "2单元" in staff[-1].text
