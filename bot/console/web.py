@@ -196,7 +196,8 @@ HEARTBEAT_SECONDS: Final = 15.0
 async def api_events(request: web.Request) -> web.StreamResponse:
     """Server-sent events: ``event: ticket`` with ``{"id", "number", "kind", "status"}``
     for every new history line of a ticket in scope. Resumes after ``Last-Event-ID``.
-    Ends when the client goes away (the handler is cancelled) or the session ends."""
+    Ends when the client goes away (seen within one poll; a cancelled handler ends at
+    once) or the session ends (checked with each heartbeat)."""
     deps = request.app[CONSOLE_DEPS]
     staff = current_staff(request).staff
     try:
@@ -225,6 +226,8 @@ async def api_events(request: web.Request) -> web.StreamResponse:
                 last = event.id
                 quiet = 0.0
             await asyncio.sleep(deps.poll_seconds)
+            if _gone(request):
+                break  # aiohttp does not cancel handlers on disconnect by default
             quiet += deps.poll_seconds
             if quiet >= HEARTBEAT_SECONDS:
                 quiet = 0.0
@@ -234,6 +237,11 @@ async def api_events(request: web.Request) -> web.StreamResponse:
     except (ConnectionResetError, ConnectionError):
         pass  # the browser left; the next poll would fail anyway
     return response
+
+
+def _gone(request: web.Request) -> bool:
+    transport = request.transport
+    return transport is None or transport.is_closing()
 
 
 # -- ticket page ----------------------------------------------------------------------------

@@ -79,4 +79,4 @@ async def two_communities(client: TestClient) -> None:
     """Secretary ``han`` of 城南, ``zhao`` of 东风, and an admin."""
     await add_staff(client, "han", "secretary", f"community:{CHENGNAN}")
     await add_staff(client, "zhao", "secretary", f"community:{DONGFENG}")
-    await add_staff(client, "root", "admin", f"district:370303")
+    await add_staff(client, "root", "admin", "district:370303")
