@@ -80,6 +80,16 @@ ROLE_LABELS: dict[str, str] = {
     "police": "社区民警",
 }
 
+#: Channels a resident reports through, as staff read them.
+CHANNEL_LABELS: dict[str, str] = {
+    "web": "网页聊天",
+    "wechat": "微信",
+    "wechat_mp": "微信公众号",
+    "wecom": "企业微信",
+    "telegram": "Telegram",
+    "open311": "对接系统（Open311）",
+}
+
 EVENT_LABELS: dict[str, str] = {
     "filed": "提交工单",
     "status": "状态变更",

@@ -304,6 +304,7 @@ async def ticket_page(request: web.Request) -> web.Response:
         "created_text": local_text(view.created_at),
         "people": _people(deps.addresses, view),
         "people_roles": texts.ROLE_LABELS,
+        "channel_labels": texts.CHANNEL_LABELS,
         "evidence": _evidence(view),
         "history": [
             (local_text(e.at), e.actor, texts.EVENT_LABELS.get(e.kind, e.kind), e)
