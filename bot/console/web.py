@@ -352,11 +352,40 @@ async def evidence_file(request: web.Request) -> web.Response:
     data = await request.app[CONSOLE_DEPS].media.open(key) if key else None
     if key is None or data is None:
         return _not_found(request)
+    headers = {
+        hdrs.CONTENT_DISPOSITION: "inline",
+        hdrs.CACHE_CONTROL: "private, no-store",
+        hdrs.ACCEPT_RANGES: "bytes",
+    }
+    wanted = _byte_range(request.headers.get(hdrs.RANGE, ""), len(data))
+    if wanted is None:
+        return web.Response(body=data, content_type=content_type_of(key), headers=headers)
+    start, end = wanted
+    if start >= len(data):
+        return web.Response(status=416, headers={hdrs.CONTENT_RANGE: f"bytes */{len(data)}"})
+    headers[hdrs.CONTENT_RANGE] = f"bytes {start}-{end}/{len(data)}"
     return web.Response(
-        body=data,
-        content_type=content_type_of(key),
-        headers={hdrs.CONTENT_DISPOSITION: "inline", hdrs.CACHE_CONTROL: "private, no-store"},
+        status=206, body=data[start : end + 1], content_type=content_type_of(key),
+        headers=headers,
     )
+
+
+_RANGE = re.compile(r"^bytes=(\d{0,15})-(\d{0,15})$")
+
+
+def _byte_range(header: str, size: int) -> tuple[int, int] | None:
+    """One ``bytes=a-b`` range (Safari plays a <video> only through ranges); None for no
+    range or one we do not serve (multiple ranges): the whole file is sent then."""
+    match = _RANGE.match(header.strip())
+    if match is None or not any(match.groups()):
+        return None
+    first, last = match.groups()
+    if not first:  # the last N bytes
+        count = int(last)
+        return (max(0, size - count), size - 1) if count else None
+    start = int(first)
+    end = min(int(last), size - 1) if last else size - 1
+    return (start, end) if start <= end or start >= size else None
 
 
 # -- actions --------------------------------------------------------------------------------

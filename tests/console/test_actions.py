@@ -136,6 +136,19 @@ async def test_resolve_with_a_photo_and_the_page_shows_evidence(
     photo = await client.get(f"/console/tickets/{ticket.number}/evidence/0")
     assert photo.status == 200 and await photo.read() == PNG
     assert photo.content_type == "image/png"
+    part = await client.get(
+        f"/console/tickets/{ticket.number}/evidence/0", headers={"Range": "bytes=0-7"}
+    )
+    assert part.status == 206 and await part.read() == PNG[:8]
+    assert part.headers["Content-Range"] == f"bytes 0-7/{len(PNG)}"
+    tail = await client.get(
+        f"/console/tickets/{ticket.number}/evidence/0", headers={"Range": "bytes=-4"}
+    )
+    assert tail.status == 206 and await tail.read() == PNG[-4:]
+    beyond = await client.get(
+        f"/console/tickets/{ticket.number}/evidence/0", headers={"Range": "bytes=999-"}
+    )
+    assert beyond.status == 416
 
     data = FormData()
     data.add_field("csrf_token", headers["X-CSRF-Token"])
