@@ -74,10 +74,32 @@ def setup_console(app: web.Application, public_url: str | None = None) -> None:
     from bot.staff.web import STAFF_SERVICE, setup_routes
 
     setup_routes(app, STAFF_SERVICE, public_url=public_url)
+    setup_console_tickets(app)
     setup_console_handoff(app)
     setup_console_filing(app)
     setup_console_notices(app)
     setup_console_dashboard(app)
+
+
+def setup_console_tickets(app: web.Application) -> None:
+    """``/console/`` inbox, ticket pages, live feed and actions (bot.console.web); their
+    services are read from the runtime once it has started."""
+    from bot.console.web import CONSOLE_DEPS, ConsoleDeps, setup_routes
+
+    async def provide(app: web.Application) -> None:
+        # on_startup runs after the runtime context (aiohttp runs cleanup contexts first).
+        runtime = app[RUNTIME]
+        app[CONSOLE_DEPS] = ConsoleDeps(
+            sessions=runtime.sessions,
+            tickets=runtime.tickets,
+            addresses=runtime.addresses,
+            media=runtime.media,
+            catalog=runtime.catalog,
+            max_photo_bytes=runtime.settings.upload_max_bytes,
+        )
+
+    setup_routes(app)
+    app.on_startup.append(provide)
 
 
 def setup_all(

@@ -46,8 +46,8 @@ COOKIE_NAME: Final = "minsheng_console"
 CSRF_HEADER: Final = "X-CSRF-Token"
 CSRF_FIELD: Final = "csrf_token"
 LOGIN_PATH: Final = "/console/login"
-#: Where a successful form sign-in lands (the dashboard, once it exists, replaces this).
-HOME_PATH: Final = "/console/login"
+#: Where a successful form sign-in lands: the ticket inbox (bot.console.web).
+HOME_PATH: Final = "/console/"
 SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
 MAX_PASSWORD_CHARS: Final = 1024
 

@@ -3,7 +3,8 @@
 Residents' side (called by flows): :meth:`file`, :meth:`find_similar_open`, :meth:`follow`,
 :meth:`get`, :meth:`list_for_reporter`, :meth:`rate`. Staff side (console, scheduler):
 :meth:`transition`, :meth:`claim`, :meth:`start`, :meth:`resolve`, :meth:`reject`,
-:meth:`transfer`, :meth:`escalate`, :meth:`dispatch`, :meth:`resolve_incident`, and the
+:meth:`transfer`, :meth:`escalate`, :meth:`dispatch`, :meth:`reply`, :meth:`request_info`
+(answered through :meth:`attach_resident_message`), :meth:`resolve_incident`, and the
 periodic :meth:`escalate_overdue`. Every change commits its ticket row, an event row and its
 outbox rows in one transaction.
 """
@@ -11,6 +12,7 @@ outbox rows in one transaction.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
@@ -36,6 +38,32 @@ log = logging.getLogger(__name__)
 
 S = TicketStatus
 _EVIDENCE_KINDS = frozenset({"image", "video", "voice", "file"})
+_INFO_KINDS = ("info_requested", "info_received")
+
+
+def _check_evidence(evidence: Sequence[tuple[str, str]]) -> None:
+    for kind, _url in evidence:
+        if kind not in _EVIDENCE_KINDS:
+            raise BadInput(f"unknown evidence kind {kind!r}", code="bad_evidence")
+
+
+def _add_evidence(
+    session: AsyncSession, ticket: Ticket, evidence: Sequence[tuple[str, str]], now: datetime
+) -> None:
+    assert ticket.id is not None
+    for kind, url in evidence:
+        session.add(TicketEvidence(ticket_id=ticket.id, kind=kind, url=url, created_at=now))
+
+
+def _staff_text(text: str) -> str:
+    body = text.strip()
+    if not body:
+        raise BadInput("a message to the resident needs text", code="missing_text")
+    if len(body) > texts.MAX_REPLY_CHARS:
+        raise BadInput(
+            f"at most {texts.MAX_REPLY_CHARS} characters", code="text_too_long"
+        )
+    return body
 
 
 class TicketService(TicketQueries):
@@ -303,8 +331,30 @@ class TicketService(TicketQueries):
     async def start(self, number: str, actor: str) -> TicketView:
         return await self.transition(number, S.IN_PROGRESS, actor)
 
-    async def resolve(self, number: str, actor: str, note: str | None = None) -> TicketView:
-        return await self.transition(number, S.RESOLVED, actor, note)
+    async def resolve(
+        self,
+        number: str,
+        actor: str,
+        note: str | None = None,
+        *,
+        evidence: Sequence[tuple[str, str]] = (),
+    ) -> TicketView:
+        """Resolve the ticket; ``evidence`` ((kind, url) of stored media, e.g. a photo of
+        the repair) is attached in the same transaction."""
+        if not evidence:
+            return await self.transition(number, S.RESOLVED, actor, note)
+        _check_evidence(evidence)
+        now = self.clock()
+        async with self.session_factory() as session:
+            ticket = await self._load(session, number, lock=True)
+            _ops.move(session, ticket, S.RESOLVED, actor=actor, now=now, reason=note)
+            _add_evidence(session, ticket, evidence, now)
+            await _ops.push_residents(
+                session, self.ctx, ticket, "resolved", now,
+                note=note or texts.RESOLVED_DEFAULT_NOTE,
+            )
+            await session.commit()
+        return await self.get(number)
 
     async def reject(self, number: str, actor: str, reason: str) -> TicketView:
         return await self.transition(number, S.REJECTED, actor, reason)
@@ -382,6 +432,102 @@ class TicketService(TicketQueries):
                 session, self.ctx, ticket, "dispatched", [department_recipient(dept.code)], now
             )
             await _ops.push_residents(session, self.ctx, ticket, "dispatched", now)
+            await session.commit()
+        return await self.get(number)
+
+    async def reply(self, number: str, actor: str, text: str) -> TicketView:
+        """Staff answer the resident: a ``reply`` event, and the text pushed to the reporter
+        and followers on their own channels. Any ticket may be answered, closed ones too.
+
+        Raises:
+            BadInput: empty or longer than ``texts.MAX_REPLY_CHARS``.
+            TicketNotFound: no such ticket.
+        """
+        body = _staff_text(text)
+        now = self.clock()
+        async with self.session_factory() as session:
+            ticket = await self._load(session, number, lock=True)
+            ticket.updated_at = now
+            _ops.record(session, ticket, actor=actor, kind="reply", now=now, note=body)
+            await _ops.push_residents(session, self.ctx, ticket, "reply", now, note=body)
+            await session.commit()
+        return await self.get(number)
+
+    async def request_info(self, number: str, actor: str, question: str) -> TicketView:
+        """Ask the resident for more information. The ``info_requested`` event is the flag:
+        until an ``info_received`` follows it, :meth:`awaiting_info` names this ticket and
+        the resident's next message belongs on it (:meth:`attach_resident_message`).
+
+        Raises:
+            BadInput: empty or too long a question.
+            InvalidTransition: the ticket is no longer open.
+        """
+        body = _staff_text(question)
+        now = self.clock()
+        async with self.session_factory() as session:
+            ticket = await self._load(session, number, lock=True)
+            if ticket.status not in {s.value for s in OPEN_STATUSES}:
+                raise InvalidTransition(
+                    f"ticket {number} is {ticket.status}; only open tickets ask for more"
+                )
+            ticket.updated_at = now
+            _ops.record(session, ticket, actor=actor, kind="info_requested", now=now, note=body)
+            await _ops.push_residents(session, self.ctx, ticket, "info_requested", now, note=body)
+            await session.commit()
+        return await self.get(number)
+
+    async def awaiting_info(self, channel: str, user_id: str) -> str | None:
+        """The number of the open ticket this resident reported whose information request
+        is still unanswered (the latest such), else None. Flows call it on each message."""
+        async with self.session_factory() as session:
+            rows = await session.exec(
+                select(Ticket.number, TicketEvent.kind)
+                .join(TicketEvent, col(TicketEvent.ticket_id) == col(Ticket.id))
+                .where(
+                    Ticket.reporter_channel == channel,
+                    Ticket.reporter_id == user_id,
+                    col(Ticket.status).in_([s.value for s in OPEN_STATUSES]),
+                    col(TicketEvent.kind).in_(_INFO_KINDS),
+                )
+                .order_by(col(TicketEvent.id))
+            )
+            last: dict[str, str] = {}
+            for number, kind in rows:
+                last.pop(number, None)  # re-insert: dict order follows the latest event
+                last[number] = kind
+        pending = [number for number, kind in last.items() if kind == "info_requested"]
+        return pending[-1] if pending else None
+
+    async def attach_resident_message(
+        self,
+        number: str,
+        text: str,
+        attachments: Sequence[tuple[str, str]] = (),
+    ) -> TicketView:
+        """The resident's answer to an information request: an ``info_received`` event with
+        the text, the attachments ((kind, url) of stored media) as evidence, and a notice to
+        the ticket's handlers. Clears the request (see :meth:`awaiting_info`).
+
+        Raises:
+            BadInput: neither text nor attachments, or an unknown evidence kind.
+        """
+        body = text.strip()
+        if not body and not attachments:
+            raise BadInput("nothing to attach", code="missing_description")
+        _check_evidence(attachments)
+        now = self.clock()
+        async with self.session_factory() as session:
+            ticket = await self._load(session, number, lock=True)
+            ticket.updated_at = now
+            _ops.record(
+                session, ticket, actor=texts.RESIDENT_ACTOR, kind="info_received", now=now,
+                note=body,
+            )
+            _add_evidence(session, ticket, attachments, now)
+            _ops.notify_staff(
+                session, self.ctx, ticket, "info_received", self._current_handlers(ticket), now,
+                note=body[:100],
+            )
             await session.commit()
         return await self.get(number)
 

@@ -51,6 +51,8 @@ RESIDENT_PUSH: dict[str, str] = {
     "red": "已有 {count} 位居民反映同一“{category}”问题（含您的工单 {number}），已列为高频事件并上报{street}优先处置。",
     "overdue": "您的工单 {number} 已超过办理时限，我们已督促{unit}加快办理，请您谅解。",
     "reminder": "您的工单 {number}（{category}）已办结，请您对办理结果进行评价。",
+    "reply": "关于您的工单 {number}（{category}），{unit}回复：{note}",
+    "info_requested": "关于您的工单 {number}（{category}），{unit}请您补充情况：{note}\n请直接回复，您的下一条消息会附在工单上。",
 }
 
 RESOLVED_DEFAULT_NOTE = "问题已处理完毕。"
@@ -67,6 +69,7 @@ STAFF_NOTICE: dict[str, str] = {
     "reopened": "【重办工单】{number}｜{category}｜{address}｜居民不满意：{reason}｜时限 {deadline}。",
     "red": "【红色高频事件】{street}：{count} 位居民反映“{category}”（{address}），请立即处置，涉及工单 {numbers}。",
     "overdue": "【超期督办】工单 {number}｜{category}｜{address}｜已超过{tier}办理时限，请尽快办结。",
+    "info_received": "【居民补充】工单 {number}｜{category}｜{address}｜{note}",
 }
 
 #: Open311 ``service_notice`` of a new request. fields: standard, deadline
@@ -75,6 +78,8 @@ OPEN311_NOTICE = "{standard}预计 {deadline} 前办结。"
 ESCALATION_REASON_OVERDUE = "超过办理时限自动提级"
 ESCALATION_REASON_MANUAL = "承办单位申请提级办理"
 UNSATISFIED_REASON = "居民对办理结果不满意"
+#: Longest staff reply or information request (one history note holds 500 characters).
+MAX_REPLY_CHARS = 500
 
 
 def status_label(status: str) -> str:

@@ -19,6 +19,7 @@ from bot.console.dashboard_web import setup_console_dashboard
 from bot.console.filing_web import setup_console_filing
 from bot.console.handoff_web import setup_console_handoff
 from bot.console.notices_web import setup_console_notices
+from bot.console.web import setup_routes as setup_console_tickets
 from bot.staff import ALL_ROLES, Role
 from bot.staff.web import (
     PUBLIC,
@@ -41,6 +42,7 @@ CONSOLE_MODULES: list[Callable[[web.Application], None]] = [
     setup_console_filing,
     setup_console_notices,
     setup_console_dashboard,
+    setup_console_tickets,
 ]
 
 
@@ -71,12 +73,12 @@ async def _handler(_: web.Request) -> web.Response:
 def test_a_route_without_a_rule_is_caught() -> None:
     app = console_app()
     app.router.add_get("/console/forgotten", _handler)
-    app.router.add_post("/console/tickets/{number}/claim", _handler)
+    app.router.add_post("/console/tickets/{number}/forgotten", _handler)
     app.router.add_get("/elsewhere", _handler)  # not the console's business
     assert unruled_console_routes(app) == [
         "GET /console/forgotten",
         "HEAD /console/forgotten",
-        "POST /console/tickets/{number}/claim",
+        "POST /console/tickets/{number}/forgotten",
     ]
 
 

@@ -103,7 +103,7 @@ async def test_form_login_sets_a_strict_http_only_cookie(client: Client) -> None
         allow_redirects=False,
     )
     assert response.status == 303
-    assert response.headers["Location"] == "/console/login"
+    assert response.headers["Location"] == "/console/"
     assert_security_headers(response)
     cookie = response.cookies[COOKIE_NAME]
     assert cookie["httponly"] is True

@@ -1,0 +1,41 @@
+// The staff console's live updates (server-sent events); no inline scripts (CSP).
+(function () {
+  "use strict";
+  var body = document.body;
+  var page = body.getAttribute("data-page");
+  if (!page || !window.EventSource) { return; }
+  var live = document.getElementById("live");
+  var pending = null;
+
+  function status(ok) {
+    if (!live) { return; }
+    live.hidden = false;
+    live.textContent = live.getAttribute(ok ? "data-live" : "data-offline");
+    live.className = ok ? "live" : "live off";
+  }
+
+  function refreshList() {
+    var list = document.getElementById("ticket-list");
+    if (!list) { return; }
+    var query = window.location.search ? window.location.search + "&partial=1" : "?partial=1";
+    fetch(window.location.pathname + query, { credentials: "same-origin", headers: { Accept: "text/html" } })
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) { if (html !== null) { list.innerHTML = html; } })
+      .catch(function () { status(false); });
+  }
+
+  var source = new EventSource("/console/api/events");
+  source.onopen = function () { status(true); };
+  source.onerror = function () { status(false); };
+  source.addEventListener("ticket", function (event) {
+    var data = {};
+    try { data = JSON.parse(event.data); } catch (e) { return; }
+    if (page === "inbox") {
+      if (pending) { clearTimeout(pending); }
+      pending = setTimeout(refreshList, 300);
+    } else if (page === "ticket" && data.number === body.getAttribute("data-number")) {
+      var changed = document.getElementById("changed");
+      if (changed) { changed.hidden = false; }
+    }
+  });
+})();
