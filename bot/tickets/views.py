@@ -122,6 +122,8 @@ class TicketView:
     created_at: datetime
     updated_at: datetime
     resolved_at: datetime | None
+    urge_count: int = 0
+    last_urged_at: datetime | None = None
     evidence: tuple[tuple[str, str], ...] = ()
     history: tuple[EventView, ...] = field(default=())
 
@@ -186,6 +188,8 @@ class TicketView:
             created_at=row.created_at,
             updated_at=row.updated_at,
             resolved_at=row.resolved_at,
+            urge_count=row.urge_count,
+            last_urged_at=row.last_urged_at,
             evidence=evidence,
             history=history,
         )
