@@ -131,6 +131,12 @@ class TicketView:
     def is_open(self) -> bool:
         return is_open(self.status)
 
+    @property
+    def urgings(self) -> tuple[EventView, ...]:
+        """The residents' urgings (催办), newest first: what a handler reads before the rest
+        of the history."""
+        return tuple(e for e in reversed(self.history) if e.kind == "urged")
+
     @classmethod
     def of(
         cls,

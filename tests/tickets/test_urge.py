@@ -43,7 +43,7 @@ async def test_urging_again_soon_is_recorded_without_a_new_notice(world: World) 
     again = await s.urge(number, "web", "resident-1", "能不能快点")
     assert not again.staff_notified
     assert again.ticket.urge_count == 2
-    assert [e.kind for e in again.ticket.history].count("urged") == 2
+    assert [e.note for e in again.ticket.urgings] == ["能不能快点", "催一下"]
     assert len(await staff_urge_notices(world)) == 2  # two handlers, one round
     world.clock.advance(hours=2, minutes=1)
     third = await s.urge(number, "web", "resident-1", "还是没人来")
