@@ -17,7 +17,7 @@ from bot.tickets.dispatcher import Dispatcher, DispatchReport
 from bot.tickets.outbox import DeadLetter, counts_by_status, dead_letters, requeue
 from bot.tickets.routing import CONSOLE_CHANNEL, Placement, Router
 from bot.tickets.scheduler import Job, Scheduler, scheduler_loop, ticket_jobs
-from bot.tickets.service import TicketService
+from bot.tickets.service import TicketService, Urged
 from bot.tickets.staff_inbox import ConsoleInbox, StaffNotice, staff_inbox
 from bot.tickets.status import TRANSITIONS, TicketStatus, Tier, Urgency, check_transition
 from bot.tickets.views import EventView, IncidentView, TicketDraft, TicketView
@@ -46,6 +46,7 @@ __all__ = [
     "TicketStatus",
     "TicketView",
     "Tier",
+    "Urged",
     "Urgency",
     "WorkCalendar",
     "check_transition",

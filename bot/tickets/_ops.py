@@ -46,6 +46,8 @@ class TicketPolicy:
     #: Channels to reach staff on, most wanted first (comma-separated names).
     staff_channel: str = "wecom,wechat,telegram"
     reminder_after_hours: float = 24.0
+    #: 催办: at most one staff notice per ticket in this many hours (every urging is recorded).
+    urge_notice_interval_hours: float = 2.0
     auto_close_after_hours: float = 72.0
 
     @classmethod
@@ -78,7 +80,7 @@ def template_fields(ctx: Context, ticket: Ticket, **extra: object) -> dict[str, 
         "unit": ticket.responsible_unit,
         "deadline": local_text(ticket.deadline),
         "address": full_address(ticket.address_text, ticket.unit, ticket.room),
-        "description": _short(ticket.description),
+        "description": short(ticket.description),
         "tier": texts.TIER_LABELS.get(ticket.tier, ticket.tier),
         "street": ticket.street_name or "",
         "reason": "",
@@ -90,7 +92,7 @@ def template_fields(ctx: Context, ticket: Ticket, **extra: object) -> dict[str, 
     return fields
 
 
-def _short(text: str, limit: int = 60) -> str:
+def short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

@@ -123,6 +123,9 @@ class Ticket(SQLModel, table=True):
     rating_comment: str | None = Field(default=None, max_length=500)
     reminder_sent: bool = False
     supporters: int = 0
+    # 催办: how often the residents urged it, and when last (migration ``0008_urge``).
+    urge_count: int = 0
+    last_urged_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow, index=True)
     updated_at: datetime = Field(default_factory=utcnow)
     resolved_at: datetime | None = None

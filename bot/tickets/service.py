@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
@@ -28,8 +29,16 @@ from bot.tickets._queries import TicketQueries
 from bot.tickets.catalog import Catalog, Department
 from bot.tickets.clock import Clock, utcnow
 from bot.tickets.deadlines import compute_deadline
-from bot.tickets.models import Incident, Ticket, TicketEvent, TicketEvidence, TicketSupporter
+from bot.tickets.models import (
+    Incident,
+    OutboxMessage,
+    Ticket,
+    TicketEvent,
+    TicketEvidence,
+    TicketSupporter,
+)
 from bot.tickets.numbers import allocate_number
+from bot.tickets.outbox import Audience
 from bot.tickets.routing import AddressBookLike, Recipient, Router, department_recipient
 from bot.tickets.status import OPEN_STATUSES, TicketStatus, Tier, Urgency, parse_status
 from bot.tickets.views import EventView, IncidentView, TicketDraft, TicketView
@@ -37,6 +46,17 @@ from bot.tickets.views import EventView, IncidentView, TicketDraft, TicketView
 log = logging.getLogger(__name__)
 
 S = TicketStatus
+
+
+@dataclass(frozen=True, slots=True)
+class Urged:
+    """What came of an urging: the ticket as it is now, and whether its handlers were
+    notified now (False: they were reminded of it a short while ago)."""
+
+    ticket: TicketView
+    staff_notified: bool
+
+
 _EVIDENCE_KINDS = frozenset({"image", "video", "voice", "file"})
 _INFO_KINDS = ("info_requested", "info_received")
 
@@ -275,6 +295,62 @@ class TicketService(TicketQueries):
             ticket.rating_comment = remark
             await session.commit()
         return await self.get(number)
+
+    async def urge(self, number: str, channel: str, user_id: str, text: str) -> Urged:
+        """催办: a reporter or supporter presses for an open ticket ("怎么还没人来").
+
+        Every urging is an ``urged`` event (the resident's words as its note, for the staff),
+        counts in ``urge_count`` and sets ``last_urged_at``; the ticket's current handlers get
+        a notice unless they got one for this ticket within
+        ``policy.urge_notice_interval_hours``.
+
+        Raises:
+            TicketNotFound: no such ticket, or this resident is neither its reporter nor a
+                supporter (a guessed number learns nothing).
+            InvalidTransition: the ticket is no longer open.
+        """
+        if not await self.is_party(number, channel, user_id):
+            raise TicketNotFound(f"no ticket {number} of this resident")
+        now = self.clock()
+        words = " ".join(text.split())[:500] or texts.URGE_DEFAULT_NOTE
+        async with self.session_factory() as session:
+            ticket = await self._load(session, number, lock=True)
+            if ticket.status not in OPEN_STATUSES:
+                raise InvalidTransition(
+                    f"ticket {number} is {ticket.status}; only open tickets are urged"
+                )
+            ticket.urge_count += 1
+            ticket.last_urged_at = now
+            ticket.updated_at = now
+            _ops.record(
+                session, ticket, actor=texts.RESIDENT_ACTOR, kind="urged", now=now, note=words
+            )
+            since = _ops.lookback(now, self.policy.urge_notice_interval_hours)
+            recent = await session.exec(
+                select(OutboxMessage.id)
+                .where(
+                    OutboxMessage.ticket_id == ticket.id,
+                    OutboxMessage.audience == Audience.STAFF,
+                    col(OutboxMessage.created_at) > since,
+                    col(OutboxMessage.text).startswith(texts.URGE_NOTICE_TAG),
+                )
+                .limit(1)
+            )
+            notify = recent.first() is None
+            if notify:
+                _ops.notify_staff(
+                    session,
+                    self.ctx,
+                    ticket,
+                    "urged",
+                    self._current_handlers(ticket),
+                    now,
+                    count=ticket.urge_count,
+                    note=_ops.short(words),
+                )
+            await session.commit()
+        log.info("ticket %s urged (%s), staff notified: %s", number, ticket.urge_count, notify)
+        return Urged(await self.get(number), staff_notified=notify)
 
     # --- staff side ---------------------------------------------------------------------
 

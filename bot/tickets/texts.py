@@ -60,6 +60,10 @@ RESOLVED_DEFAULT_NOTE = "问题已处理完毕。"
 # --- notices to staff (grid worker, secretary, street/district staff, departments) -------
 # fields: number, category, address, description, deadline, unit, tier, count, street, reason
 
+#: Opens every staff notice of a resident's urging (催办); also how the service tells, from
+#: the outbox, whether the handlers were already reminded a moment ago.
+URGE_NOTICE_TAG = "【居民催办】"
+
 STAFF_NOTICE: dict[str, str] = {
     "new": "【新工单】{number}｜{category}｜{address}｜{description}｜请于 {deadline} 前办结。",
     "urgent": "【紧急工单】{number}｜{category}｜{address}｜{description}｜请立即处置，时限 {deadline}。",
@@ -68,6 +72,7 @@ STAFF_NOTICE: dict[str, str] = {
     "transferred": "【转办工单】{number}｜{category}｜{address}｜转由{unit}办理：{reason}｜时限 {deadline}。",
     "reopened": "【重办工单】{number}｜{category}｜{address}｜居民不满意：{reason}｜时限 {deadline}。",
     "red": "【红色高频事件】{street}：{count} 位居民反映“{category}”（{address}），请立即处置，涉及工单 {numbers}。",
+    "urged": URGE_NOTICE_TAG + "工单 {number}｜{category}｜{address}｜居民第 {count} 次催办：{note}｜时限 {deadline}。",
     "overdue": "【超期督办】工单 {number}｜{category}｜{address}｜已超过{tier}办理时限，请尽快办结。",
     "info_received": "【居民补充】工单 {number}｜{category}｜{address}｜{note}",
 }
@@ -80,6 +85,7 @@ ESCALATION_REASON_MANUAL = "承办单位申请提级办理"
 UNSATISFIED_REASON = "居民对办理结果不满意"
 #: Longest staff reply or information request (one history note holds 500 characters).
 MAX_REPLY_CHARS = 500
+URGE_DEFAULT_NOTE = "居民催办"
 
 
 def status_label(status: str) -> str:

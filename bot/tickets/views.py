@@ -122,12 +122,20 @@ class TicketView:
     created_at: datetime
     updated_at: datetime
     resolved_at: datetime | None
+    urge_count: int = 0
+    last_urged_at: datetime | None = None
     evidence: tuple[tuple[str, str], ...] = ()
     history: tuple[EventView, ...] = field(default=())
 
     @property
     def is_open(self) -> bool:
         return is_open(self.status)
+
+    @property
+    def urgings(self) -> tuple[EventView, ...]:
+        """The residents' urgings (催办), newest first: what a handler reads before the rest
+        of the history."""
+        return tuple(e for e in reversed(self.history) if e.kind == "urged")
 
     @classmethod
     def of(
@@ -186,6 +194,8 @@ class TicketView:
             created_at=row.created_at,
             updated_at=row.updated_at,
             resolved_at=row.resolved_at,
+            urge_count=row.urge_count,
+            last_urged_at=row.last_urged_at,
             evidence=evidence,
             history=history,
         )

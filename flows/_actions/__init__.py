@@ -1,6 +1,24 @@
 """Flow actions, registered by name for ``action:`` steps. Importing this package registers
 them all; each module holds the actions of one conversation topic."""
 
-from flows._actions import contacts, fallback, handoff, questions, report, satisfaction, status
+from flows._actions import (
+    contacts,
+    fallback,
+    handoff,
+    questions,
+    report,
+    satisfaction,
+    status,
+    urge,
+)
 
-__all__ = ["contacts", "fallback", "handoff", "questions", "report", "satisfaction", "status"]
+__all__ = [
+    "contacts",
+    "fallback",
+    "handoff",
+    "questions",
+    "report",
+    "satisfaction",
+    "status",
+    "urge",
+]

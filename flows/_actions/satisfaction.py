@@ -9,12 +9,14 @@ from flows._registry import action
 _RESOLVED = "resolved"
 # The ticket service's scale: 满意 5, 基本满意 3, 不满意 1; below 3 reopens.
 REOPEN_BELOW = 3
+_UNSATISFIED_INTENT = "rate_unsatisfied"
 
 
-@action("find_rating_ticket", sets=("rate_number", "rate_category"))
+@action("find_rating_ticket", sets=("rate_number", "rate_category", "rate_urges"))
 async def find_rating_ticket(ctx: ActionContext) -> None:
     """The ticket being rated: the number in the message, else the resident's latest
-    resolved ticket that has no rating yet."""
+    resolved ticket that has no rating yet. A complaint ("处理得太慢了") with nothing to
+    rate but a ticket still open is an urging of that ticket (``rate_urges``)."""
     tickets = ctx.services.tickets
     numbers = ctx.turn.entities("ticket_number")
     view = None
@@ -35,6 +37,11 @@ async def find_rating_ticket(ctx: ActionContext) -> None:
         view = next((t for t in mine if t.status == _RESOLVED and t.rating is None), None)
     if view is None:
         ctx.slots["rate_number"] = None
+        if ctx.turn.intent == _UNSATISFIED_INTENT and await tickets.list_for_reporter(
+            ctx.message.channel, ctx.message.sender_id, open_only=True, limit=1
+        ):
+            ctx.slots["rate_urges"] = True
+            return
         ctx.say("nothing_to_rate")
         return
     ctx.slots["rate_number"] = view.number

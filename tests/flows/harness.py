@@ -320,7 +320,7 @@ class Player:
         for pattern in expect.get("regex", []):
             if not re.search(pattern, text):
                 raise self.fail(number, f"expected text matching {pattern!r}")
-        for title in expect.get("buttons", []):
+        for title in map(self._fill, expect.get("buttons", [])):
             if not any(title in t for t in titles):
                 raise self.fail(number, f"expected a button like {title!r}, got {titles}")
         if expect.get("no_buttons") and titles:

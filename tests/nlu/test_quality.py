@@ -80,6 +80,7 @@ def test_every_intent_of_the_issue_is_known(model: NLUModel) -> None:
         "request_human",
         "rate_satisfied",
         "rate_unsatisfied",
+        "urge",
         "out_of_scope",
     }
     assert set(model.intents) == demand | conversation
