@@ -28,7 +28,11 @@ class LineDict(dict[str, Any]):
         return lines.get(key, self.line)
 
 
-class _LineLoader(yaml.SafeLoader):
+# libyaml's parser is several times faster and keeps the same marks; pure Python otherwise.
+_SafeBase: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _LineLoader(_SafeBase):  # type: ignore[valid-type,misc]
     """Safe loader whose mappings are :class:`LineDict` carrying their start line."""
 
 

@@ -18,6 +18,7 @@ import os
 import shutil
 import tarfile
 import tempfile
+from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -102,6 +103,20 @@ def read_metadata(path: str | Path) -> dict[str, Any]:
 
 Trusted = Callable[[str], bool]
 
+#: Models loaded by digest, most recent last. A model is never mutated after training, so
+#: loading the same bytes again (a reload that found nothing new, a second gateway in one
+#: process) shares the parts instead of unpickling them again; two entries keep the
+#: current model and the one being replaced, no more.
+_LOADED: OrderedDict[str, NLUModel] = OrderedDict()
+_LOADED_MAX = 2
+
+
+def _remember(digest: str, model: NLUModel) -> None:
+    _LOADED[digest] = model
+    _LOADED.move_to_end(digest)
+    while len(_LOADED) > _LOADED_MAX:
+        _LOADED.popitem(last=False)
+
 
 def _artifact_bytes(source: Path) -> dict[str, bytes]:
     """The artifact's parts as bytes, read once (what is hashed is what is loaded)."""
@@ -154,6 +169,12 @@ def load_model(
         digest = _digest(parts)
         if not trusted(digest):
             raise NLUError(strings.MODEL_UNTRUSTED.format(path=source, digest=digest[:19]))
+        known = _LOADED.get(digest)
+        if known is not None:
+            _LOADED.move_to_end(digest)
+            model = known.with_thresholds(fallback_threshold, ambiguity_threshold)
+            model.source_path = source
+            return model
         model = _build(
             source,
             json.loads(parts[METADATA_FILE].decode("utf-8")),
@@ -162,6 +183,7 @@ def load_model(
             ambiguity_threshold,
         )
         model.artifact_digest = digest
+        _remember(digest, model)
         return model
     return _build(
         source, read_metadata(source), lambda: _read_payload(source),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import socket
 import uuid
 from collections.abc import Callable, Iterator
@@ -80,25 +81,69 @@ def _pg_admin(server: str, sql: str) -> None:
     _off_loop(asyncio.run, _pg_admin_async(server, sql))
 
 
-@pytest.fixture
-def postgres_url(postgres_server: str) -> Iterator[str]:
-    """A fresh, migrated PostgreSQL database for one test, dropped afterwards."""
-    name = f"minsheng_t_{uuid.uuid4().hex[:12]}"
+@pytest.fixture(scope="session")
+def postgres_template(postgres_server: str) -> Iterator[str]:
+    """A database migrated to head once per run; each test's database is a copy of it
+    (``CREATE DATABASE ... TEMPLATE``), which is what migrating a fresh one would give."""
+    name = f"minsheng_tpl_{uuid.uuid4().hex[:12]}"
     _pg_admin(postgres_server, f'CREATE DATABASE "{name}"')
-    url = f"{postgres_server}/{name}"
     try:
-        _off_loop(upgrade_sync, url)
-        yield url
+        _off_loop(upgrade_sync, f"{postgres_server}/{name}")
+        yield name
     finally:
         _pg_admin(postgres_server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
+def postgres_url(postgres_server: str, postgres_template: str) -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database for one test, dropped afterwards."""
+    name = f"minsheng_t_{uuid.uuid4().hex[:12]}"
+    _pg_admin(postgres_server, f'CREATE DATABASE "{name}" TEMPLATE "{postgres_template}"')
+    url = f"{postgres_server}/{name}"
+    try:
+        yield url
+    finally:
+        _pg_admin(postgres_server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated to head once per run, copied for each test."""
+    path = tmp_path_factory.mktemp("template") / "migrated.db"
+    _off_loop(upgrade_sync, f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def sqlite_demo_template(
+    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
+) -> Path:
+    """The migrated template with the demo address registry loaded, as a gateway's first
+    start leaves it; copied for each gateway that runs on the default settings."""
+    from bot.addresses import ensure_demo_data
+    from bot.config import load_settings
+    from bot.db import create_engine_for, make_session_factory
+
+    path = tmp_path_factory.mktemp("template") / "demo.db"
+    shutil.copyfile(sqlite_template, path)
+
+    async def load() -> None:
+        engine = create_engine_for(f"sqlite:///{path}")
+        try:
+            await ensure_demo_data(make_session_factory(engine), load_settings())
+        finally:
+            await engine.dispose()
+
+    _off_loop(asyncio.run, load())
+    return path
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
     """A fresh, migrated SQLite file for one test."""
-    url = f"sqlite:///{tmp_path / 'minsheng.db'}"
-    _off_loop(upgrade_sync, url)
-    return url
+    path = tmp_path / "minsheng.db"
+    shutil.copyfile(sqlite_template, path)
+    return f"sqlite:///{path}"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -146,16 +191,23 @@ def default_model_digest(default_model_dir: Path) -> str:
 
 @pytest.fixture
 def make_settings(  # type: ignore[no-untyped-def]
-    tmp_path: Path, default_model_dir: Path, default_model_digest: str
+    tmp_path: Path, default_model_dir: Path, default_model_digest: str,
+    sqlite_demo_template: Path,
 ):
     """Settings for a whole gateway in ``tmp_path``: SQLite by default, demo data, shared model."""
     from bot.config import Settings, load_settings
 
     def factory(**overrides: object) -> Settings:
+        database = tmp_path / "gateway.db"
+        # The default database starts as a first start would leave it (migrated, demo
+        # registry loaded), copied rather than rebuilt for every gateway.
+        if not ({"database_url", "load_demo_data", "training_data_dir"} & overrides.keys()
+                or database.exists()):
+            shutil.copyfile(sqlite_demo_template, database)
         values: dict[str, object] = {
             "var_dir": tmp_path / "var",
             "model_dir": default_model_dir,
-            "database_url": f"sqlite:///{tmp_path / 'gateway.db'}",
+            "database_url": f"sqlite:///{database}",
             "redis_url": "",
             "nlu_trusted_digests": [default_model_digest],
         }

@@ -8,6 +8,7 @@ Hashing is CPU-bound (tens of milliseconds): async callers run it in a thread.
 
 from __future__ import annotations
 
+import functools
 from contextlib import suppress
 from dataclasses import dataclass
 
@@ -29,9 +30,13 @@ class Passwords:
 
     def __init__(self, hasher: PasswordHasher | None = None) -> None:
         self.hasher = hasher or PasswordHasher()
+
+    @functools.cached_property
+    def _dummy(self) -> str:
         # Verified against when the username is unknown, so that a miss costs as much
-        # time as a wrong password and does not reveal which usernames exist.
-        self._dummy = self.hasher.hash("minsheng-no-such-account")
+        # time as a wrong password and does not reveal which usernames exist. Made on the
+        # first miss, not at start-up: a hash costs as much as a login.
+        return self.hasher.hash("minsheng-no-such-account")
 
     def hash(self, password: str) -> str:
         return self.hasher.hash(password)
