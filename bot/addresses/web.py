@@ -65,6 +65,7 @@ def setup_routes(app: web.Application, book_key: web.AppKey[AddressBook]) -> Non
             else web.Response(text=html, content_type=_HTML, charset="utf-8",
                               headers={"Cache-Control": "no-cache"})
         )
+        response.headers["Vary"] = "Cookie"  # drawn large or not by the elder-mode cookie
         switch = elder_switch(request)
         if switch is not None:
             remember_elder(response, switch)  # one tap, kept for the chat page and next scan

@@ -47,7 +47,9 @@ def setup_routes(
         html = _TEMPLATES.get_template("chat.html").render(
             t=texts.PAGE, elder=elder, texts_json=_page_data(settings.upload_max_bytes)
         )
-        response = web.Response(text=html, content_type="text/html", charset="utf-8")
+        response = web.Response(
+            text=html, content_type="text/html", charset="utf-8", headers={"Vary": "Cookie"}
+        )
         switch = elder_switch(request)
         if switch is not None:
             remember_elder(response, switch)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,6 +29,14 @@ CHROMIUM_ARGS = [
 FAKE_MEDIA_ARGS = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]
 PHONE = {"width": 390, "height": 844}
 SMALL_PHONE = {"width": 360, "height": 640}
+
+
+def screens_dir(tmp_path: Path) -> Path:
+    """Where screenshots go: ``MINSHENG_SCREENS_DIR`` when set (for a person to look at them),
+    else the test's temporary folder."""
+    folder = Path(os.environ.get("MINSHENG_SCREENS_DIR") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def chromium_path() -> str:

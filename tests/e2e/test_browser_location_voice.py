@@ -12,7 +12,15 @@ from pathlib import Path
 import pytest
 
 from bot.app import create_app
-from tests.e2e.browser import FAKE_MEDIA_ARGS, PHONE, bot_message_count, chromium, wait_for_bot
+from tests.e2e.browser import (
+    FAKE_MEDIA_ARGS,
+    PHONE,
+    SMALL_PHONE,
+    bot_message_count,
+    chromium,
+    screens_dir,
+    wait_for_bot,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -52,19 +60,22 @@ async def test_location_button_sends_a_location(aiohttp_server, make_settings) -
         assert "锦园" in answer, answer
 
 
-async def test_location_refused_says_type_the_place(aiohttp_server, make_settings) -> None:  # type: ignore[no-untyped-def]
+async def test_location_refused_says_type_the_place(  # type: ignore[no-untyped-def]
+    aiohttp_server, make_settings, tmp_path: Path
+) -> None:
     server = await aiohttp_server(create_app(make_settings()))
     async with chromium() as browser:
         # No permission granted: the browser refuses the position, as when a resident says no.
-        context = await browser.new_context(viewport=PHONE, locale="zh-CN")
+        context = await browser.new_context(viewport=SMALL_PHONE, locale="zh-CN")
         page = await context.new_page()
-        await page.goto(f"http://127.0.0.1:{server.port}/")
+        await page.goto(f"http://127.0.0.1:{server.port}/?elder=1")
         await page.wait_for_selector(".msg.bot")
         await page.click("#locate")
         await page.wait_for_selector(".note.error")
         hint = await page.locator(".note.error").last.inner_text()
         assert "打字" in hint and "在哪里" in hint, hint
         assert await page.evaluate("document.activeElement.id") == "text"
+        await page.screenshot(path=str(screens_dir(tmp_path) / "chat-elder-location-refused.png"))
 
 
 async def test_voice_message_is_stored_as_evidence(  # type: ignore[no-untyped-def]
@@ -83,6 +94,7 @@ async def test_voice_message_is_stored_as_evidence(  # type: ignore[no-untyped-d
         await page.click("#voice")
         await page.wait_for_selector("#voice.recording")
         await page.wait_for_timeout(1200)  # a recording needs some sound in it
+        await page.screenshot(path=str(screens_dir(tmp_path) / "chat-voice-recording.png"))
         async with page.expect_request("**/webhooks/rest/webhook") as sent:
             await page.click("#voice")
         body = json.loads((await sent.value).post_data or "{}")

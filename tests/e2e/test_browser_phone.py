@@ -7,7 +7,6 @@ the test's temporary folder.
 
 from __future__ import annotations
 
-import os
 import struct
 import zlib
 from pathlib import Path
@@ -22,6 +21,7 @@ from tests.e2e.browser import (
     bot_message_count,
     chromium,
     layout,
+    screens_dir,
     text_sizes,
     wait_for_bot,
 )
@@ -31,12 +31,6 @@ pytestmark = pytest.mark.browser
 TOUCH = 44  # px: the usual smallest touch target
 ELDER_TYPE = 20  # px: the smallest type in elder mode
 REPORT = "锦园小区2号楼楼道灯坏了,晚上很黑"
-
-
-def screens_dir(tmp_path: Path) -> Path:
-    folder = Path(os.environ.get("MINSHENG_SCREENS_DIR") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def tiny_png() -> bytes:

@@ -15,6 +15,7 @@
   const voiceButton = document.getElementById("voice");
   const voiceLabel = document.getElementById("voice-label");
   const voiceCancel = document.getElementById("voice-cancel");
+  const tools = voiceButton.parentElement;
   const HISTORY_LIMIT = 200;
   const VOICE_MAX_MS = 60000;
   const VOICE_MIN_MS = 700;
@@ -249,6 +250,7 @@
   }
   function voiceIdle() {
     voiceButton.classList.remove("recording");
+    tools.classList.remove("recording");
     voiceLabel.textContent = T.voice;
     voiceCancel.hidden = true;
     if (timer) { clearTimeout(timer); timer = null; }
@@ -279,6 +281,7 @@
     });
     recorder.start(250);
     voiceButton.classList.add("recording");
+    tools.classList.add("recording");
     voiceLabel.textContent = T.voice_stop;
     voiceCancel.hidden = false;
     note(T.recording).classList.add("transient");
