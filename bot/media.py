@@ -38,6 +38,7 @@ EXTENSIONS: dict[str, str] = {
     "image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/webp": "webp",
     "image/heic": "heic", "video/mp4": "mp4", "video/webm": "webm", "audio/mp4": "m4a",
     "audio/amr": "amr", "audio/ogg": "ogg", "audio/wav": "wav", "audio/mpeg": "mp3",
+    "audio/webm": "weba",
 }
 _CONTENT_TYPES = {extension: content_type for content_type, extension in EXTENSIONS.items()}
 

@@ -33,6 +33,12 @@ PAGE: Final[dict[str, str]] = {
     "not_found_body": "二维码可能已经更换或者编码有误。您仍然可以直接报事，告诉我们小区和楼号即可。",
     "not_found_code": "扫描到的编码",
     "not_found_action": "进入报事页面",
+    # Elder mode (长辈模式): the switch, and shorter sentences for the same places.
+    "elder_on": "长辈模式（大字）",
+    "elder_off": "退出长辈模式",
+    "report_hint_elder": "这栋楼有事？点红色按钮，直接说。",
+    "contact_hint_elder": "点绿色按钮，直接打电话。",
+    "not_found_body_elder": "没找到这个门牌。点下面按钮，说说小区和楼号。",
 }
 
 PLATE: Final[dict[str, str]] = {

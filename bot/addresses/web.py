@@ -17,6 +17,7 @@ from bot.addresses.book import ROLES_ORDER, AddressBook
 from bot.addresses.codes import CODE_RE, parse_scene
 from bot.addresses.strings import PAGE, ROLE_LABELS
 from bot.addresses.types import Contact
+from bot.display import elder_switch, remember_elder, wants_elder
 from bot.templating import page_templates
 
 HERE = Path(__file__).resolve().parent
@@ -29,8 +30,9 @@ def _templates() -> Environment:
     return page_templates(HERE / "templates")
 
 
-def render_landing(book: AddressBook, code: str) -> str | None:
-    """The page of one building, or None when the code is unknown."""
+def render_landing(book: AddressBook, code: str, *, elder: bool = False) -> str | None:
+    """The page of one building, or None when the code is unknown; ``elder``: large type,
+    high contrast and shorter sentences (长辈模式)."""
     info = book.building(code)
     if info is None:
         return None
@@ -38,14 +40,14 @@ def render_landing(book: AddressBook, code: str) -> str | None:
     for contact in book.route(code).contacts:
         contacts.setdefault(contact.role, contact)  # most local first
     return _templates().get_template("landing.html").render(
-        t=PAGE, b=info, contacts=contacts,
+        t=PAGE, b=info, contacts=contacts, elder=elder,
         roles=[(role, ROLE_LABELS[role]) for role in ROLES_ORDER],
     )
 
 
-def render_not_found(code: str) -> str:
+def render_not_found(code: str, *, elder: bool = False) -> str:
     shown = code if CODE_RE.match(code) else ""
-    return _templates().get_template("not_found.html").render(t=PAGE, code=shown)
+    return _templates().get_template("not_found.html").render(t=PAGE, code=shown, elder=elder)
 
 
 def setup_routes(app: web.Application, book_key: web.AppKey[AddressBook]) -> None:
@@ -54,12 +56,20 @@ def setup_routes(app: web.Application, book_key: web.AppKey[AddressBook]) -> Non
     async def landing(request: web.Request) -> web.Response:
         raw = request.match_info["code"]
         code = parse_scene(raw) or raw
-        html = render_landing(request.app[book_key], code)
-        if html is None:
-            return web.Response(text=render_not_found(raw), status=404, content_type=_HTML,
-                                charset="utf-8", headers={"Cache-Control": "no-store"})
-        return web.Response(text=html, content_type=_HTML, charset="utf-8",
-                            headers={"Cache-Control": "no-cache"})
+        elder = wants_elder(request)
+        html = render_landing(request.app[book_key], code, elder=elder)
+        response = (
+            web.Response(text=render_not_found(raw, elder=elder), status=404, content_type=_HTML,
+                         charset="utf-8", headers={"Cache-Control": "no-store"})
+            if html is None
+            else web.Response(text=html, content_type=_HTML, charset="utf-8",
+                              headers={"Cache-Control": "no-cache"})
+        )
+        response.headers["Vary"] = "Cookie"  # drawn large or not by the elder-mode cookie
+        switch = elder_switch(request)
+        if switch is not None:
+            remember_elder(response, switch)  # one tap, kept for the chat page and next scan
+        return response
 
     async def stylesheet(_: web.Request) -> web.Response:
         return web.Response(body=CSS_PATH.read_bytes(), content_type="text/css",

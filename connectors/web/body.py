@@ -38,7 +38,7 @@ UPLOAD_KINDS: dict[str, MediaKind] = {
     "webp": MediaKind.IMAGE, "heic": MediaKind.IMAGE,
     "mp4": MediaKind.VIDEO, "webm": MediaKind.VIDEO,
     "amr": MediaKind.VOICE, "ogg": MediaKind.VOICE, "wav": MediaKind.VOICE,
-    "mp3": MediaKind.VOICE, "m4a": MediaKind.VOICE,
+    "mp3": MediaKind.VOICE, "m4a": MediaKind.VOICE, "weba": MediaKind.VOICE,
 }
 CHANNEL = "web"
 

@@ -35,7 +35,7 @@ class WebConnector(Connector):
         return cls()
 
     def setup_routes(self, app: web.Application, gateway_key: web.AppKey[Gateway]) -> None:
-        page.setup_routes(app, STATIC_DIR)
+        page.setup_routes(app, STATIC_DIR, gateway_key)
         rest.setup_routes(app, gateway_key, lambda: self.inbox)
 
     async def start(self, gateway: Gateway) -> None:

@@ -1,14 +1,23 @@
-"""The web chat page at ``/`` (also opened by door-plate QR codes with ``?scene=CODE``)."""
+"""The web chat page at ``/`` (also opened by door-plate QR codes with ``?scene=CODE``).
+
+Drawn large from the first byte when the resident chose elder mode (the
+:mod:`bot.display` cookie, shared with the door-plate page).
+"""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import jinja2
 from aiohttp import web
 
+from bot.display import ELDER_COOKIE, ELDER_MAX_AGE, elder_switch, remember_elder, wants_elder
 from connectors.web import texts
+
+if TYPE_CHECKING:
+    from bot.gateway import Gateway
 
 _TEMPLATES = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).resolve().parent / "templates"),
@@ -16,13 +25,35 @@ _TEMPLATES = jinja2.Environment(
 )
 
 
-async def chat_page(request: web.Request) -> web.Response:
-    # A JSON data block inside <script>: "<" escaped so no text can close the element.
-    texts_json = json.dumps(texts.PAGE, ensure_ascii=False).replace("<", "\\u003c")
-    html = _TEMPLATES.get_template("chat.html").render(t=texts.PAGE, texts_json=texts_json)
-    return web.Response(text=html, content_type="text/html", charset="utf-8")
+def _page_data(upload_max_bytes: int) -> str:
+    """The page's words and settings as a JSON data block (no inline script for the CSP)."""
+    data = {
+        **texts.PAGE,
+        "upload_max_bytes": upload_max_bytes,
+        "upload_max_mb": round(upload_max_bytes / 1024 / 1024, 1),
+        "elder_cookie": ELDER_COOKIE,
+        "elder_max_age": ELDER_MAX_AGE,
+    }
+    # "<" escaped so no text can close the <script> element.
+    return json.dumps(data, ensure_ascii=False).replace("<", "\\u003c")
 
 
-def setup_routes(app: web.Application, static_dir: Path) -> None:
+def setup_routes(
+    app: web.Application, static_dir: Path, gateway_key: web.AppKey[Gateway]
+) -> None:
+    async def chat_page(request: web.Request) -> web.Response:
+        elder = wants_elder(request)
+        settings = request.app[gateway_key].settings
+        html = _TEMPLATES.get_template("chat.html").render(
+            t=texts.PAGE, elder=elder, texts_json=_page_data(settings.upload_max_bytes)
+        )
+        response = web.Response(
+            text=html, content_type="text/html", charset="utf-8", headers={"Vary": "Cookie"}
+        )
+        switch = elder_switch(request)
+        if switch is not None:
+            remember_elder(response, switch)
+        return response
+
     app.router.add_get("/", chat_page)
     app.router.add_static("/static/", static_dir, name="static")

@@ -36,7 +36,7 @@ from connectors.web.body import (
     loads,
     upload_name,
 )
-from connectors.web.media import sniff
+from connectors.web.media import SNIFF_BYTES, sniff
 
 if TYPE_CHECKING:
     from connectors.web.inbox import WebInbox
@@ -176,7 +176,7 @@ class _Handlers:
             return json_error(413, "too_large", limit_mb=limit_mb)
         if not data:
             return json_error(400, "no_file")
-        sniffed = sniff(bytes(data[:64]))
+        sniffed = sniff(bytes(data[:SNIFF_BYTES]))
         if sniffed is None:
             return json_error(415, "unsupported_media")
         stored = await gateway.media.save(bytes(data), sniffed.kind, sniffed.content_type)

@@ -77,3 +77,27 @@ async def test_stylesheet_and_phone_layout(client) -> None:
     assert response.status == 200 and response.content_type == "text/css"
     css = await response.text()
     assert "max-width" in css and ".call" in css
+
+
+async def test_elder_mode_is_one_tap_and_remembered(client) -> None:
+    plain = await (await client.get(f"/b/{CODE}")).text()
+    assert 'class="elder"' not in plain and 'href="?elder=1"' in plain
+    assert "标准地址编码" in plain
+
+    response = await client.get(f"/b/{CODE}?elder=1")
+    assert response.status == 200
+    page = await response.text()
+    assert '<html lang="zh-CN" class="elder">' in page and 'href="?elder=0"' in page
+    assert "退出长辈模式" in page and "点红色按钮" in page
+    assert "标准地址编码" not in page  # fewer things on the page: no codes to read
+    assert response.cookies["minsheng_elder"].value == "1"
+
+    # The cookie jar now holds the choice: the next scan opens large without asking.
+    again = await (await client.get(f"/b/{CODE}")).text()
+    assert 'class="elder"' in again
+    missing = await (await client.get("/b/370303999999X99-999")).text()
+    assert 'class="elder"' in missing
+
+    off = await client.get(f"/b/{CODE}?elder=0")
+    assert 'class="elder"' not in await off.text()
+    assert 'class="elder"' not in await (await client.get(f"/b/{CODE}")).text()

@@ -68,6 +68,16 @@ def test_bad_bodies_are_refused(body: object) -> None:
         (b"\x00\x00\x00\x18ftypmp42", MediaKind.VIDEO, "video/mp4"),
         (b"#!AMR\n", MediaKind.VOICE, "audio/amr"),
         (b"RIFF\x00\x00\x00\x00WAVEfmt ", MediaKind.VOICE, "audio/wav"),
+        # A browser's voice recording: WebM or MP4 holding one sound track (MediaRecorder).
+        (b"\x1a\x45\xdf\xa3" + b"\x00" * 60 + b"\x86\x86A_OPUS", MediaKind.VOICE, "audio/webm"),
+        (b"\x00\x00\x00\x18ftypiso5" + b"\x00" * 40 + b"hdlr" + b"\x00" * 8 + b"soun",
+         MediaKind.VOICE, "audio/mp4"),
+        # The same containers with a picture are videos, whatever sound they carry too.
+        (b"\x1a\x45\xdf\xa3" + b"\x00" * 60 + b"\x86\x85V_VP8" + b"\x86\x86A_OPUS",
+         MediaKind.VIDEO, "video/webm"),
+        (b"\x1a\x45\xdf\xa3\x01\x00\x00", MediaKind.VIDEO, "video/webm"),
+        (b"\x00\x00\x00\x18ftypisom" + b"hdlr" + b"\x00" * 8 + b"vide" + b"hdlr" + b"\x00" * 8
+         + b"soun", MediaKind.VIDEO, "video/mp4"),
     ],
 )
 def test_sniff_accepts_media(head: bytes, kind: MediaKind, content_type: str) -> None:

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+from bot.terminal import LOADING, TRAINING
 from tests.e2e.resident import TICKET_NUMBER
+
+# What a log record looks like on a console ("2026-12-01 10:52:07,123 INFO bot.app: ...").
+LOG_LINE = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d[,.]\d+ +(DEBUG|INFO|WARNING|ERROR)")
 
 # Digits pick the numbered options the terminal prints: the community, skip the photo,
 # no phone, named report, confirm. Extra "1"s are harmless if the bot asks less.
@@ -46,3 +51,9 @@ def test_terminal_chat_files_and_reports_status(tmp_path: Path, default_model_di
     assert numbers, output
     # Once when it is filed, again when the resident asks how it is going.
     assert numbers.count(numbers[0]) >= 2, output
+    # A terminal shows stdout and stderr together: no log line in either, they go to a file.
+    assert not LOG_LINE.search(output) and not LOG_LINE.search(result.stderr), result.stderr
+    assert (tmp_path / "var" / "logs" / "chat.log").stat().st_size > 0
+    # It says it is loading before the first silence, and asks for no taps.
+    assert output.splitlines()[0] in {LOADING, TRAINING}
+    assert "点击" not in output and "点“" not in output, output
