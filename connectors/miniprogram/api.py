@@ -192,6 +192,10 @@ class MiniProgramApi:
             })
         if not chosen or not gateway.tickets.catalog.has(chosen):
             return fail(422, "unknown_category")
+        request_id = form.get("client_request_id")
+        earlier = await gateway.tickets.filed_from(CHANNEL, openid, request_id)
+        if earlier is not None:  # a retried submit: the same ticket, no second upload
+            return ok({"ticket": views.ticket_detail(earlier)}, status=201)
         evidence = []
         for upload in form.files:
             stored = await gateway.media.save(
@@ -207,7 +211,7 @@ class MiniProgramApi:
             unit=form.get("unit")[:16] or None,
             room=form.get("room")[:16] or None,
             evidence=tuple(evidence),
-            source_message_id=form.get("client_request_id"),
+            source_message_id=request_id,
         )
         try:
             view = await gateway.tickets.file(draft_ticket)

@@ -108,13 +108,16 @@ async def test_a_resident_reports_follows_urges_and_rates(client: TestClient) ->
     number = ticket["number"]
     assert ticket["status"] == "submitted" and ticket["category"] == "report_lighting"
     assert sorted(e["kind"] for e in ticket["evidence"]) == ["image", "voice"]
-    # A retried submit (same client_request_id) is the same ticket, not a second one.
+    # A retried submit (same client_request_id) is the same ticket, not a second one,
+    # and its files are not stored twice.
+    stored = sorted(runtime.settings.upload_dir.iterdir())
     again = await call(
         client, "post", "/mp/tickets", "/mp/tickets", 201, headers=alice,
         data=report(request_id, confirm=True, building_code=BUILDING,
                     category=draft["category"]),
     )
     assert again["ticket"]["number"] == number
+    assert sorted(runtime.settings.upload_dir.iterdir()) == stored
     # A typed address resolves to the building too.
     typed = await call(
         client, "post", "/mp/tickets", "/mp/tickets", 200, headers=alice,

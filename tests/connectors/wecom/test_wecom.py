@@ -186,6 +186,25 @@ async def test_a_worker_of_another_grid_cannot_act(client: TestClient) -> None:
     view = await runtime_of(client).tickets.get(ticket.number)
     assert view.status == "submitted"
     assert [e.kind for e in view.history] == ["filed"]
+    # Residents waiting for a person (转人工) are listed and answered by whoever's area
+    # they are in: the resident's ticket places them in grid W01.
+    handoff = await runtime_of(client).handoff.open(
+        conversation_id="web:resident-1", channel="web", sender_id="resident-1",
+        reason="resident_asked",
+    )
+    assert "没有等待人工的居民" in await command(client, "wangzg", "转人工")
+    listed = await command(client, "luoxue", "转人工")
+    assert f"编号 {handoff.id}" in listed
+    reply = await command(client, "wangzg", f"接待 {handoff.id} 您好")
+    assert "不在您的管辖范围内" in reply
+    reply = await command(client, "luoxue", f"接待 {handoff.id} 您好，我是网格员罗雪")
+    assert "已回复居民" in reply
+    await drain(client)
+    said = [m["text"] for m in await runtime_of(client).web_inbox.fetch("resident-1")]
+    assert any("我是网格员罗雪" in text for text in said)
+    assert "已结束人工接待" in await command(client, "luoxue", f"结束 {handoff.id}")
+    assert "已经结束" in await command(client, "luoxue", f"结束 {handoff.id}")
+
     # A member bound to no staff account is told how to get bound.
     reply = await command(client, "stranger", f"接单 {ticket.number}")
     assert "还没有绑定" in reply
