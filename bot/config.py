@@ -71,6 +71,11 @@ class Settings(BaseSettings):
     mp_app_secret: str = ""
     mp_session_secret: str = ""
     mp_session_hours: int = Field(7 * 24, gt=0)
+    # Subscribe message (订阅消息) template for status pushes; empty: residents read status
+    # changes in the mini-program only. Its fields: character_string1 (ticket number),
+    # phrase2 (status), thing3 (note); the page opens the ticket.
+    mp_subscribe_template_id: str = ""
+    mp_subscribe_page: str = "pages/ticket/detail"
     mp_rate_per_minute: int = Field(60, gt=0)
     mp_ip_rate_per_minute: int = Field(300, gt=0)
     telegram_token: str = ""

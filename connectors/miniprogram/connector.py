@@ -4,21 +4,23 @@ On when ``MINSHENG_MP_APP_ID``, ``MINSHENG_MP_APP_SECRET`` and ``MINSHENG_MP_SES
 are set. Residents are identified by their openid (channel ``miniprogram``); login goes
 through WeChat's code2session at ``MINSHENG_WECHAT_API_BASE``.
 
-Its output side has nothing to push yet: a resident sees every status change in the
-mini-program's ticket list and detail (subscribe messages need a template the operator
-registers with WeChat first), so a status push counts as delivered rather than dead.
+Its output side pushes status changes as subscribe messages (:mod:`.push`) when
+``MINSHENG_MP_SUBSCRIBE_TEMPLATE_ID`` names a template; without one, a resident reads every
+change in the mini-program's ticket list and detail, and a push counts as delivered.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Self
 
+import aiohttp
 from aiohttp import web
 
 from bot.errors import ConfigError
 from bot.messages import OutboundMessage
 from connectors.base import Connector, OutputChannel
 from connectors.miniprogram.api import CHANNEL, MiniProgramApi, setup_routes
+from connectors.miniprogram.push import SubscribePush
 from connectors.miniprogram.session import SessionSigner
 from connectors.miniprogram.wxapi import Code2Session
 
@@ -49,13 +51,18 @@ class MiniProgramConnector(Connector):
         session_hours: int,
         per_session: int,
         per_ip: int,
+        template_id: str = "",
+        page: str = "",
     ) -> None:
         if len(session_secret) < 16:
             raise ConfigError("MINSHENG_MP_SESSION_SECRET: use at least 16 random characters")
         self.wechat = Code2Session(api_base, app_id, app_secret)
+        self.app_id, self._app_secret, self.api_base = app_id, app_secret, api_base
+        self.template_id, self.page = template_id, page
         self.signer = SessionSigner(session_secret, session_hours * 3600)
         self.limits = (per_session, per_ip)
-        self.output: ShownInApp | None = None
+        self.output: OutputChannel | None = None
+        self._http: aiohttp.ClientSession | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Self | None:
@@ -77,6 +84,8 @@ class MiniProgramConnector(Connector):
             session_hours=settings.mp_session_hours,
             per_session=settings.mp_rate_per_minute,
             per_ip=settings.mp_ip_rate_per_minute,
+            template_id=settings.mp_subscribe_template_id,
+            page=settings.mp_subscribe_page,
         )
 
     def setup_routes(self, app: web.Application, gateway_key: web.AppKey[Gateway]) -> None:
@@ -88,7 +97,17 @@ class MiniProgramConnector(Connector):
 
     async def start(self, gateway: Gateway) -> None:
         await self.wechat.start()
-        self.output = ShownInApp()
+        if not self.template_id:
+            self.output = ShownInApp()
+            return
+        self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
+        self.output = SubscribePush(
+            CHANNEL, self.api_base, self.app_id, self._app_secret, self.template_id,
+            self.page, gateway.tickets, self._http,
+        )
 
     async def stop(self) -> None:
         await self.wechat.close()
+        if self._http is not None:
+            await self._http.close()
+            self._http = None

@@ -16,6 +16,7 @@ from jsonschema import Draft202012Validator
 from bot.app import create_app
 from bot.appkeys import RUNTIME
 from bot.runtime import Runtime
+from bot.tickets import Dispatcher
 from connectors.miniprogram.api import SPEC_PATH
 from tests.connectors.miniprogram.fake_wechat import FakeWeChat
 
@@ -50,9 +51,17 @@ async def call(
 
 
 @pytest.fixture
-async def client(make_settings: Any, aiohttp_client: Any, aiohttp_server: Any) -> TestClient:
-    wechat = await aiohttp_server(FakeWeChat(APP_ID, SECRET).app(), host="127.0.0.1")
+def fake() -> FakeWeChat:
+    return FakeWeChat(APP_ID, SECRET)
+
+
+@pytest.fixture
+async def client(
+    fake: FakeWeChat, make_settings: Any, aiohttp_client: Any, aiohttp_server: Any
+) -> TestClient:
+    wechat = await aiohttp_server(fake.app(), host="127.0.0.1")
     settings = make_settings(
+        mp_subscribe_template_id="tmpl-status-1",
         mp_app_id=APP_ID,
         mp_app_secret=SECRET,
         mp_session_secret="a-long-random-session-secret",
@@ -85,8 +94,11 @@ def report(request_id: str, *, confirm: bool, **fields: str) -> FormData:
     return form
 
 
-async def test_a_resident_reports_follows_urges_and_rates(client: TestClient) -> None:
+async def test_a_resident_reports_follows_urges_and_rates(
+    client: TestClient, fake: FakeWeChat
+) -> None:
     runtime: Runtime = client.app[RUNTIME]
+    fake.subscribed.add("openid-alice")
     alice = await login(client, "openid-alice")
     request_id = uuid.uuid4().hex
 
@@ -147,6 +159,12 @@ async def test_a_resident_reports_follows_urges_and_rates(client: TestClient) ->
         headers=alice, json={"rating": 5},
     )
     await runtime.tickets.resolve(number, "罗雪", "已更换灯泡")
+    # The status change reaches Alice as a subscribe message that opens the ticket.
+    await Dispatcher(runtime.sessions, runtime.outputs).drain()
+    [pushed, *_] = [m for m in fake.subscribe_sent if m["touser"] == "openid-alice"]
+    assert pushed["template_id"] == "tmpl-status-1"
+    assert pushed["page"] == f"pages/ticket/detail?number={number}"
+    assert pushed["data"]["character_string1"] == {"value": number}
     rated = await call(
         client, "post", f"/mp/tickets/{number}/rating", "/mp/tickets/{number}/rating", 200,
         headers=alice, json={"rating": 5, "comment": "很快，谢谢"},
