@@ -15,6 +15,8 @@ from bot.runtime import Runtime
 from bot.staff import Scope
 from bot.tickets import Dispatcher
 from bot.tickets.views import TicketDraft, TicketView
+from connectors.wecom import WeComConnector
+from connectors.wecom import callback as callback_module
 from tests.connectors.wecom import client as wc
 from tests.connectors.wecom.fake_api import FakeWeCom
 
@@ -117,7 +119,7 @@ async def test_signatures_are_checked_and_forgeries_change_nothing(client: TestC
 
 
 async def test_a_grid_worker_accepts_by_command_and_the_resident_hears(
-    client: TestClient, fake: Any
+    client: TestClient, fake: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     api, _ = fake
     ticket = await file(client)
@@ -161,6 +163,26 @@ async def test_a_grid_worker_accepts_by_command_and_the_resident_hears(
     view = await runtime_of(client).tickets.get(second.number)
     assert [e.kind for e in view.history].count("reply") == 1
 
+    # The resident's urging reaches the grid worker in WeCom too.
+    await runtime_of(client).tickets.urge(second.number, "web", "resident-2", "怎么还没来")
+    await drain(client)
+    assert any(
+        second.number in m["text"]["content"] and "催办" in m["text"]["content"]
+        for m in api.sent if m["touser"] == "luoxue"
+    )
+
+    # A command WeCom stops waiting for is answered "" at once and sent through the API.
+    monkeypatch.setattr(callback_module, "PATIENCE", 0.0)
+    query, body = wc.encrypted(wc.text_message("luoxue", f"处理 {second.number}"))
+    response = await client.post("/webhooks/wecom", params=query, data=body)
+    assert response.status == 200 and await response.text() == ""
+    [connector] = [c for c in runtime_of(client).connectors if isinstance(c, WeComConnector)]
+    assert connector.callback is not None
+    await connector.callback.aclose()
+    assert "已开始处理" in api.sent[-1]["text"]["content"]
+    assert (await runtime_of(client).tickets.get(second.number)).status == "in_progress"
+    monkeypatch.undo()
+
     # Bad commands get a help line; unknown numbers are "not found".
     for text, expected in (
         ("你好", "没有看懂这条指令"),
@@ -175,7 +197,7 @@ async def test_a_grid_worker_accepts_by_command_and_the_resident_hears(
     await file(client, reporter="resident-3")
     await drain(client)
     assert api.tokens_issued == issued + 1
-    assert len([m for m in api.sent if m["touser"] == "luoxue"]) == 3
+    assert api.sent[-1]["touser"] == "luoxue" and "【新工单】" in api.sent[-1]["text"]["content"]
 
 
 async def test_a_worker_of_another_grid_cannot_act(client: TestClient) -> None:
