@@ -7,7 +7,9 @@
 A wrong signature is 403 and changes nothing. WeCom waits 5 seconds and retries the same
 MsgId: a retry joins the first delivery's work instead of running the command again, and a
 command that outlasts the wait is answered "" at once and its result sent through the
-message API when it is done.
+message API when it is done. Across worker processes the first to claim a MsgId in the
+state store (Redis when ``MINSHENG_REDIS_URL`` is set) runs it and shares its answer there;
+a retry landing on another worker answers with that, or "" while it is still running.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from aiohttp import web
 
 from bot.errors import BadInput, MinshengError, SignatureError
 from bot.gateway import Gateway
+from bot.state import StateStore
 from connectors.errors import error_response
 from connectors.text import clean_text
 from connectors.wecom import texts
@@ -38,6 +41,10 @@ MAX_BODY = 64 * 1024
 PATIENCE = 4.0
 #: How many recent MsgIds each worker remembers (WeCom retries within ~15 s).
 _REMEMBERED = 2048
+#: How long a claimed MsgId and its answer are kept in the shared store.
+_SHARED_TTL = 600.0
+#: How often a worker that lost the claim looks for the winner's answer.
+_POLL = 0.05
 
 Sender = Callable[[str, str], Awaitable[None]]
 
@@ -65,11 +72,13 @@ class Callback:
         corp_id: str,
         gateway_key: web.AppKey[Gateway],
         send_later: Callable[[], Sender | None],
+        store: Callable[[], StateStore | None],
     ) -> None:
         self.crypto = crypto
         self.corp_id = corp_id
         self.gateway_key = gateway_key
         self._send_later = send_later
+        self._store = store
         self._work: OrderedDict[str, asyncio.Task[str]] = OrderedDict()
         self._late: set[asyncio.Task[None]] = set()
         #: MsgIds whose answer goes out through the message API (sent once, retries or not).
@@ -115,9 +124,23 @@ class Callback:
         key = fields.get("MsgId") or f"{user_id}:{fields.get('CreateTime', '')}"
         task = self._work.get(key)
         if task is None:
+            store = self._store()
+            if store is not None and not await store.add_if_absent(
+                f"wecom:claim:{key}", ttl=_SHARED_TTL
+            ):
+                # Another worker runs this MsgId: answer with its result when it is there.
+                shared = await self._shared_answer(store, key)
+                if shared is None:
+                    return web.Response(text="")
+                reply = text_reply_xml(user_id, self.corp_id, shared)
+                return web.Response(
+                    text=self.crypto.encrypt(reply, nonce), content_type="text/xml"
+                )
             gateway = request.app[self.gateway_key]
             task = asyncio.create_task(
-                self._answer(gateway, user_id, clean_text(fields.get("Content", ""))),
+                self._answer_and_share(
+                    store, key, gateway, user_id, clean_text(fields.get("Content", ""))
+                ),
                 name="wecom-command",
             )
             self._remember(key, task)
@@ -132,6 +155,28 @@ class Callback:
         self._work[key] = task
         while len(self._work) > _REMEMBERED:
             self._work.popitem(last=False)
+
+    @staticmethod
+    async def _shared_answer(store: StateStore, key: str) -> str | None:
+        deadline = asyncio.get_running_loop().time() + PATIENCE
+        while True:
+            found = await store.get(f"wecom:answer:{key}")
+            if found is not None and isinstance(found.get("text"), str):
+                return str(found["text"])
+            if asyncio.get_running_loop().time() >= deadline:
+                return None
+            await asyncio.sleep(_POLL)
+
+    async def _answer_and_share(
+        self, store: StateStore | None, key: str, gateway: Gateway, user_id: str, text: str
+    ) -> str:
+        reply = await self._answer(gateway, user_id, text)
+        if store is not None:
+            try:
+                await store.set(f"wecom:answer:{key}", {"text": reply}, ttl=_SHARED_TTL)
+            except Exception:  # the staff member still has the answer; a retry gets ""
+                log.warning("could not share a WeCom answer", exc_info=True)
+        return reply
 
     async def _answer(self, gateway: Gateway, user_id: str, text: str) -> str:
         try:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Self
 from aiohttp import web
 
 from bot.errors import ConfigError
+from bot.state import StateStore, create_state_store
 from connectors.base import Connector
 from connectors.wecom.api import WeComApi
 from connectors.wecom.callback import Callback, Sender
@@ -41,6 +42,7 @@ class WeComConnector(Connector):
         aes_key: str,
         api_base: str,
         public_url: str,
+        redis_url: str = "",
     ) -> None:
         if len(aes_key) != 43:
             raise ConfigError("MINSHENG_WECOM_AES_KEY: the EncodingAESKey is 43 characters")
@@ -48,6 +50,8 @@ class WeComConnector(Connector):
         self.public_url = public_url
         self.api = WeComApi(api_base, corp_id, secret, agent_id)
         self.crypto = CallbackCrypto(token, aes_key, corp_id)
+        self.redis_url = redis_url
+        self.store: StateStore | None = None
         self.output: WeComOutput | None = None
         self.callback: Callback | None = None
 
@@ -73,18 +77,23 @@ class WeComConnector(Connector):
             aes_key=settings.wecom_aes_key,
             api_base=settings.wecom_api_base,
             public_url=settings.public_url,
+            redis_url=settings.redis_url,
         )
 
     def _sender(self) -> Sender | None:
         return self.api.send_text if self.output is not None else None
 
     def setup_routes(self, app: web.Application, gateway_key: web.AppKey[Gateway]) -> None:
-        self.callback = Callback(self.crypto, self.corp_id, gateway_key, self._sender)
+        self.callback = Callback(
+            self.crypto, self.corp_id, gateway_key, self._sender, lambda: self.store
+        )
         app.router.add_get(PATH, self.callback.verify)
         app.router.add_post(PATH, self.callback.receive)
 
     async def start(self, gateway: Gateway) -> None:
         await self.api.start()
+        # Claimed MsgIds and their answers, shared by every worker when Redis is set.
+        self.store = create_state_store(self.redis_url)
         self.output = WeComOutput(self.api, self.public_url)
 
     async def stop(self) -> None:
@@ -92,3 +101,6 @@ class WeComConnector(Connector):
             await self.callback.aclose()
         self.output = None
         await self.api.close()
+        if self.store is not None:
+            await self.store.close()
+            self.store = None

@@ -3,6 +3,7 @@ through the ticket service; staff notices out through a fake WeCom API on 127.0.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
@@ -231,3 +232,31 @@ async def test_a_worker_of_another_grid_cannot_act(client: TestClient) -> None:
     reply = await command(client, "stranger", f"接单 {ticket.number}")
     assert "还没有绑定" in reply
     assert (await runtime_of(client).tickets.get(ticket.number)).status == "submitted"
+
+
+async def test_a_retry_on_another_worker_runs_nothing_twice(
+    fake: Any, make_settings: Any, aiohttp_client: Any, redis_server: str
+) -> None:
+    """Two worker processes (two apps on one database and one Redis): WeCom's retry of a
+    MsgId lands on the second while the first has run it; it answers the same, once."""
+    _, server = fake
+    settings = make_settings(
+        wecom_corp_id=wc.CORP_ID, wecom_agent_id=wc.AGENT_ID, wecom_secret=wc.SECRET,
+        wecom_token=wc.TOKEN, wecom_aes_key=wc.AES_KEY,
+        wecom_api_base=str(server.make_url("")).rstrip("/"), redis_url=redis_server,
+    )
+    first: TestClient = await aiohttp_client(create_app(settings, background=False))
+    second: TestClient = await aiohttp_client(create_app(settings, background=False))
+    runtime = runtime_of(first)
+    assert await bind_person_channel(runtime.sessions, WORKER, "wecom", "luoxue")
+    await runtime.staff.create_account(
+        "luoxue", "正确的密码-123", role="grid_worker",
+        scope=Scope.parse("grid:370303001001W01"), person_code=WORKER,
+    )
+    ticket = await file(first)
+    msg_id = str(uuid.uuid4().int % 10**18)
+    answer = await command(first, "luoxue", f"回复 {ticket.number} 马上到", msg_id=msg_id)
+    retried = await command(second, "luoxue", f"回复 {ticket.number} 马上到", msg_id=msg_id)
+    assert answer == retried and "已回复居民" in answer
+    view = await runtime.tickets.get(ticket.number)
+    assert [e.kind for e in view.history].count("reply") == 1
