@@ -57,6 +57,27 @@ class Settings(BaseSettings):
     wechat_app_secret: str = ""
     wechat_aes_key: str = ""
     wechat_api_base: str = "https://api.weixin.qq.com"
+    # WeCom (企业微信) self-built app for staff (connectors/wecom): on when all of corp id,
+    # agent id, secret, callback token and AES key are set.
+    wecom_corp_id: str = ""
+    wecom_agent_id: int = Field(0, ge=0)
+    wecom_secret: str = ""
+    wecom_token: str = ""
+    wecom_aes_key: str = ""
+    wecom_api_base: str = "https://qyapi.weixin.qq.com"
+    # Mini-program HTTP API (connectors/miniprogram): on when app id, secret and the key
+    # that signs its session tokens are set; code2session goes to MINSHENG_WECHAT_API_BASE.
+    mp_app_id: str = ""
+    mp_app_secret: str = ""
+    mp_session_secret: str = ""
+    mp_session_hours: int = Field(7 * 24, gt=0)
+    # Subscribe message (订阅消息) template for status pushes; empty: residents read status
+    # changes in the mini-program only. Its fields: character_string1 (ticket number),
+    # phrase2 (status), thing3 (note); the page opens the ticket.
+    mp_subscribe_template_id: str = ""
+    mp_subscribe_page: str = "pages/ticket/detail"
+    mp_rate_per_minute: int = Field(60, gt=0)
+    mp_ip_rate_per_minute: int = Field(300, gt=0)
     telegram_token: str = ""
     telegram_secret: str = ""
     telegram_api_base: str = "https://api.telegram.org"

@@ -30,10 +30,12 @@ from bot.tickets.clock import Clock, utcnow
 from bot.tickets.outbox import Audience, add_message
 
 if TYPE_CHECKING:
+    from bot.addresses import AddressBook
     from bot.config import Settings
     from bot.handoff import HandoffService
     from bot.media import MediaStore
     from bot.tickets import TicketService
+    from nlu.service import NLUService
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +62,8 @@ class Gateway:
         tickets: TicketService | None = None,
         media: MediaStore | None = None,
         handoff: HandoffService | None = None,
+        nlu: NLUService | None = None,
+        addresses: AddressBook | None = None,
         clock: Clock = utcnow,
         on_queued: Callable[[], None] | None = None,
     ) -> None:
@@ -70,6 +74,8 @@ class Gateway:
         self._tickets = tickets
         self._media = media
         self._handoff = handoff
+        self._nlu = nlu
+        self._addresses = addresses
         self._clock = clock
         #: Called after late replies are queued (the runtime wakes its dispatcher).
         self.on_queued = on_queued
@@ -106,6 +112,21 @@ class Gateway:
     def handoff(self) -> HandoffService | None:
         """The handoff service (waiting residents, staff answers), when there is one."""
         return self._handoff
+
+    @property
+    def nlu(self) -> NLUService:
+        """The NLU, for connectors that classify a form's text (the mini-program's report)
+        rather than hold a conversation."""
+        if self._nlu is None:
+            raise RuntimeError("this gateway was built without the NLU")
+        return self._nlu
+
+    @property
+    def addresses(self) -> AddressBook:
+        """The standard-address registry (door-plate data, resolving typed addresses)."""
+        if self._addresses is None:
+            raise RuntimeError("this gateway was built without the address book")
+        return self._addresses
 
     # ------------------------------------------------------------ receiving
 

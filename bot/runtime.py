@@ -284,6 +284,8 @@ class Runtime:
                 tickets=tickets,
                 media=runtime.media,
                 handoff=handoff,
+                nlu=nlu,
+                addresses=addresses,
             )
             await stack.enter_async_context(gateway_lifespan(runtime.gateway, runtime))
             for connector in build_connectors(settings) if connectors is None else connectors:

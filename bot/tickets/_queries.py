@@ -16,7 +16,7 @@ from bot.tickets.catalog import Catalog
 from bot.tickets.clock import Clock
 from bot.tickets.models import Incident, Ticket, TicketEvent, TicketEvidence, TicketSupporter
 from bot.tickets.status import OPEN_STATUSES
-from bot.tickets.views import EventView, IncidentView, TicketView
+from bot.tickets.views import EventView, IncidentView, TicketView, source_key
 
 
 class TicketQueries:
@@ -200,6 +200,13 @@ class TicketQueries:
         if ticket is None:
             raise TicketNotFound(f"no ticket {number}")
         return ticket
+
+    async def filed_from(
+        self, channel: str, sender_id: str, message_id: str
+    ) -> TicketView | None:
+        """The ticket this sender's message (or API request) id already filed, if any: an
+        API client retrying a submit learns it before uploading its evidence again."""
+        return await self._find_by_source(source_key(channel, sender_id, message_id))
 
     async def _find_by_source(self, source_message_id: str) -> TicketView | None:
         async with self.session_factory() as session:

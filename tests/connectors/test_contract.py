@@ -15,7 +15,9 @@ from bot.runtime import Runtime
 from bot.tickets import Dispatcher
 from bot.tickets.outbox import add_message
 from connectors import discover, import_models
+from connectors.miniprogram import MiniProgramConnector
 from connectors.web import WebConnector
+from connectors.wecom import WeComConnector
 from tests.connectors.echo_connector import EchoConnector, EchoOutput
 
 EXTRA = ["tests.connectors.echo_connector"]
@@ -26,6 +28,29 @@ def test_discovery_finds_packages_and_extra_modules() -> None:
     found = discover(EXTRA)
     assert found["echo"] is EchoConnector and found["web"] is WebConnector
     assert "connectors.web.inbox" in import_models()
+
+
+def test_wecom_and_the_mini_program_are_found_and_off_by_default(make_settings: Any) -> None:
+    found = discover()
+    assert found["wecom"] is WeComConnector
+    assert found["miniprogram"] is MiniProgramConnector
+    settings = make_settings()
+    assert WeComConnector.from_settings(settings) is None
+    assert MiniProgramConnector.from_settings(settings) is None
+
+
+@pytest.mark.parametrize(
+    ("cls", "overrides", "named"),
+    [
+        (WeComConnector, {"wecom_corp_id": "ww1", "wecom_secret": "s"}, "MINSHENG_WECOM_TOKEN"),
+        (MiniProgramConnector, {"mp_app_id": "wx1"}, "MINSHENG_MP_SESSION_SECRET"),
+    ],
+)
+def test_a_half_configured_connector_names_what_is_missing(
+    make_settings: Any, cls: Any, overrides: dict[str, str], named: str
+) -> None:
+    with pytest.raises(ConfigError, match=named):
+        cls.from_settings(make_settings(**overrides))
 
 
 @pytest.mark.parametrize("module", ["tests.connectors.nope", "tests.connectors.test_contract"])
