@@ -61,7 +61,7 @@ def cmd_menu(args: argparse.Namespace) -> int:
 
 
 async def _qrcodes(settings: Settings, community: str, out: Path) -> tuple[str, int]:
-    from bot.addresses import AddressBook
+    from bot.addresses import AddressBook, ensure_demo_data
     from bot.addresses.codes import wechat_scene_str
     from bot.addresses.plates import render_svg
     from bot.db import create_engine_for, make_session_factory
@@ -71,7 +71,9 @@ async def _qrcodes(settings: Settings, community: str, out: Path) -> tuple[str, 
     await upgrade(settings.effective_database_url)
     engine = create_engine_for(settings.effective_database_url)
     try:
-        book = await AddressBook.load(make_session_factory(engine))
+        sessions = make_session_factory(engine)
+        await ensure_demo_data(sessions, settings)
+        book = await AddressBook.load(sessions)
     finally:
         await engine.dispose()
     buildings = book.buildings_in_community(community)

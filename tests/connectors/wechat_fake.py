@@ -199,11 +199,14 @@ class Posted:
 class WeChatServer:
     """Sends callbacks to the gateway the way WeChat does (plaintext or safe mode)."""
 
-    def __init__(self, client: Any, *, safe_mode: bool = False, token: str = TOKEN) -> None:
+    def __init__(
+        self, client: Any, *, safe_mode: bool = False, token: str = TOKEN,
+        aes_key: str = AES_KEY,
+    ) -> None:
         self.client = client
         self.safe_mode = safe_mode
         self.token = token
-        self.crypto = WeChatCrypto(TOKEN, AES_KEY, APP_ID)
+        self.crypto = WeChatCrypto(TOKEN, aes_key, APP_ID)
 
     def query(self, body: str | None = None) -> tuple[dict[str, str], str]:
         timestamp, nonce = str(int(time.time())), f"n{next(_msg_ids) % 10_000_000}"
