@@ -28,6 +28,16 @@ def test_discovery_finds_packages_and_extra_modules() -> None:
     assert "connectors.web.inbox" in import_models()
 
 
+def test_every_discovered_connector_is_named_and_off_by_default(make_settings: Any) -> None:
+    """The embedded default runs the web channel only: every platform connector is switched
+    on by its own settings, and is registered under its own name."""
+    settings = make_settings()
+    for name, cls in discover().items():
+        assert cls.name == name
+        connector = cls.from_settings(settings)
+        assert (connector is not None) == (name == "web"), name
+
+
 @pytest.mark.parametrize("module", ["tests.connectors.nope", "tests.connectors.test_contract"])
 def test_a_bad_extra_connector_is_a_config_error(module: str) -> None:
     with pytest.raises(ConfigError, match="MINSHENG_EXTRA_CONNECTORS"):

@@ -8,7 +8,6 @@ real HTTP server on loopback that follows the documented JSON, errors included.
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -40,8 +39,9 @@ from tests.connectors.wechat_fake import (
     FakeWeChatApi,
     WeChatServer,
     message_xml,
+    next_answer,
 )
-from tests.e2e.resident import choose, find_ticket_number
+from tests.e2e.resident import find_ticket_number
 
 GRID_ROBOT_KEY = "robot-grid-1"
 
@@ -99,20 +99,6 @@ def _building(client: TestClient, text: str = "锦园小区2号楼") -> str:
     return resolution.candidates[0].building_code
 
 
-_OPTION = re.compile(r"^(\d+)\. (.+)$", re.MULTILINE)
-
-
-def _answer_for(text: str, photo_sent: bool) -> tuple[str, str]:
-    """What a resident sends next: ("image", "") for a photo, else ("text", words)."""
-    if not photo_sent and re.search(r"照片|图片|拍", text):
-        return "image", ""
-    options = _OPTION.findall(text)
-    if options:
-        index = choose([title for _, title in options])
-        return "text", options[index or 0][0]
-    return "text", "确认" if re.search(r"确认|提交|对吗", text) else "跳过"
-
-
 # ---------------------------------------------------------------- discovery and settings
 
 
@@ -164,7 +150,7 @@ async def test_scan_report_with_photo_and_voice_then_hear_every_status_change(
         number = find_ticket_number([reply])
         if number:
             break
-        _, words = _answer_for(reply, photo_sent=True)
+        _, words = next_answer(reply, photo_sent=True)
         posted = await wechat.post(message_xml(openid, "text", Content=words))
         assert posted.status == 200
         reply = wechat.reply_text(posted)
@@ -295,7 +281,7 @@ async def test_concurrent_retries_never_file_or_answer_twice(
     for _ in range(10):
         if find_ticket_number([text]):
             break
-        _, words = _answer_for(text, photo_sent=True)
+        _, words = next_answer(text, photo_sent=True)
         last = message_xml(openid, "text", Content=words)
         text = wechat.reply_text(await wechat.post(last))
     assert find_ticket_number([text])

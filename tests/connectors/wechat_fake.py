@@ -17,6 +17,7 @@ import asyncio
 import hashlib
 import itertools
 import json
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -216,8 +217,6 @@ class WeChatServer:
             envelope = self.crypto.encrypt_message(body, nonce, timestamp)
             # encrypt_message signs with the configured token; WeChat sends that signature
             # as msg_signature and the envelope without it.
-            import re
-
             encrypted = re.search(r"<Encrypt><!\[CDATA\[(.*?)\]\]>", envelope).group(1)  # type: ignore[union-attr]
             query["encrypt_type"] = "aes"
             query["msg_signature"] = sign(self.token, timestamp, nonce, encrypted)
@@ -249,3 +248,20 @@ class WeChatServer:
             fields = parse_flat(inner.encode())
         assert fields["MsgType"] == "text"
         return fields["Content"]
+
+
+_OPTION = re.compile(r"^(\d+)\. (.+)$", re.MULTILINE)
+
+
+def next_answer(text: str, photo_sent: bool) -> tuple[str, str]:
+    """What a resident sends next: ("image", "") for a photo, else ("text", words). Buttons
+    arrive as numbered lines; the resident types the number of the one they choose."""
+    from tests.e2e.resident import choose
+
+    if not photo_sent and re.search(r"照片|图片|拍", text):
+        return "image", ""
+    options = _OPTION.findall(text)
+    if options:
+        index = choose([title for _, title in options])
+        return "text", options[index or 0][0]
+    return "text", "确认" if re.search(r"确认|提交|对吗", text) else "跳过"
