@@ -134,7 +134,8 @@ class WeChatWebhook:
         key = f"{action.account}:{action.dedupe_key}"
         previous = await self.claims.claim(key)
         if previous is not None:
-            log.info("WeChat retry of %s (%s)", action.dedupe_key, previous.state)
+            # The key of an event holds the openid: log the outcome only.
+            log.info("WeChat retry of a delivery answered before (%s)", previous.state)
             if previous.state == ANSWERED and previous.text:
                 return self._passive(action, previous.text, encrypted)
             return web.Response(text=SUCCESS)
@@ -204,7 +205,7 @@ class WeChatWebhook:
             except asyncio.CancelledError:
                 raise
             except Exception:
-                log.exception("late WeChat message %s failed", action.dedupe_key)
+                log.exception("a late WeChat message failed")
                 replies = [OutboundMessage(recipient_id=action.openid, text=LATE_FAILURE_TEXT)]
             await gateway.queue(origin, replies)
 
