@@ -241,80 +241,61 @@ async def test_message_and_event_types(client: TestClient, fake: FakeWeChatApi) 
 # ---------------------------------------------------------------- retries
 
 
-@pytest.mark.parametrize("slow", [False, True], ids=["passive", "late"])
 async def test_concurrent_retries_never_file_or_answer_twice(
-    client: TestClient, fake: FakeWeChatApi, monkeypatch: pytest.MonkeyPatch, slow: bool
+    client: TestClient, fake: FakeWeChatApi, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    wechat = WeChatServer(client)
-    openid = f"o-retry-{slow}"
-    code = _building(client)
-    await wechat.post(message_xml(openid, "event", Event="SCAN", EventKey=code))
     runtime = _runtime(client)
-    if slow:
-        original = runtime.dialogue.handle
-
-        async def slow_handle(*args: Any, **kwargs: Any) -> Any:
-            await asyncio.sleep(0.3)
-            return await original(*args, **kwargs)
-
-        monkeypatch.setattr(runtime.dialogue, "handle", slow_handle)
-        connector = next(c for c in runtime.connectors if isinstance(c, WeChatConnector))
-        assert connector.webhook is not None
-        monkeypatch.setattr(connector.webhook, "passive_seconds", 0.05)
-    body = message_xml(openid, "text", Content="楼道灯坏了，晚上很黑，请尽快修")
-    first, *retries = await asyncio.gather(*(wechat.post(body) for _ in range(4)))
-    assert all(p.status == 200 for p in (first, *retries))
-    answered = [p for p in (first, *retries) if wechat.reply_text(p)]
-    await runtime.gateway.aclose(grace=5)
     connector = next(c for c in runtime.connectors if isinstance(c, WeChatConnector))
     assert connector.webhook is not None
-    await connector.webhook.aclose(grace=5)
-    await _drain(client)
-    pushed = [m for m in fake.custom_sent if m["touser"] == openid]
-    # The first answer goes out exactly once: passively, or through the customer-service API.
-    assert len(answered) + len(pushed) == 1, (answered, pushed)
+    wechat = WeChatServer(client)
+    # Two different demands, so the second is not offered as a duplicate of the first.
+    for slow, place, demand in (
+        (False, "锦园小区2号楼", "楼道灯坏了，晚上很黑，请尽快修"),
+        (True, "文苑公寓3号楼", "楼下垃圾桶满了好几天没人清运"),
+    ):
+        openid = f"o-retry-{slow}"
+        code = _building(client, place)
+        await wechat.post(message_xml(openid, "event", Event="SCAN", EventKey=code))
+        body = message_xml(openid, "text", Content=demand)
+        with monkeypatch.context() as patch:
+            if slow:  # the dialogue outlasts the passive window: replies follow later
+                original = runtime.dialogue.handle
 
-    # A retry after the answer never files twice either: confirm until a ticket exists,
-    # then deliver the confirming message again.
-    monkeypatch.undo()
-    text = (wechat.reply_text(answered[0]) if answered else pushed[0]["text"]["content"])
-    for _ in range(10):
-        if find_ticket_number([text]):
-            break
-        _, words = next_answer(text, photo_sent=True)
-        last = message_xml(openid, "text", Content=words)
-        text = wechat.reply_text(await wechat.post(last))
-    assert find_ticket_number([text])
-    before = await _ticket_count(client)
-    again = await asyncio.gather(*(wechat.post(last) for _ in range(3)))
-    assert await _ticket_count(client) == before
-    assert all(p.status == 200 for p in again)
+                async def slow_handle(*args: Any, _original: Any = original) -> Any:
+                    await asyncio.sleep(0.3)
+                    return await _original(*args)
+
+                patch.setattr(runtime.dialogue, "handle", slow_handle)
+                patch.setattr(connector.webhook, "passive_seconds", 0.05)
+            # WeChat's first delivery and three retries, all at once (several workers).
+            deliveries = await asyncio.gather(*(wechat.post(body) for _ in range(4)))
+            assert all(p.status == 200 for p in deliveries)
+            answered = [p for p in deliveries if wechat.reply_text(p)]
+            await runtime.gateway.aclose(grace=5)
+            await connector.webhook.aclose(grace=5)
+        await _drain(client)
+        pushed = [m for m in fake.custom_sent if m["touser"] == openid]
+        # Answered exactly once: passively, or through the customer-service API.
+        assert len(answered) + len(pushed) == 1, (slow, answered, pushed)
+
+        # Confirm until a ticket exists, then deliver the confirming message again.
+        text = wechat.reply_text(answered[0]) if answered else pushed[0]["text"]["content"]
+        last = ""
+        for _ in range(10):
+            if find_ticket_number([text]):
+                break
+            _, words = next_answer(text, photo_sent=True)
+            last = message_xml(openid, "text", Content=words)
+            text = wechat.reply_text(await wechat.post(last))
+        assert find_ticket_number([text]) and last, text
+        before = await _ticket_count(client)
+        again = await asyncio.gather(*(wechat.post(last) for _ in range(3)))
+        assert await _ticket_count(client) == before
+        # A retry of an answered delivery (its answer was lost) gets the same answer.
+        assert [wechat.reply_text(p) for p in again] == [text] * 3
 
 
 # ---------------------------------------------------------------- refused requests
-
-
-async def _nothing_changed(client: TestClient, fake: FakeWeChatApi, tickets: int) -> None:
-    assert await _ticket_count(client) == tickets
-    assert not fake.custom_sent
-
-
-async def test_bad_signature_is_refused_and_changes_nothing(
-    client: TestClient, fake: FakeWeChatApi
-) -> None:
-    before = await _ticket_count(client)
-    forged = WeChatServer(client, token="not-our-token")
-    posted = await forged.post(message_xml("o-x", "text", Content="路灯坏了"))
-    assert posted.status == 403 and "签名校验失败" in posted.body
-    unsigned = await client.post("/webhooks/wechat", data=message_xml("o-x", "text", Content="x"))
-    assert unsigned.status == 403
-    # Safe mode: the plain signature is right but msg_signature is forged.
-    wechat = WeChatServer(client, safe_mode=True)
-    query, body = wechat.query(message_xml("o-x", "text", Content="路灯坏了"))
-    query["msg_signature"] = "0" * 40
-    forged_safe = await client.post("/webhooks/wechat", params=query, data=body.encode())
-    assert forged_safe.status == 403
-    await _nothing_changed(client, fake, before)
 
 
 HOSTILE_BODIES: list[tuple[str, int, str]] = [
@@ -342,10 +323,22 @@ HOSTILE_BODIES: list[tuple[str, int, str]] = [
     ]
 
 
-async def test_malformed_hostile_or_oversize_bodies_get_clear_errors(
+async def test_bad_signatures_malformed_hostile_or_oversize_bodies_change_nothing(
     client: TestClient, fake: FakeWeChatApi
 ) -> None:
     before = await _ticket_count(client)
+    forged = WeChatServer(client, token="not-our-token")
+    posted = await forged.post(message_xml("o-x", "text", Content="路灯坏了"))
+    assert posted.status == 403 and "签名校验失败" in posted.body
+    unsigned = await client.post("/webhooks/wechat", data=message_xml("o-x", "text", Content="x"))
+    assert unsigned.status == 403
+    # Safe mode: the plain signature is right but msg_signature is forged.
+    wechat = WeChatServer(client, safe_mode=True)
+    query, body = wechat.query(message_xml("o-x", "text", Content="路灯坏了"))
+    query["msg_signature"] = "0" * 40
+    forged_safe = await client.post("/webhooks/wechat", params=query, data=body.encode())
+    assert forged_safe.status == 403
+
     for body, status, code in HOSTILE_BODIES:
         for safe_mode in (False, True):
             posted = await WeChatServer(client, safe_mode=safe_mode).post(body)
@@ -355,7 +348,8 @@ async def test_malformed_hostile_or_oversize_bodies_get_clear_errors(
     wrong_key = WeChatServer(client, safe_mode=True, aes_key="Z" * 43)
     posted = await wrong_key.post(message_xml("o-k", "text", Content="你好"))
     assert posted.status == 400 and "bad_encryption" in posted.body
-    await _nothing_changed(client, fake, before)
+    assert await _ticket_count(client) == before
+    assert not fake.custom_sent
 
 
 # ---------------------------------------------------------------- token, groups, commands
