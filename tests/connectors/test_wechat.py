@@ -457,3 +457,36 @@ async def test_menu_and_qrcode_commands(
     assert "370303001001X01-002" in scenes
     assert all(q["action_name"] == "QR_LIMIT_STR_SCENE" for q in fake.qrcodes)
     assert (out / "370303001001X01-002.svg").is_file()
+
+
+@pytest.mark.redis
+async def test_claims_are_shared_by_workers_through_redis(
+    redis_namespace: tuple[str, str],
+) -> None:
+    """Two workers (two Redis connections) see one another's claims: of a delivery and its
+    retries exactly one handles the message, whichever worker each lands on."""
+    from bot.state import RedisStateStore
+    from connectors.wechat.dedupe import ANSWERED, HANDLING, LATE, Claims
+
+    url, prefix = redis_namespace
+    stores = [RedisStateStore.from_url(url, namespace=prefix) for _ in range(2)]
+    try:
+        workers = [Claims(store, namespace="wx:", ttl=60) for store in stores]
+        outcomes = await asyncio.gather(*(workers[i % 2].claim("m-1") for i in range(6)))
+        assert sum(o is None for o in outcomes) == 1
+        assert {o.state for o in outcomes if o is not None} == {HANDLING}
+        # A retry came while the first was handled: its answer goes through the outbox.
+        assert not await workers[0].answered("m-1", "好的")
+        assert (await workers[1].claim("m-1")).state == LATE  # type: ignore[union-attr]
+        # Answered passively with no retry meanwhile: a later retry gets the same text.
+        assert await workers[1].claim("m-2") is None
+        assert await workers[1].answered("m-2", "好的")
+        again = await workers[0].claim("m-2")
+        assert again is not None and (again.state, again.text) == (ANSWERED, "好的")
+        # A failed delivery is forgotten, so WeChat's retry is handled afresh.
+        assert await workers[0].claim("m-3") is None
+        await workers[0].release("m-3")
+        assert await workers[1].claim("m-3") is None
+    finally:
+        for store in stores:
+            await store.close()

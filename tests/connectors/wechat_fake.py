@@ -163,7 +163,8 @@ class FakeWeChatApi:
 
 # ---------------------------------------------------------------- WeChat calling us
 
-_msg_ids = itertools.count(23_000_000_000_000_000)
+# Unique across runs too (a Redis store keeps the claims of earlier runs for a day).
+_msg_ids = itertools.count(time.time_ns() // 1000)
 _times = itertools.count(int(time.time()))
 
 
