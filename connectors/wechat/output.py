@@ -28,8 +28,10 @@ from connectors.wechat.inbound import CHANNEL
 
 log = logging.getLogger(__name__)
 
-__all__ = ["WeChatOutput", "plain_text"]
+__all__ = ["WeChatOutput", "fits", "plain_text", "split_text"]
 
+#: WeChat takes at most 2048 bytes of text in a passive reply or a customer-service message.
+MAX_TEXT_BYTES = 2048
 #: Errors no retry can fix: the resident unfollowed (43004), or the openid is not ours.
 PERMANENT_ERRORS = frozenset({40003, 43004, 40013})
 CHINA = timedelta(hours=8)
@@ -45,6 +47,28 @@ def plain_text(replies: list[OutboundMessage]) -> str:
         if lines:
             parts.append("\n".join(lines))
     return "\n\n".join(parts)
+
+
+def fits(text: str) -> bool:
+    return len(text.encode("utf-8")) <= MAX_TEXT_BYTES
+
+
+def split_text(text: str) -> list[str]:
+    """``text`` in pieces WeChat takes, cut between paragraphs or lines where possible."""
+    pieces: list[str] = []
+    rest = text
+    while not fits(rest):
+        cut = rest.encode("utf-8")[:MAX_TEXT_BYTES].decode("utf-8", "ignore")
+        for mark in ("\n\n", "\n"):
+            at = cut.rfind(mark)
+            if at > len(cut) // 2:
+                cut = cut[:at]
+                break
+        pieces.append(cut.rstrip())
+        rest = rest[len(cut):].lstrip("\n")
+    if rest:
+        pieces.append(rest)
+    return pieces
 
 
 class WeChatOutput(OutputChannel):
@@ -73,7 +97,8 @@ class WeChatOutput(OutputChannel):
         if not text:
             return
         try:
-            await self.api.send_text(message.recipient_id, text)
+            for piece in split_text(text):
+                await self.api.send_text(message.recipient_id, piece)
         except WeChatApiError as exc:
             if exc.outside_window:
                 await self._send_template(message, exc)

@@ -30,7 +30,7 @@ from connectors.wechat import texts
 from connectors.wechat.api import MediaTooLarge, MediaUnavailable, WeChatApi
 from connectors.wechat.dedupe import ANSWERED, Claims
 from connectors.wechat.inbound import CHANNEL, Action, BadMessage, MediaRef, classify
-from connectors.wechat.output import plain_text
+from connectors.wechat.output import fits, plain_text
 from connectors.wechat.signing import BadEncryption, Signer
 from connectors.wechat.xml import BadXml, ForbiddenXml, parse_flat, render_text_reply
 
@@ -155,6 +155,11 @@ class WeChatWebhook:
             await self.claims.late(key)
             return web.Response(text=SUCCESS)
         text = plain_text(replies)
+        if not fits(text):
+            # Too long for a passive reply: customer-service messages, in pieces.
+            await self.claims.late(key)
+            await gateway.queue(_origin(action), replies)
+            return web.Response(text=SUCCESS)
         if not await self.claims.answered(key, text):
             # A retry came while we worked: this answer may go nowhere, so it goes through
             # the customer-service API (once; the retry answered "success").

@@ -490,3 +490,16 @@ async def test_claims_are_shared_by_workers_through_redis(
     finally:
         for store in stores:
             await store.close()
+
+
+def test_long_texts_are_cut_into_pieces_wechat_takes() -> None:
+    from connectors.wechat.output import MAX_TEXT_BYTES, fits, split_text
+
+    assert split_text("短消息") == ["短消息"]
+    paragraphs = "\n\n".join(f"工单 20261201-{i:04d}：楼道灯不亮，办理中。" * 3 for i in range(60))
+    pieces = split_text(paragraphs)
+    assert len(pieces) > 1 and all(fits(p) for p in pieces)
+    assert all(len(p.encode()) <= MAX_TEXT_BYTES for p in pieces)
+    assert "".join(pieces).replace("\n", "") == paragraphs.replace("\n", "")
+    unbroken = "灯" * 3000
+    assert "".join(split_text(unbroken)) == unbroken
