@@ -156,7 +156,18 @@ def _area_registrars() -> list[Callable[[argparse._SubParsersAction], None]]:  #
     def nlu(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         register_nlu(sub, _nlu_defaults)
 
-    return [nlu, addresses, tickets, flows, partial(handoff, hand_back=end_handoff), staff, demo]
+    def connectors(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+        # Each connector adds its own commands (``minsheng wechat menu``, ...); found through
+        # the registry, so adding one touches only its folder.
+        from connectors import discover
+
+        for cls in discover().values():
+            cls.register_cli(sub)
+
+    return [
+        nlu, addresses, tickets, flows, partial(handoff, hand_back=end_handoff), staff, demo,
+        connectors,
+    ]
 
 
 def _nlu_defaults() -> NluCliDefaults:

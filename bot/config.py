@@ -78,6 +78,14 @@ class Settings(BaseSettings):
     mp_subscribe_page: str = "pages/ticket/detail"
     mp_rate_per_minute: int = Field(60, gt=0)
     mp_ip_rate_per_minute: int = Field(300, gt=0)
+    # Official Account: answer passively when the dialogue is done within this many seconds
+    # (WeChat gives up after 5 and retries), else "success" and a customer-service message.
+    wechat_passive_seconds: float = Field(4.0, gt=0, lt=5)
+    # Template for status pushes outside the 48-hour customer-service window (error 45015);
+    # its fields: first, keyword1 (ticket number), keyword2 (status), keyword3 (time), remark.
+    wechat_status_template_id: str = ""
+    # Micro-grid group robots: grid code -> webhook URL (JSON object), for announcements.
+    wechat_group_webhooks: dict[str, str] = Field(default_factory=dict)
     telegram_token: str = ""
     telegram_secret: str = ""
     telegram_api_base: str = "https://api.telegram.org"

@@ -16,6 +16,7 @@ the settings. Lifecycle::
 
 from __future__ import annotations
 
+import argparse
 from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, ClassVar, Self
 
@@ -61,3 +62,7 @@ class Connector(ABC):
 
     async def stop(self) -> None:  # noqa: B027 - optional hook
         """Close what :meth:`start` opened (called before the core shuts down)."""
+
+    @classmethod  # noqa: B027 - optional hook
+    def register_cli(cls, subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+        """Add the connector's own ``minsheng <name> ...`` commands (optional)."""

@@ -51,6 +51,14 @@ def test_a_half_configured_connector_names_what_is_missing(
 ) -> None:
     with pytest.raises(ConfigError, match=named):
         cls.from_settings(make_settings(**overrides))
+def test_every_discovered_connector_is_named_and_off_by_default(make_settings: Any) -> None:
+    """The embedded default runs the web channel only: every platform connector is switched
+    on by its own settings, and is registered under its own name."""
+    settings = make_settings()
+    for name, cls in discover().items():
+        assert cls.name == name
+        connector = cls.from_settings(settings)
+        assert (connector is not None) == (name == "web"), name
 
 
 @pytest.mark.parametrize("module", ["tests.connectors.nope", "tests.connectors.test_contract"])
