@@ -224,7 +224,7 @@ class AddressBook:
 
     def staff_for_channel(self, channel: str, user_id: str) -> Contact | None:
         """The person in charge who talks to us as ``user_id`` on ``channel`` (any channel
-        name: wecom, wechat, wechat_mp, ...), or None for a resident."""
+        name: wecom, wechat, miniprogram, ...), or None for a resident."""
         person = self._snap.people_by_channel.get((channel, user_id))
         return _contact(person) if person else None
 

@@ -198,7 +198,7 @@ def register_cli(subparsers: argparse._SubParsersAction) -> None:  # type: ignor
 
     bind = actions.add_parser(
         "bind-channel", help="add or replace a person's id on a channel",
-        description="Bind USER_ID on CHANNEL (wecom, wechat, wechat_mp, telegram, ... any "
+        description="Bind USER_ID on CHANNEL (wecom, wechat, miniprogram, telegram, ... any "
         "name) to the person PERSON_CODE, replacing their previous id there. Refused when "
         "the id belongs to another person on that channel (unbind it there first).",
     )

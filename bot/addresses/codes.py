@@ -22,7 +22,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
 BUILDING_CODE_RE = re.compile(r"^(?=.*[0-9])[A-Za-z0-9][A-Za-z0-9_-]{3,31}$")
 PERSON_CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
-#: A channel name as connectors register it: ``wecom``, ``wechat_mp``, ``telegram``.
+#: A channel name as connectors register it: ``wecom``, ``miniprogram``, ``telegram``.
 CHANNEL_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 
 _PREFIXES = ("qrscene_", "b_", "b-", "b=", "b:", "scene=", "scene_", "building=", "code=")

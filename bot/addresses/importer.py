@@ -50,7 +50,7 @@ name               yes
 phone              yes       the public duty number shown on the door-plate page
 channels           no        the person's ids on messaging channels, ``NAME=ID`` pairs
                              separated by ``;``: ``wecom=zhangsan;telegram=123456``
-channel:NAME       no        one channel's id, e.g. a column ``channel:wechat_mp``
+channel:NAME       no        one channel's id, e.g. a column ``channel:miniprogram``
 wechat_openid      no        older form of ``channel:wechat`` (still read)
 wecom_userid       no        older form of ``channel:wecom``
 telegram_chat_id   no        older form of ``channel:telegram``
@@ -59,7 +59,7 @@ telegram_chat_id   no        older form of ``channel:telegram``
 Channel ids are optional and often learned later (``minsheng addresses bind-channel``); an
 empty one means "not known here" and keeps the stored id, it never unbinds. A channel name
 is 1..32 of ``a-z 0-9 _`` starting with a letter (``wechat`` is the Official Account,
-``wechat_mp`` the mini-program: their openids differ); any name is accepted, so a new
+``miniprogram`` the mini-program: their openids differ); any name is accepted, so a new
 channel needs no code change. One id per person and channel: a row naming a channel twice
 with different ids is refused, and so is an id another person already has on that channel
 (in the file or in the database).

@@ -145,7 +145,7 @@ class AddrPerson(SQLModel, table=True):
 
 
 class PersonChannel(SQLModel, table=True):
-    """A person's id on one messaging channel (``wecom``, ``wechat``, ``wechat_mp``, ...).
+    """A person's id on one messaging channel (``wecom``, ``wechat``, ``miniprogram``, ...).
 
     A person has at most one id per channel (the primary key), and an id on a channel
     belongs to at most one person (``uq_addr_person_channel_user``): a message from it

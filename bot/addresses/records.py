@@ -58,7 +58,7 @@ class BuildingRecord:
 
 @dataclass(frozen=True, slots=True)
 class PersonRecord:
-    """A person in charge; ``channels`` maps a channel name (``wecom``, ``wechat_mp``, ...)
+    """A person in charge; ``channels`` maps a channel name (``wecom``, ``miniprogram``, ...)
     to the person's id there. Read-only by convention: build a new record to change it."""
 
     code: str

@@ -271,7 +271,7 @@ class ChannelTaken(AddressError):
 
 
 def check_channel_name(channel: str) -> str:
-    """``channel`` if it is a well-formed channel name (``wecom``, ``wechat_mp``), else
+    """``channel`` if it is a well-formed channel name (``wecom``, ``miniprogram``), else
     ValueError. Any such name is accepted: a new channel needs no code here."""
     if not CHANNEL_NAME_RE.match(channel):
         raise ValueError(

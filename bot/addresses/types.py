@@ -100,7 +100,7 @@ class Contact:
     """A person in charge; ``level`` is where they are attached (grid, community, ...).
 
     ``channels`` maps each channel the person is reachable on (``wecom``, ``wechat``,
-    ``wechat_mp``, ``telegram``, ...) to their id there, by channel name.
+    ``miniprogram``, ``telegram``, ...) to their id there, by channel name.
     """
 
     role: Literal["secretary", "grid_worker", "police"]

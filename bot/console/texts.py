@@ -83,8 +83,8 @@ ROLE_LABELS: dict[str, str] = {
 #: Channels a resident reports through, as staff read them.
 CHANNEL_LABELS: dict[str, str] = {
     "web": "网页聊天",
-    "wechat": "微信",
-    "wechat_mp": "微信公众号",
+    "wechat": "微信公众号",
+    "miniprogram": "微信小程序",
     "wecom": "企业微信",
     "telegram": "Telegram",
     "open311": "对接系统（Open311）",
