@@ -16,14 +16,17 @@ resident who sent them and the staff in charge, not to whoever reads a public fe
 from __future__ import annotations
 
 import hmac
+import json
 import math
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
 
-from bot.errors import AddressError, BadInput, TicketNotFound
+from bot.appkeys import RATE_LIMITER
+from bot.errors import AddressError, BadInput, RateLimited, TicketNotFound
 from bot.privacy import mask_text
+from bot.ratelimit import TOO_MANY_TEXT, wait_seconds
 from bot.tickets import texts
 from bot.tickets.clock import local_text, to_local
 from bot.tickets.service import TicketService
@@ -34,6 +37,10 @@ OPEN311_CHANNEL = "open311"
 MAX_RESULTS = 1000
 DEFAULT_WINDOW = timedelta(days=90)
 _CLOSED = (TicketStatus.RESOLVED, TicketStatus.CLOSED, TicketStatus.REJECTED)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
 
 
 def w3c(moment: datetime | None) -> str | None:
@@ -187,6 +194,18 @@ class Open311:
         given = fields.get("api_key", "")
         if not keys or not any(hmac.compare_digest(given, key) for key in keys):
             return _error(403, "api_key is missing or not valid")
+        limiter = request.app.get(RATE_LIMITER)
+        if limiter is not None:
+            try:
+                await limiter.check("api_key", given)
+            except RateLimited as exc:
+                seconds = wait_seconds(exc)
+                return web.json_response(
+                    [{"code": 429, "description": TOO_MANY_TEXT.format(seconds=seconds)}],
+                    status=429,
+                    headers={"Retry-After": str(seconds)},
+                    dumps=_dumps,
+                )
         try:
             draft = self._draft(service, fields)
             view = await service.file(draft)
