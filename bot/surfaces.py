@@ -60,7 +60,7 @@ def setup_open311(app: web.Application) -> None:
     """``/open311/...``: the GeoReport v2 API for other systems."""
     from bot.tickets.open311 import setup_routes
 
-    setup_routes(app, TICKET_SERVICE)
+    setup_routes(app, TICKET_SERVICE, limiter_key=RATE_LIMITER)
 
 
 def setup_connectors(app: web.Application, connectors: Sequence[RoutedConnector]) -> None:

@@ -5,7 +5,8 @@ records its owner — the (channel, sender) that uploaded it — in the ``upload
 that sender may attach it to a message (:meth:`Uploads.owned_by`); each sender may upload
 ``upload_max_per_sender_per_day`` files per China-time day; and a file that no ticket took
 as evidence within ``upload_unused_hours`` is deleted from the store by the
-``upload_cleanup`` job (:func:`upload_jobs`, run by the scheduler like every periodic job).
+``upload_cleanup`` job (:func:`upload_jobs`, run by the scheduler like every periodic job);
+files a handoff transcript names are kept (a person may still be looking at them).
 Files staff attach (the console's photos) do not pass through here and are never cleaned.
 """
 
@@ -20,6 +21,7 @@ from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.errors import MinshengError
+from bot.handoff.models import Handoff
 from bot.media import UPLOAD_PREFIX, MediaStore, StoredMedia, key_from_url
 from bot.messages import MediaKind
 from bot.tickets.clock import LOCAL_TZ, Clock, to_local, to_utc, utcnow
@@ -125,7 +127,9 @@ class Uploads:
         return await self.media.exists(key)
 
     async def purge_unused(self, now: datetime, *, batch: int = BATCH) -> int:
-        """Delete uploads older than ``unused_after`` that no ticket holds as evidence."""
+        """Delete uploads older than ``unused_after`` that no ticket holds as evidence and
+        no handoff transcript names; their rows go either way (the day-old upload is no
+        longer attachable). Returns the number of files deleted."""
         cutoff = now - self.unused_after
         async with self._sessions() as session:
             rows = await session.exec(
@@ -144,15 +148,28 @@ class Uploads:
             used = set(kept)
             deleted = 0
             for row in old:
-                if UPLOAD_PREFIX + row.key not in used:
+                # Kept: a ticket's evidence, or a file a person saw in a handoff.
+                kept_file = UPLOAD_PREFIX + row.key in used or await _in_a_handoff(
+                    session, row.key
+                )
+                if not kept_file:
                     await self.media.delete(row.key)
                     deleted += 1
-                # Either way the row has done its job: evidence is owned by its ticket now.
+                # Either way the row has done its job: a kept file belongs to its ticket or
+                # handoff now, and no one attaches a day-old upload to a new message.
                 await session.delete(row)
             await session.commit()
         if deleted:
             log.info("deleted %d unused uploads", deleted)
         return deleted
+
+
+async def _in_a_handoff(session: AsyncSession, key: str) -> bool:
+    """A handoff transcript (JSON text) names the upload."""
+    found = await session.exec(
+        select(Handoff.id).where(col(Handoff.messages).contains(UPLOAD_PREFIX + key)).limit(1)
+    )
+    return found.first() is not None
 
 
 def upload_jobs(uploads: Uploads) -> list[Job]:
