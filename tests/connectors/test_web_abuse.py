@@ -204,8 +204,15 @@ async def test_unused_uploads_are_deleted_evidence_is_kept(
             evidence=[("image", evidence)],
         )
     )
+    shown = (await (await upload(client, "r1")).json())["url"]
+    handoff = await runtime.handoff.open(
+        conversation_id="web:r1", channel="web", sender_id="r1", reason="asked"
+    )
+    await runtime.handoff.append_resident_message(handoff.id, "看这张照片", [shown])
     uploads = client.app[GATEWAY].uploads
     assert await uploads.purge_unused(utcnow() + timedelta(hours=1)) == 0  # not old yet
     assert await uploads.purge_unused(utcnow() + timedelta(hours=3)) == 1
     assert (await client.get(unused)).status == 404
     assert (await client.get(evidence)).status == 200
+    assert (await client.get(shown)).status == 200  # a person saw it in the handoff
+    assert await uploads.purge_unused(utcnow() + timedelta(hours=3)) == 0  # rows are gone
