@@ -42,6 +42,11 @@ class TicketPolicy:
     cluster_window_hours: float = 24.0
     cluster_radius_m: float = 300.0
     cluster_similarity: float = 0.4
+    #: Plausible residents (clusters.plausible_weight): an unverified resident's weight, the
+    #: most one client counts, the most unverified residents of one channel count (0: no cap).
+    cluster_anonymous_weight: float = 0.5
+    cluster_client_cap: float = 1.0
+    cluster_unverified_channel_cap: float = 0.0
     similar_lookback_hours: float = 72.0
     #: Channels to reach staff on, most wanted first (comma-separated names).
     staff_channel: str = "wecom,wechat,telegram"
@@ -56,6 +61,9 @@ class TicketPolicy:
             cluster_min_reporters=settings.ticket_cluster_min_reporters,
             cluster_window_hours=settings.ticket_cluster_window_hours,
             staff_channel=settings.ticket_staff_channel,
+            cluster_anonymous_weight=settings.ticket_cluster_anonymous_weight,
+            cluster_client_cap=settings.ticket_cluster_client_cap,
+            cluster_unverified_channel_cap=settings.ticket_cluster_unverified_channel_cap,
         )
 
 

@@ -100,6 +100,11 @@ class Ticket(SQLModel, table=True):
     reporter_channel: str = Field(max_length=32)
     reporter_id: str = Field(max_length=128)
     reporter_phone: str | None = Field(default=None, max_length=32)
+    # Who is plausibly behind it (clusters): the hashed client the report came from (IP,
+    # web session, device; ``InboundMessage`` metadata ``client_key``) and whether the
+    # platform vouches for the person (migration ``0009_abuse``).
+    reporter_client: str | None = Field(default=None, max_length=64)
+    reporter_verified: bool = True
     anonymous: bool = False
     # What happens to it.
     status: str = Field(default="submitted", max_length=16, index=True)
@@ -154,6 +159,8 @@ class TicketSupporter(SQLModel, table=True):
     ticket_id: int = Field(foreign_key="ticket.id", index=True)
     channel: str = Field(max_length=32)
     user_id: str = Field(max_length=128)
+    client_key: str | None = Field(default=None, max_length=64)
+    verified: bool = True
     created_at: datetime = Field(default_factory=utcnow)
 
 

@@ -164,6 +164,8 @@ class TicketService(TicketQueries):
             reporter_channel=draft.reporter_channel,
             reporter_id=draft.reporter_id,
             reporter_phone=draft.reporter_phone,
+            reporter_client=draft.reporter_client,
+            reporter_verified=draft.reporter_verified,
             anonymous=draft.anonymous,
             urgency=item.urgency.value,
             department=item.department.code,
@@ -227,10 +229,19 @@ class TicketService(TicketQueries):
         log.info("ticket %s filed: %s, tier %s", number, item.intent, tier.value)
         return self._view(ticket, evidence=tuple(draft.evidence), history=history)
 
-    async def follow(self, number: str, channel: str, user_id: str) -> TicketView:
+    async def follow(
+        self,
+        number: str,
+        channel: str,
+        user_id: str,
+        *,
+        client_key: str | None = None,
+        verified: bool = True,
+    ) -> TicketView:
         """Follow a ticket ("我也反映"): its updates reach this resident too, and they count
-        as one more reporter of its incident. Following twice, or one's own ticket, is a
-        no-op."""
+        as one more reporter of its incident (weighed by ``client_key`` and ``verified`` as
+        in :func:`bot.tickets.clusters.plausible_weight`). Following twice, or one's own
+        ticket, is a no-op."""
         now = self.clock()
         try:
             async with self.session_factory() as session:
@@ -247,7 +258,12 @@ class TicketService(TicketQueries):
                     assert ticket.id is not None
                     session.add(
                         TicketSupporter(
-                            ticket_id=ticket.id, channel=channel, user_id=user_id, created_at=now
+                            ticket_id=ticket.id,
+                            channel=channel,
+                            user_id=user_id,
+                            client_key=client_key,
+                            verified=verified,
+                            created_at=now,
                         )
                     )
                     ticket.supporters += 1

@@ -40,6 +40,12 @@ class TicketDraft:
     anonymous: bool = False
     evidence: tuple[tuple[str, str], ...] | list[tuple[str, str]] = ()
     source_message_id: str | None = None
+    # Who is plausibly behind it, for clusters: the connector's hashed client key and
+    # whether the platform vouches for the person. Drafts from accountable sources (staff,
+    # partner systems with an API key) keep the defaults; the resident flows pass what the
+    # message's channel proved (``bot.messages.client_key_of`` / ``is_verified``).
+    reporter_client: str | None = None
+    reporter_verified: bool = True
 
     def source_key(self) -> str | None:
         """The de-duplication key: (channel, sender, message id), hashed to a fixed width."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from bot.messages import MediaKind
+from bot.messages import MediaKind, client_key_of, is_verified
 from bot.privacy import mask_phone
 from bot.tickets import TicketDraft, Urgency
 from flows._addressing import (
@@ -179,7 +179,14 @@ async def follow_ticket(ctx: ActionContext) -> None:
     """Follow the duplicate ticket: its updates reach this resident, who counts as a
     supporter."""
     number = ctx.slots["duplicate_number"]
-    view = await ctx.services.tickets.follow(number, ctx.message.channel, ctx.message.sender_id)
+    message = ctx.message
+    view = await ctx.services.tickets.follow(
+        number,
+        message.channel,
+        message.sender_id,
+        client_key=client_key_of(message),
+        verified=is_verified(message),
+    )
     ctx.slots["followed"] = number
     ctx.say(
         "followed_ticket",
@@ -277,6 +284,9 @@ async def file_ticket(ctx: ActionContext) -> None:
         # The confirming message files at most once, however often the channel retries it;
         # without a message id the frame (one report) does.
         source_message_id=message.message_id or f"{message.conversation_id}:{ctx.frame.id}",
+        # Clusters weigh the report by who plausibly sent it (one client counts once).
+        reporter_client=client_key_of(message),
+        reporter_verified=is_verified(message),
     )
     view = await ctx.services.tickets.file(draft)
     slots["ticket_number"] = view.number
