@@ -150,6 +150,8 @@ class Gateway:
         if self._addresses is None:
             raise RuntimeError("this gateway was built without the address book")
         return self._addresses
+
+    @property
     def limiter(self) -> RateLimiter:
         """The deployment's rate limiter (shared through Redis when there is one)."""
         return self._limiter
