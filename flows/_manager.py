@@ -29,6 +29,8 @@ from bot.engine import DialogueResult
 from bot.messages import ChatType, InboundMessage
 from flows._addressing import building_values, scene_building
 from flows._context import Turn
+from flows._emergency import REQUIRED_RESPONSES as EMERGENCY_RESPONSES
+from flows._emergency import danger_of, handle_danger, say_numbers
 from flows._handoff import REQUIRED_RESPONSES as HANDOFF_RESPONSES
 from flows._handoff import During, during_handoff
 from flows._interpreter import Interpreter
@@ -65,6 +67,7 @@ REQUIRED_RESPONSES = (
     GROUP_CONTINUED,
     FLOWS_CHANGED,
     *HANDOFF_RESPONSES,
+    *EMERGENCY_RESPONSES,
 )
 
 
@@ -224,6 +227,10 @@ class DialogueManager:
             turn.say(FLOWS_CHANGED)
 
     async def _private(self, turn: Turn) -> None:
+        # Safety first: someone in danger hears the emergency numbers before anything else,
+        # whatever was being asked.
+        if await handle_danger(self.interpreter, turn):
+            return
         frame = self.interpreter.top(turn)
         if _foreign(turn.text):
             # The model knows Chinese only: say so (in both languages) instead of guessing,
@@ -301,6 +308,11 @@ class DialogueManager:
         True when the conversation continues in the resident's private chat.
         """
         message = turn.message
+        danger = danger_of(turn)
+        if danger is not None:
+            # Whoever in the group reads it should call too; the report goes private.
+            say_numbers(turn, danger, group=True)
+            return True
         intent = turn.intent
         threshold = self.services.settings.flow_group_demand_threshold
         reading = turn.demand()

@@ -14,7 +14,7 @@ from bot.tickets import texts
 from bot.tickets.clock import local_text
 from bot.tickets.models import Ticket, TicketEvent
 from bot.tickets.routing import full_address
-from bot.tickets.status import is_open
+from bot.tickets.status import Urgency, is_open
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +40,10 @@ class TicketDraft:
     anonymous: bool = False
     evidence: tuple[tuple[str, str], ...] | list[tuple[str, str]] = ()
     source_message_id: str | None = None
+    #: ``Urgency.RED`` for a life-safety emergency (someone trapped, a fire, a fight): filed
+    #: red with the catalog's shortest time limit and the handlers told at once, whatever
+    #: the category's own urgency. ``None`` keeps the category's.
+    urgency: Urgency | None = None
 
     def source_key(self) -> str | None:
         """The de-duplication key: (channel, sender, message id), hashed to a fixed width."""
