@@ -160,8 +160,6 @@ _KEY_WORDS = (
     "受伤",
     "救命",
     "窨井",
-    "漏气",
-    "泄漏",
 )
 _PUNCT = re.compile(r"[\s,，。.!！?？；;：:、~～…]+")
 
@@ -217,6 +215,18 @@ def _hits(text: str, kind: str) -> bool:
     return False
 
 
+def _kinds(text: str) -> tuple[list[str], bool]:
+    """The kinds of danger ``text`` names, most urgent first, and whether a lift is in it."""
+    flat = _PUNCT.sub("，", text)
+    lift = re.search(_LIFT, text) is not None
+    kinds = [
+        kind
+        for kind in _ORDER
+        if _hits(flat, kind) or (kind == TRAPPED and lift and _hits(flat, _INSIDE))
+    ]
+    return kinds, lift
+
+
 def detect(text: str, intent: str | None = None) -> Danger | None:
     """The danger ``text`` announces now, or None.
 
@@ -225,16 +235,16 @@ def detect(text: str, intent: str | None = None) -> Danger | None:
     """
     if not text or intent in _CALM_INTENTS:
         return None
-    mended = mend(text)
-    if _NOT_NOW.search(mended):
+    if _NOT_NOW.search(text):
         return None
-    flat = _PUNCT.sub("，", mended)
-    lift = re.search(_LIFT, mended) is not None
-    kinds = [
-        kind
-        for kind in _ORDER
-        if _hits(flat, kind) or (kind == TRAPPED and lift and _hits(flat, _INSIDE))
-    ]
+    # The words as typed first; the mended ones only when those say nothing (mending may
+    # also turn a right word into a key word: 楼起 sounds like 漏气).
+    kinds, lift = _kinds(text)
+    if not kinds:
+        mended = mend(text)
+        if _NOT_NOW.search(mended):
+            return None
+        kinds, lift = _kinds(mended)
     if not kinds:
         return None
     numbers: list[str] = []

@@ -138,8 +138,10 @@ class DialogueManager:
         if message.metadata.get(FORWARDED_FROM):
             # The first words in the private chat: say why we are here, or the resident
             # gets a question out of nowhere ("有重名的小区,请选一下所在社区").
-            turn.say(GROUP_CONTINUED)
-            await self._start(turn)
+            # Someone in danger: the numbers open the private chat too, nothing before them.
+            if not await handle_danger(self.interpreter, turn):
+                turn.say(GROUP_CONTINUED)
+                await self._start(turn)
         else:
             await self._private(turn)
         return DialogueResult(state, turn.outbound())
