@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.tickets import texts
-from bot.tickets.clock import local_text
+from bot.tickets.clock import deadline_text
 from bot.tickets.models import Ticket, TicketEvent
 from bot.tickets.routing import full_address
 from bot.tickets.status import Urgency, is_open
@@ -186,7 +186,7 @@ class TicketView:
             tier=row.tier,
             tier_label_zh=texts.TIER_LABELS.get(row.tier, row.tier),
             deadline=row.deadline,
-            deadline_text_zh=local_text(row.deadline),
+            deadline_text_zh=deadline_text(row.deadline),
             expected_hours=row.expected_hours,
             working_hours=row.working_hours,
             overdue=row.overdue,

@@ -32,3 +32,11 @@ async def test_without_the_emergency_flag_the_category_decides(world: World) -> 
     assert view.urgency == "normal" and view.working_hours
     staff = await world.outbox(audience="staff")
     assert all(m.text.startswith("【新工单】") for m in staff)
+
+
+def test_a_time_limit_reads_as_a_date_weekday_and_time() -> None:
+    from bot.tickets.clock import deadline_text
+
+    # Thursday 3 December 2026, 18:00 in China.
+    assert deadline_text(local(2026, 12, 3, 18, 0)) == "12月3日（周四）18:00"
+    assert deadline_text(None) == ""
