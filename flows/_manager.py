@@ -33,7 +33,7 @@ from flows._emergency import REQUIRED_RESPONSES as EMERGENCY_RESPONSES
 from flows._emergency import danger_of, handle_danger, say_numbers
 from flows._handoff import REQUIRED_RESPONSES as HANDOFF_RESPONSES
 from flows._handoff import During, during_handoff
-from flows._interpreter import Interpreter
+from flows._interpreter import UNCLEAR, Interpreter
 from flows._loader import RESPONSES_FILE, load_flows
 from flows._model import END, CollectStep, Flow, FlowSet
 from flows._problems import problem
@@ -42,6 +42,7 @@ from flows._responses import Responses
 from flows._services import FlowServices
 from flows._state import normalize, parse_time
 from nlu import FALLBACK_INTENT, ParseResult
+from nlu.meaning import meaningless
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,7 @@ REQUIRED_RESPONSES = (
     FLOWS_CHANGED,
     *HANDOFF_RESPONSES,
     *EMERGENCY_RESPONSES,
+    UNCLEAR,
 )
 
 
@@ -75,8 +77,8 @@ def _foreign(text: str) -> bool:
     """Several words in Latin letters and no hanzi: a language the NLU was not trained on
     ("the street light is broken" was greeted in Chinese). A ticket number, a phone number,
     "ok" or "WiFi坏了" are not."""
-    if _HANZI.search(text):
-        return False
+    if _HANZI.search(text) or meaningless(text):
+        return False  # keyboard mash (";lkj;lkj;lkj") is no language at all
     return len(_LATIN_WORD.findall(text)) >= _FOREIGN_MIN_WORDS
 
 
