@@ -321,9 +321,10 @@ class Interpreter:
             turn.rest_text = ""  # the whole message was the quick reply
             await self._settle(turn, frame, step, await self._choose(ctx, step, option))
             return True
-        if options and _mash(turn):
-            # Keyboard mash answers nothing (and never confirms): a short re-ask with the
-            # buttons, not counted as a misunderstanding (no offer of a person for it).
+        if options and step.expect == "choice" and _mash(turn):
+            # Keyboard mash answers no question that takes only its buttons (确认提交?, 实名
+            # or 匿名?) and never confirms: a short re-ask with the buttons, not counted as a
+            # misunderstanding. Questions answered in words (where?) take the usual path.
             buttons = tuple(Button(o.title, o.title) for o in options)
             turn.say(UNCLEAR, buttons=buttons)
             return True

@@ -42,7 +42,6 @@ from flows._responses import Responses
 from flows._services import FlowServices
 from flows._state import normalize, parse_time
 from nlu import FALLBACK_INTENT, ParseResult
-from nlu.meaning import meaningless
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +50,8 @@ FOREIGN_LANGUAGE = "foreign_language"
 GROUP_CONTINUED = "group_continued_here"
 FLOWS_CHANGED = "conversation_reset"
 _HANZI = re.compile(r"[\u3400-\u9fff]")
-_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+# A word has a vowel: keyboard mash (";lkj;lkj;lkj") is no language at all.
+_LATIN_WORD = re.compile(r"(?=[A-Za-z]*[AEIOUYaeiouy])[A-Za-z]{2,}")
 _FOREIGN_MIN_WORDS = 3
 NO_TEXT = "no_text"
 SCENE = "scene"
@@ -77,8 +77,8 @@ def _foreign(text: str) -> bool:
     """Several words in Latin letters and no hanzi: a language the NLU was not trained on
     ("the street light is broken" was greeted in Chinese). A ticket number, a phone number,
     "ok" or "WiFi坏了" are not."""
-    if _HANZI.search(text) or meaningless(text):
-        return False  # keyboard mash (";lkj;lkj;lkj") is no language at all
+    if _HANZI.search(text):
+        return False
     return len(_LATIN_WORD.findall(text)) >= _FOREIGN_MIN_WORDS
 
 
