@@ -50,6 +50,7 @@ from flows._model import (
 from flows._registry import ActionSpec, ValidatorSpec
 from flows._responses import Responses
 from flows._state import MAX_STACK, Frame
+from nlu.meaning import meaningless
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +60,17 @@ _MAX_STEPS_PER_TURN = 200
 # Matters noted for later, at most (someone listing ten problems gets the last three).
 MAX_LATER = 3
 _CANCEL_INTENT = "cancel"
+#: Said (with the buttons) to keyboard mash at a question with quick replies.
+UNCLEAR = "reask_unclear"
 _DEFAULT_CANCELLED = "cancelled"
+
+
+def _mash(turn: Turn) -> bool:
+    """The message is only keyboard mash ("jkjkjk", "的的的的的", "1234567890")."""
+    if not turn.text or turn.message.attachments or turn.message.location:
+        return False
+    entities = turn.parse.entities if turn.parse is not None else ()
+    return meaningless(turn.text, entities)
 
 
 class Interpreter:
@@ -309,6 +320,13 @@ class Interpreter:
         if option is not None:
             turn.rest_text = ""  # the whole message was the quick reply
             await self._settle(turn, frame, step, await self._choose(ctx, step, option))
+            return True
+        if options and step.expect == "choice" and _mash(turn):
+            # Keyboard mash answers no question that takes only its buttons (确认提交?, 实名
+            # or 匿名?) and never confirms: a short re-ask with the buttons, not counted as a
+            # misunderstanding. Questions answered in words (where?) take the usual path.
+            buttons = tuple(Button(o.title, o.title) for o in options)
+            turn.say(UNCLEAR, buttons=buttons)
             return True
         accepts_intent = {i for o in options if o.choice for i in o.choice.intents}
         if turn.intent == _CANCEL_INTENT and _CANCEL_INTENT not in accepts_intent:

@@ -29,9 +29,11 @@ from bot.engine import DialogueResult
 from bot.messages import ChatType, InboundMessage
 from flows._addressing import building_values, scene_building
 from flows._context import Turn
+from flows._emergency import REQUIRED_RESPONSES as EMERGENCY_RESPONSES
+from flows._emergency import danger_of, handle_danger, say_numbers
 from flows._handoff import REQUIRED_RESPONSES as HANDOFF_RESPONSES
 from flows._handoff import During, during_handoff
-from flows._interpreter import Interpreter
+from flows._interpreter import UNCLEAR, Interpreter
 from flows._loader import RESPONSES_FILE, load_flows
 from flows._model import END, CollectStep, Flow, FlowSet
 from flows._problems import problem
@@ -48,7 +50,8 @@ FOREIGN_LANGUAGE = "foreign_language"
 GROUP_CONTINUED = "group_continued_here"
 FLOWS_CHANGED = "conversation_reset"
 _HANZI = re.compile(r"[\u3400-\u9fff]")
-_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+# A word has a vowel: keyboard mash (";lkj;lkj;lkj") is no language at all.
+_LATIN_WORD = re.compile(r"(?=[A-Za-z]*[AEIOUYaeiouy])[A-Za-z]{2,}")
 _FOREIGN_MIN_WORDS = 3
 NO_TEXT = "no_text"
 SCENE = "scene"
@@ -65,6 +68,8 @@ REQUIRED_RESPONSES = (
     GROUP_CONTINUED,
     FLOWS_CHANGED,
     *HANDOFF_RESPONSES,
+    *EMERGENCY_RESPONSES,
+    UNCLEAR,
 )
 
 
@@ -135,8 +140,10 @@ class DialogueManager:
         if message.metadata.get(FORWARDED_FROM):
             # The first words in the private chat: say why we are here, or the resident
             # gets a question out of nowhere ("有重名的小区,请选一下所在社区").
-            turn.say(GROUP_CONTINUED)
-            await self._start(turn)
+            # Someone in danger: the numbers open the private chat too, nothing before them.
+            if not await handle_danger(self.interpreter, turn):
+                turn.say(GROUP_CONTINUED)
+                await self._start(turn)
         else:
             await self._private(turn)
         return DialogueResult(state, turn.outbound())
@@ -224,6 +231,10 @@ class DialogueManager:
             turn.say(FLOWS_CHANGED)
 
     async def _private(self, turn: Turn) -> None:
+        # Safety first: someone in danger hears the emergency numbers before anything else,
+        # whatever was being asked.
+        if await handle_danger(self.interpreter, turn):
+            return
         frame = self.interpreter.top(turn)
         if _foreign(turn.text):
             # The model knows Chinese only: say so (in both languages) instead of guessing,
@@ -301,6 +312,11 @@ class DialogueManager:
         True when the conversation continues in the resident's private chat.
         """
         message = turn.message
+        danger = danger_of(turn)
+        if danger is not None:
+            # Whoever in the group reads it should call too; the report goes private.
+            say_numbers(turn, danger, group=True)
+            return True
         intent = turn.intent
         threshold = self.services.settings.flow_group_demand_threshold
         reading = turn.demand()

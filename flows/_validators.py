@@ -36,6 +36,8 @@ from nlu import FALLBACK_INTENT
 NONE_OF_THESE = ""
 # Categories the NLU gives less than this are not worth a button.
 _OPTION_MIN_CONFIDENCE = 0.12
+# Categories offered to a resident who skips the category question.
+_COMMON_CATEGORIES = 8
 _MIN_DESCRIPTION_CHARS = 2
 _EDGE_PUNCTUATION = ",,。.;;:: "
 
@@ -100,6 +102,10 @@ async def description(
         return _more_details(ctx, step)
     if choice is not NOTHING:
         return Filled({step.slot: choice})
+    category = ctx.slots.get("category")
+    if declined(ctx) and category and ctx.services.catalog.has(str(category)):
+        # "说不清/不知道": the category says what it is about; the staff ask the rest.
+        return Filled({step.slot: ctx.services.catalog.item(str(category)).name})
     text = strip_entities(ctx, ("phone",))
     if len(text) < _MIN_DESCRIPTION_CHARS:
         return Miss()
@@ -122,6 +128,21 @@ def _more_details(ctx: ActionContext, step: CollectStep) -> Outcome:
     if len(text) < _MIN_DESCRIPTION_CHARS or text in earlier:
         return IGNORE
     return Filled({step.slot: f"{earlier};{text}" if earlier else text}, ack="description_added")
+
+
+def declined(ctx: ActionContext) -> bool:
+    """The answer only declines or skips ("跳过", "不知道", "说不清"; ``words: declines``)."""
+    text = ctx.turn.responses.normalize(ctx.text)
+    words = ctx.turn.responses.words("declines")
+    return bool(text) and any(ctx.turn.responses.normalize(w) == text for w in words)
+
+
+def common_category_options(ctx: ActionContext, limit: int = _COMMON_CATEGORIES) -> list[list[str]]:
+    """The catalog's first categories (the most common demands) and 都不是: what a resident
+    who cannot say what kind of problem it is picks from."""
+    options = [[item.name, item.intent] for item in ctx.services.catalog.items()[:limit]]
+    options.append([ctx.turn.responses.button("none_of_these").title, NONE_OF_THESE])
+    return options
 
 
 def category_options(ctx: ActionContext, limit: int = 3) -> list[list[str]]:
@@ -154,6 +175,11 @@ async def category(ctx: ActionContext, step: CollectStep, choice: Any, listening
         if choice == NONE_OF_THESE or not catalog.has(str(choice)):
             return FollowUp("ask_category_again", values={"category_options": []})
         return Filled({step.slot: choice, "category_options": []})
+    if declined(ctx):
+        # A required question: skipping it gets the common categories to pick from, not the
+        # same question again.
+        options = common_category_options(ctx)
+        return FollowUp("ask_category_pick", choices=tuple((t, v) for t, v in options))
     demand = ctx.turn.demand()
     if demand is not None:
         values: dict[str, Any] = {step.slot: demand[0], "category_options": []}

@@ -12,6 +12,7 @@ import numpy as np
 from nlu.classifier import IntentClassifier
 from nlu.entities import EntityPipeline
 from nlu.features import masked_text
+from nlu.meaning import meaningless
 from nlu.tokenizer import Tokenizer
 from nlu.types import FALLBACK_INTENT, Entity, IntentScore, ParseResult
 
@@ -104,8 +105,9 @@ class NLUModel:
         top = ranking[0]
         gap = top.confidence - ranking[1].confidence if len(ranking) > 1 else 1.0
         # Nothing of the message was ever seen in training ("哦哦哦", a string of unknown
-        # emoji): the ranking is the model's bias alone, so it is not understood.
-        if top.confidence < low or gap < close or not known:
+        # emoji), or it is keyboard mash ("jkjkjk", "的的的的的"): the ranking is the model's
+        # bias alone, so it is not understood — never a confident "yes".
+        if top.confidence < low or gap < close or not known or meaningless(clipped, entities):
             fallback = IntentScore(FALLBACK_INTENT, low)
             return ParseResult(text, fallback, [fallback, *ranking], entities)
         return ParseResult(text, top, ranking, entities)

@@ -37,9 +37,11 @@ log = logging.getLogger(__name__)
 
 #: A pin farther than this from every building is outside the registry's area.
 GRID_MAX_DISTANCE_M = 1500.0
-_LEVEL_ORDER = ("microgrid", "grid", "community", "street", "district")
+_LEVEL_ORDER = ("compound", "microgrid", "grid", "community", "street", "district")
 #: Contact order on routes and pages: the grid worker is the first to call.
 ROLES_ORDER = ("grid_worker", "secretary", "police")
+# Every role a route carries: the contact roles and the lift company's rescue line.
+_ROUTE_ROLES = (*ROLES_ORDER, "lift_rescue")
 
 
 class UnknownAddress(AddressError):
@@ -255,6 +257,7 @@ class AddressBook:
         street = areas["street"][community.parent_code or ""]
         district = areas["district"][street.parent_code or ""]
         scopes = {
+            "compound": info.compound_code if info else None,
             "microgrid": microgrid.code if microgrid else None,
             "grid": grid.code,
             "community": community.code,
@@ -262,7 +265,7 @@ class AddressBook:
             "district": district.code,
         }
         contacts: list[Contact] = []
-        for role in ROLES_ORDER:
+        for role in _ROUTE_ROLES:
             for level in _LEVEL_ORDER:
                 scope = scopes[level]
                 if scope is None:

@@ -18,7 +18,7 @@ from bot.errors import InvalidTransition
 from bot.messages import Button
 from bot.tickets import texts
 from bot.tickets.catalog import Catalog, CatalogItem
-from bot.tickets.clock import local_text
+from bot.tickets.clock import deadline_text
 from bot.tickets.deadlines import compute_deadline
 from bot.tickets.models import Ticket, TicketEvent, TicketSupporter
 from bot.tickets.outbox import Audience, add_message
@@ -86,7 +86,7 @@ def template_fields(ctx: Context, ticket: Ticket, **extra: object) -> dict[str, 
         "number": ticket.number,
         "category": item_of(ctx, ticket).name,
         "unit": ticket.responsible_unit,
-        "deadline": local_text(ticket.deadline),
+        "deadline": deadline_text(ticket.deadline),
         "address": full_address(ticket.address_text, ticket.unit, ticket.room),
         "description": short(ticket.description),
         "tier": texts.TIER_LABELS.get(ticket.tier, ticket.tier),

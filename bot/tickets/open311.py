@@ -27,7 +27,7 @@ from bot.errors import AddressError, BadInput, RateLimited, TicketNotFound
 from bot.privacy import mask_text
 from bot.ratelimit import TOO_MANY_TEXT, RateLimiter, wait_seconds
 from bot.tickets import texts
-from bot.tickets.clock import local_text, to_local
+from bot.tickets.clock import deadline_text, to_local
 from bot.tickets.service import TicketService
 from bot.tickets.status import OPEN_STATUSES, TicketStatus
 from bot.tickets.views import TicketDraft, TicketView
@@ -222,7 +222,7 @@ class Open311:
                 {
                     "service_request_id": view.number,
                     "service_notice": texts.OPEN311_NOTICE.format(
-                        standard=item.standard, deadline=local_text(view.deadline)
+                        standard=item.standard, deadline=deadline_text(view.deadline)
                     ),
                     "account_id": None,
                 }

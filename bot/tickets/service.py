@@ -141,6 +141,13 @@ class TicketService(TicketQueries):
         number = await allocate_number(self.session_factory, now)
         tier = item.first_tier
         unit = placement.unit_for(tier)
+        emergency = draft.urgency is Urgency.RED
+        if emergency:
+            # Someone is in danger: the shortest time limit the catalog knows, counted
+            # around the clock.
+            limit, working = self.catalog.emergency_time_limit_hours, False
+        else:
+            limit, working = item.time_limit_hours, item.working_hours
         ticket = Ticket(
             number=number,
             category=item.intent,
@@ -167,18 +174,15 @@ class TicketService(TicketQueries):
             reporter_client=draft.reporter_client,
             reporter_verified=draft.reporter_verified,
             anonymous=draft.anonymous,
-            urgency=item.urgency.value,
+            urgency=Urgency.RED.value if emergency else item.urgency.value,
             department=item.department.code,
             tier=tier.value,
             responsible_unit=unit.name if unit else texts.TIER_LABELS[tier.value],
             deadline=compute_deadline(
-                now,
-                item.time_limit_hours,
-                working=item.working_hours,
-                calendar=self.catalog.calendar,
+                now, limit, working=working, calendar=self.catalog.calendar
             ),
-            expected_hours=item.time_limit_hours,
-            working_hours=item.working_hours,
+            expected_hours=limit,
+            working_hours=working,
             source_message_id=key,
             created_at=now,
             updated_at=now,
@@ -200,7 +204,7 @@ class TicketService(TicketQueries):
                     now=now,
                     to_status=S.SUBMITTED.value,
                 )
-                notice = "urgent" if item.urgency is Urgency.HIGH else "new"
+                notice = "urgent" if emergency or item.urgency is Urgency.HIGH else "new"
                 _ops.notify_staff(
                     session,
                     self.ctx,

@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.tickets import texts
-from bot.tickets.clock import local_text
+from bot.tickets.clock import deadline_text
 from bot.tickets.models import Ticket, TicketEvent
 from bot.tickets.routing import full_address
-from bot.tickets.status import is_open
+from bot.tickets.status import Urgency, is_open
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +46,10 @@ class TicketDraft:
     # message's channel proved (``bot.messages.client_key_of`` / ``is_verified``).
     reporter_client: str | None = None
     reporter_verified: bool = True
+    #: ``Urgency.RED`` for a life-safety emergency (someone trapped, a fire, a fight): filed
+    #: red with the catalog's shortest time limit and the handlers told at once, whatever
+    #: the category's own urgency. ``None`` keeps the category's.
+    urgency: Urgency | None = None
 
     def source_key(self) -> str | None:
         """The de-duplication key: (channel, sender, message id), hashed to a fixed width."""
@@ -188,7 +192,7 @@ class TicketView:
             tier=row.tier,
             tier_label_zh=texts.TIER_LABELS.get(row.tier, row.tier),
             deadline=row.deadline,
-            deadline_text_zh=local_text(row.deadline),
+            deadline_text_zh=deadline_text(row.deadline),
             expected_hours=row.expected_hours,
             working_hours=row.working_hours,
             overdue=row.overdue,

@@ -293,14 +293,13 @@ async def file_ticket(ctx: ActionContext) -> None:
     ctx.profile["phone"] = slots.get("phone") or ""
     if view.building_code and ctx.profile.get("building_code") != view.building_code:
         remember_building(ctx.turn, view.building_code)
-    hours = f"{view.expected_hours:g}"
+    # The time limit as a date and time ("12月3日（周四）18:00"), never "21 个工作小时".
     ctx.say(
-        "ticket_filed_working_hours" if view.working_hours else "ticket_filed",
+        "ticket_filed",
         {
             "number": view.number,
             "category": view.category_name_zh,
             "unit": view.responsible_unit,
-            "hours": hours,
             "deadline": view.deadline_text_zh,
         },
     )

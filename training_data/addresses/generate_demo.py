@@ -32,6 +32,25 @@ DEMO = Spec(
 )
 
 
+# The lift companies' rescue lines of some demo compounds (role lift_rescue, level
+# compound): told beside 119 to a resident trapped in a lift there. Appended after the
+# generated people, so the generated rows (and their random names) stay as they were.
+LIFT_RESCUE = (
+    ("370303001001X01", "奥星电梯淄博维保站", "0533-2876119"),
+    ("370303001001X03", "齐鲁通力电梯维保中心", "0533-3150962"),
+    ("370303002001X01", "奥星电梯淄博维保站", "0533-2876119"),
+    ("370303003003X02", "淄博三菱电梯服务站", "0533-2291196"),
+)
+
+
+def lift_rescue_people() -> list[dict[str, str]]:
+    return [
+        {"person_code": f"{code}-L", "role": "lift_rescue", "level": "compound",
+         "scope_code": code, "name": name, "phone": phone, "channels": ""}
+        for code, name, phone in LIFT_RESCUE
+    ]
+
+
 def write(path: Path, columns: tuple[str, ...], rows: list[dict[str, str]]) -> None:
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
@@ -42,7 +61,7 @@ def write(path: Path, columns: tuple[str, ...], rows: list[dict[str, str]]) -> N
 def main() -> None:
     data = generate(DEMO)
     write(HERE / "buildings.csv", BUILDING_COLUMNS, data.buildings)
-    write(HERE / "people.csv", PEOPLE_COLUMNS, data.people)
+    write(HERE / "people.csv", PEOPLE_COLUMNS, [*data.people, *lift_rescue_people()])
     communities = {row["community_code"] for row in data.buildings}
     grids = {row["grid_code"] for row in data.buildings}
     compounds = {row["compound_code"] for row in data.buildings}
