@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import warnings
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -33,6 +33,8 @@ from nlu.features import FeatureConfig, Featurizer
 from nlu.nbsvm import NBLinearSVC
 from nlu.scoring import LinearScorer
 from nlu.tokenizer import Tokenizer
+
+Progress = Callable[[str], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +89,16 @@ class ClassifierConfig:
     calibration_folds: int = 3
     class_weight: str | None = "balanced"
     nb_alpha: float = 0.1
+    # The CANDIDATES name ``features`` and ``model`` came from, when a trainer pinned one.
+    kind: str | None = None
+
+    @classmethod
+    def pinned(cls, kind: str) -> ClassifierConfig:
+        """The configuration of one of :data:`CANDIDATES`, with no selection."""
+        candidate = CANDIDATES.get(kind)
+        if candidate is None:
+            raise ValueError(f"unknown model kind {kind!r}; one of {', '.join(CANDIDATES)}")
+        return cls(features=candidate.features, model=candidate.model, kind=kind)
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -99,6 +111,20 @@ def _linear(model: str, config: ClassifierConfig) -> LinearSVC | NBLinearSVC:
     return LinearSVC(C=config.c, class_weight=config.class_weight, max_iter=5000, random_state=0)
 
 
+def eligible_candidates(labels: Sequence[str]) -> list[str]:
+    """The candidates worth trying on these labels (NB-SVM needs enough of each)."""
+    fewest = min(Counter(labels).values())
+    return [n for n, c in CANDIDATES.items() if c.model != "nbsvm" or fewest >= NB_MIN_EXAMPLES]
+
+
+def selection_steps(labels: Sequence[str], folds: int = SELECTION_FOLDS) -> int:
+    """How many (candidate, fold) fits :func:`select_candidate` makes on these labels."""
+    folds = min(folds, min(Counter(labels).values()))
+    if folds < 2 or len(CANDIDATES) == 1:
+        return 0
+    return len(eligible_candidates(labels)) * folds
+
+
 def select_candidate(
     tokenizer: Tokenizer,
     texts: Sequence[str],
@@ -108,6 +134,7 @@ def select_candidate(
     *,
     folds: int = SELECTION_FOLDS,
     seed: int = 7,
+    progress: Progress | None = None,
 ) -> tuple[str, dict[str, float]]:
     """The candidate with the best cross-validated macro-F1, and every candidate's score.
 
@@ -116,6 +143,7 @@ def select_candidate(
     cheaper. Each feature set's TF-IDF is fitted once on all the texts (vocabulary and
     IDF use no labels) and shared by the candidates that use it; only the linear models
     are refitted per fold, and NB-SVM's ratios come from each fold's training part.
+    ``progress`` hears each (candidate, fold) fit: :func:`selection_steps` of them.
     """
     counts = Counter(labels)
     folds = min(folds, min(counts.values()))
@@ -129,11 +157,7 @@ def select_candidate(
                 np.zeros(len(y)), y
             )
         )
-    names = [
-        n
-        for n, c in CANDIDATES.items()
-        if c.model != "nbsvm" or min(counts.values()) >= NB_MIN_EXAMPLES
-    ]
+    names = eligible_candidates(labels)
     matrices: dict[FeatureConfig, Any] = {}
     scores: dict[str, float] = {}
     for name in names:
@@ -143,9 +167,13 @@ def select_candidate(
             matrices[candidate.features] = featurizer.fit_transform(texts, tokens)
         x = matrices[candidate.features]
         predicted = np.empty(len(y), dtype=object)
-        for train, test in splits:
-            model = _linear(candidate.model, config).fit(x[train], y[train])
+        for index, (train, test) in enumerate(splits, start=1):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # liblinear's convergence notes
+                model = _linear(candidate.model, config).fit(x[train], y[train])
             predicted[test] = model.predict(x[test])
+            if progress is not None:
+                progress(f"{name} {index}/{folds}")
         scores[name] = float(f1_score(y, predicted.astype(str), average="macro"))
     best = max(names, key=lambda n: scores[n])  # first wins ties
     return best, scores
@@ -171,7 +199,11 @@ class IntentClassifier:
         texts: Sequence[str],
         labels: Sequence[str],
         tokens: Sequence[Sequence[str]] | None = None,
+        *,
+        progress: Progress | None = None,
+        planned: Callable[[int], None] | None = None,
     ) -> IntentClassifier:
+        """Train on ``texts``; ``planned`` hears how many ``progress`` steps will follow."""
         counts = Counter(labels)
         if len(counts) < 2:
             raise ValueError("at least two intents are needed to train a classifier")
@@ -179,10 +211,16 @@ class IntentClassifier:
             tokens = [self.tokenizer.tokens(t) for t in texts]
         cfg = self.config
         features, kind = cfg.features, cfg.model
+        if planned is not None:
+            planned((selection_steps(labels) if features is None else 0) + 1)
         if features is None:
-            chosen, scores = select_candidate(self.tokenizer, texts, tokens, labels, cfg)
+            chosen, scores = select_candidate(
+                self.tokenizer, texts, tokens, labels, cfg, progress=progress
+            )
             features, kind = CANDIDATES[chosen].features, CANDIDATES[chosen].model
             self.selection = {"features": chosen, "model": kind, "macro_f1": scores}
+        elif cfg.kind is not None:
+            self.selection = {"features": cfg.kind, "model": kind, "pinned": True}
         self.featurizer = Featurizer(self.tokenizer, features)
         self.model_kind = kind
         x = self.featurizer.fit_transform(texts, tokens)
@@ -194,7 +232,11 @@ class IntentClassifier:
             )
         else:
             est = LogisticRegression(C=cfg.c * 10, class_weight=cfg.class_weight, max_iter=3000)
-        est.fit(x, y)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # liblinear's convergence notes
+            est.fit(x, y)
+        if progress is not None:
+            progress("fit")
         self._estimator = est
         self.classes_ = [str(c) for c in est.classes_]
         self._scorer = LinearScorer(self.featurizer, est, self.classes_)
@@ -217,6 +259,12 @@ class IntentClassifier:
         if self._scorer is None:
             raise RuntimeError("classifier is not trained")
         return self._scorer.proba_and_coverage(text, self.tokenizer.tokens(text))
+
+    def knows_word(self, word: str) -> bool:
+        """Whether ``word`` (one token, normalised) was among the training words."""
+        if self._scorer is None:
+            raise RuntimeError("classifier is not trained")
+        return word in self._scorer.words.vocabulary
 
     def rank_reference(self, texts: Sequence[str]) -> np.ndarray:
         """The same probabilities computed by scikit-learn itself (slow; for tests)."""

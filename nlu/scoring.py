@@ -54,6 +54,12 @@ class _Block:
         return index + self.offset, values
 
 
+def _char_grams(text: str, ngrams: tuple[int, int]) -> list[str]:
+    chars = _WHITE.sub(" ", text)
+    low, high = ngrams
+    return [chars[i : i + n] for n in range(low, high + 1) for i in range(len(chars) - n + 1)]
+
+
 class LinearScorer:
     """Probabilities of every class for one text, equal to ``estimator.predict_proba``."""
 
@@ -62,11 +68,19 @@ class LinearScorer:
         self.word_ngrams = cfg.word_ngrams
         self.char_ngrams = cfg.char_ngrams
         self.words = _Block(featurizer.words, cfg.word_weight, 0)
-        self.chars = _Block(featurizer.chars, cfg.char_weight, len(featurizer.words.idf_))
+        offset = len(featurizer.words.idf_)
+        self.chars = _Block(featurizer.chars, cfg.char_weight, offset)
+        offset += len(featurizer.chars.idf_)
+        # Blocks in the order Featurizer stacks them: words, chars, head, pinyin.
+        self.head: _Block | None = None
+        self.head_chars = cfg.head_chars
+        self.head_ngrams = cfg.head_ngrams
+        if featurizer.head is not None:
+            self.head = _Block(featurizer.head, cfg.head_weight, offset)
+            offset += len(featurizer.head.idf_)
         self.pinyin: _Block | None = None
         self.pinyin_ngrams = cfg.pinyin_ngrams or (1, 1)
         if featurizer.pinyin is not None:
-            offset = len(featurizer.words.idf_) + len(featurizer.chars.idf_)
             self.pinyin = _Block(featurizer.pinyin, cfg.pinyin_weight, offset)
         self.classes = classes
         if isinstance(estimator, CalibratedClassifierCV):
@@ -88,19 +102,17 @@ class LinearScorer:
         self.intercept = np.asarray(linear.intercept_, dtype=np.float64)
 
     def _features(self, text: str, tokens: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        w_index, w_values = self.words.vector(word_grams(tokens, self.word_ngrams))
-        chars = _WHITE.sub(" ", text)
-        low, high = self.char_ngrams
-        grams = [chars[i : i + n] for n in range(low, high + 1) for i in range(len(chars) - n + 1)]
-        c_index, c_values = self.chars.vector(grams)
+        parts = [
+            self.words.vector(word_grams(tokens, self.word_ngrams)),
+            self.chars.vector(_char_grams(text, self.char_ngrams)),
+        ]
+        head = getattr(self, "head", None)  # scorers pickled before heads existed
+        if head is not None:
+            parts.append(head.vector(_char_grams(text[: self.head_chars], self.head_ngrams)))
         pinyin = getattr(self, "pinyin", None)  # scorers pickled before pinyin existed
-        if pinyin is None:
-            return np.concatenate([w_index, c_index]), np.concatenate([w_values, c_values])
-        p_index, p_values = pinyin.vector(pinyin_grams(text, self.pinyin_ngrams))
-        return (
-            np.concatenate([w_index, c_index, p_index]),
-            np.concatenate([w_values, c_values, p_values]),
-        )
+        if pinyin is not None:
+            parts.append(pinyin.vector(pinyin_grams(text, self.pinyin_ngrams)))
+        return np.concatenate([i for i, _ in parts]), np.concatenate([v for _, v in parts])
 
     def proba(self, text: str, tokens: Sequence[str]) -> np.ndarray:
         return self.proba_and_coverage(text, tokens)[0]
