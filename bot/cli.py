@@ -143,7 +143,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     _add_connection_options(db_upgrade)
     db_upgrade.set_defaults(handler=cmd_db_upgrade)
 
-    areas = _AREAS
+    areas: tuple[str, ...] = _AREAS
     named = _command_word(argv)
     if named in _AREA_OF_COMMAND:
         areas = (_AREA_OF_COMMAND[named],)
@@ -153,7 +153,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
 
 
 # The areas that add command groups, and the top-level commands each one adds.
-_AREAS = ("nlu", "addresses", "tickets", "flows", "handoff", "staff", "demo")
+_AREAS: tuple[str, ...] = ("nlu", "addresses", "tickets", "flows", "handoff", "staff", "demo")
 _AREA_OF_COMMAND = {
     "nlu": "nlu",
     "addresses": "addresses",

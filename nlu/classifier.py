@@ -16,6 +16,7 @@ a hotline's 7 labels) decides, not a guess made here.
 
 from __future__ import annotations
 
+import statistics
 import warnings
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -73,6 +74,9 @@ SELECTION_FOLDS = 3
 # three-fold selection on so few cannot tell a real point of F1 from luck (on the
 # 12-a-label tests/nlu/data/hotline_long.yml it was picked and lost two points).
 NB_MIN_EXAMPLES = 20
+# Subject-line candidates are tried when the median message (as the classifier sees it)
+# is at least this long: twice the head, so that there is a body besides it.
+HEAD_MIN_MEDIAN_CHARS = 40
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +84,8 @@ class ClassifierConfig:
     """Hyper-parameters; ``features=None`` selects features and model by cross-validation.
 
     With explicit ``features``, ``model`` says which linear model reads them: "svm"
-    (LinearSVC), "nbsvm" (NB-SVM) or "logreg"; both SVMs are sigmoid-calibrated.
+    (LinearSVC), "nbsvm" (NB-SVM), "nbsvm+svm" (both, their probabilities averaged) or
+    "logreg"; the SVMs are sigmoid-calibrated.
     """
 
     features: FeatureConfig | None = None
@@ -111,18 +116,50 @@ def _linear(model: str, config: ClassifierConfig) -> LinearSVC | NBLinearSVC:
     return LinearSVC(C=config.c, class_weight=config.class_weight, max_iter=5000, random_state=0)
 
 
-def eligible_candidates(labels: Sequence[str]) -> list[str]:
-    """The candidates worth trying on these labels (NB-SVM needs enough of each)."""
+def eligible_candidates(texts: Sequence[str], labels: Sequence[str]) -> list[str]:
+    """The candidates worth trying on these messages and labels.
+
+    NB-SVM needs enough examples of each label; a subject-line block only means something
+    when messages are long enough to have a subject line apart from their body.
+    """
     fewest = min(Counter(labels).values())
-    return [n for n, c in CANDIDATES.items() if c.model != "nbsvm" or fewest >= NB_MIN_EXAMPLES]
+    typical = statistics.median(len(t) for t in texts) if texts else 0
+    return [
+        n
+        for n, c in CANDIDATES.items()
+        if ("nbsvm" not in c.model or fewest >= NB_MIN_EXAMPLES)
+        and (c.features.head_chars is None or typical >= HEAD_MIN_MEDIAN_CHARS)
+    ]
 
 
-def selection_steps(labels: Sequence[str], folds: int = SELECTION_FOLDS) -> int:
-    """How many (candidate, fold) fits :func:`select_candidate` makes on these labels."""
+def selection_steps(
+    texts: Sequence[str], labels: Sequence[str], folds: int = SELECTION_FOLDS
+) -> int:
+    """How many (candidate, fold) fits :func:`select_candidate` makes on these messages."""
     folds = min(folds, min(Counter(labels).values()))
     if folds < 2 or len(CANDIDATES) == 1:
         return 0
-    return len(eligible_candidates(labels)) * folds
+    return len(eligible_candidates(texts, labels)) * folds
+
+
+def _fit_predict(kind: str, config: ClassifierConfig, x: Any, y: np.ndarray, test: Any) -> Any:
+    """Uncalibrated predictions of ``kind`` for ``test`` (an ensemble adds its members'
+    decisions, each scaled to unit spread so that neither drowns the other)."""
+    members = ["svm", "nbsvm"] if kind == "nbsvm+svm" else [kind]
+    total: Any = 0.0
+    model: Any = None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # liblinear's convergence notes
+        for member in members:
+            model = _linear(member, config).fit(x, y)
+            if len(members) == 1:
+                return model.predict(test)
+            decision = model.decision_function(test)
+            total = total + decision / (float(np.std(decision)) or 1.0)
+    total = np.asarray(total)
+    if total.ndim == 1:  # two classes: one decision, for the second
+        return model.classes_[(total > 0).astype(int)]
+    return model.classes_[total.argmax(axis=1)]
 
 
 def select_candidate(
@@ -157,7 +194,7 @@ def select_candidate(
                 np.zeros(len(y)), y
             )
         )
-    names = eligible_candidates(labels)
+    names = eligible_candidates(texts, labels)
     matrices: dict[FeatureConfig, Any] = {}
     scores: dict[str, float] = {}
     for name in names:
@@ -168,10 +205,7 @@ def select_candidate(
         x = matrices[candidate.features]
         predicted = np.empty(len(y), dtype=object)
         for index, (train, test) in enumerate(splits, start=1):
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # liblinear's convergence notes
-                model = _linear(candidate.model, config).fit(x[train], y[train])
-            predicted[test] = model.predict(x[test])
+            predicted[test] = _fit_predict(candidate.model, config, x[train], y[train], x[test])
             if progress is not None:
                 progress(f"{name} {index}/{folds}")
         scores[name] = float(f1_score(y, predicted.astype(str), average="macro"))
@@ -191,7 +225,8 @@ class IntentClassifier:
         )
         self.model_kind = self.config.model
         self.classes_: list[str] = []
-        self._estimator: LogisticRegression | CalibratedClassifierCV | None = None
+        # One calibrated model, or (kind "nbsvm+svm") several whose probabilities are averaged.
+        self._estimator: Any = None
         self._scorer: LinearScorer | None = None
 
     def fit(
@@ -211,8 +246,8 @@ class IntentClassifier:
             tokens = [self.tokenizer.tokens(t) for t in texts]
         cfg = self.config
         features, kind = cfg.features, cfg.model
-        if planned is not None:
-            planned((selection_steps(labels) if features is None else 0) + 1)
+        if planned is not None and features is None:
+            planned(selection_steps(texts, labels))
         if features is None:
             chosen, scores = select_candidate(
                 self.tokenizer, texts, tokens, labels, cfg, progress=progress
@@ -226,20 +261,28 @@ class IntentClassifier:
         x = self.featurizer.fit_transform(texts, tokens)
         y = np.asarray(labels)
         folds = min(cfg.calibration_folds, min(counts.values()))
-        if kind in ("svm", "nbsvm") and folds >= 2:
-            est: LogisticRegression | CalibratedClassifierCV = CalibratedClassifierCV(
-                _linear(kind, cfg), method="sigmoid", cv=folds, ensemble=False
-            )
-        else:
-            est = LogisticRegression(C=cfg.c * 10, class_weight=cfg.class_weight, max_iter=3000)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # liblinear's convergence notes
-            est.fit(x, y)
-        if progress is not None:
-            progress("fit")
-        self._estimator = est
-        self.classes_ = [str(c) for c in est.classes_]
-        self._scorer = LinearScorer(self.featurizer, est, self.classes_)
+        members = ["svm", "nbsvm"] if kind == "nbsvm+svm" else [kind]
+        if planned is not None:
+            planned(len(members))
+        estimators: list[LogisticRegression | CalibratedClassifierCV] = []
+        for member in members:
+            if member in ("svm", "nbsvm") and folds >= 2:
+                est: LogisticRegression | CalibratedClassifierCV = CalibratedClassifierCV(
+                    _linear(member, cfg), method="sigmoid", cv=folds, ensemble=False
+                )
+            else:
+                est = LogisticRegression(
+                    C=cfg.c * 10, class_weight=cfg.class_weight, max_iter=3000
+                )
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # liblinear's convergence notes
+                est.fit(x, y)
+            estimators.append(est)
+            if progress is not None:
+                progress("fit" if len(members) == 1 else f"fit {member}")
+        self._estimator = estimators[0] if len(estimators) == 1 else estimators
+        self.classes_ = [str(c) for c in estimators[0].classes_]
+        self._scorer = LinearScorer(self.featurizer, self._estimator, self.classes_)
         return self
 
     @property
@@ -270,4 +313,6 @@ class IntentClassifier:
         """The same probabilities computed by scikit-learn itself (slow; for tests)."""
         if self._estimator is None:
             raise RuntimeError("classifier is not trained")
-        return np.asarray(self._estimator.predict_proba(self.featurizer.transform(texts)))
+        x = self.featurizer.transform(texts)
+        members = self._estimator if isinstance(self._estimator, list) else [self._estimator]
+        return np.asarray(np.mean([m.predict_proba(x) for m in members], axis=0))

@@ -83,23 +83,13 @@ class LinearScorer:
         if featurizer.pinyin is not None:
             self.pinyin = _Block(featurizer.pinyin, cfg.pinyin_weight, offset)
         self.classes = classes
-        if isinstance(estimator, CalibratedClassifierCV):
-            calibrated = estimator.calibrated_classifiers_[0]
-            linear = calibrated.estimator
-            order = [classes.index(str(c)) for c in linear.classes_]
-            self.kind = "sigmoid"
-            self.a = np.array([c.a_ for c in calibrated.calibrators], dtype=np.float64)
-            self.b = np.array([c.b_ for c in calibrated.calibrators], dtype=np.float64)
-        elif isinstance(estimator, LogisticRegression):
-            linear = estimator
-            order = list(range(len(classes)))
-            self.kind = "softmax"
-        else:  # pragma: no cover - the classifier only builds the two above
-            raise TypeError(f"cannot compile {type(estimator).__name__}")
-        if order != list(range(len(order))) and len(classes) > 2:
-            raise ValueError("estimator classes are not in the classifier's order")
-        self.coef = np.ascontiguousarray(np.asarray(linear.coef_, dtype=np.float64).T)
-        self.intercept = np.asarray(linear.intercept_, dtype=np.float64)
+        estimators = estimator if isinstance(estimator, list | tuple) else [estimator]
+        first, *others = [_Output(e, classes) for e in estimators]
+        # The first model's arrays live on the scorer itself (as in scorers pickled before
+        # ensembles); the others, if any, are averaged in.
+        self.kind, self.coef, self.intercept = first.kind, first.coef, first.intercept
+        self.a, self.b = first.a, first.b
+        self.others = others
 
     def _features(self, text: str, tokens: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         parts = [
@@ -127,17 +117,53 @@ class LinearScorer:
         return self._proba(index, values), len(index)
 
     def _proba(self, index: np.ndarray, values: np.ndarray) -> np.ndarray:
-        decision = values @ self.coef[index] + self.intercept
         n = len(self.classes)
-        if self.kind == "softmax":
-            if n == 2:
-                p1 = float(expit(decision[0]))
-                return np.array([1.0 - p1, p1])
-            return np.asarray(softmax(decision))
-        raw = expit(-(self.a * decision + self.b))
+        proba = _output_proba(self, index, values, n)
+        others: list[_Output] = getattr(self, "others", [])
+        if not others:
+            return proba
+        for other in others:
+            proba = proba + _output_proba(other, index, values, n)
+        return np.asarray(proba / (1 + len(others)))
+
+
+class _Output:
+    """One linear model's weights and probability mapping (of a Platt-calibrated SVM or a
+    logistic regression); an ensemble averages several over the same features."""
+
+    def __init__(self, estimator: Any, classes: list[str]) -> None:
+        self.a = self.b = np.empty(0)
+        if isinstance(estimator, CalibratedClassifierCV):
+            calibrated = estimator.calibrated_classifiers_[0]
+            linear = calibrated.estimator
+            order = [classes.index(str(c)) for c in linear.classes_]
+            self.kind = "sigmoid"
+            self.a = np.array([c.a_ for c in calibrated.calibrators], dtype=np.float64)
+            self.b = np.array([c.b_ for c in calibrated.calibrators], dtype=np.float64)
+        elif isinstance(estimator, LogisticRegression):
+            linear = estimator
+            order = list(range(len(classes)))
+            self.kind = "softmax"
+        else:  # pragma: no cover - the classifier only builds the two above
+            raise TypeError(f"cannot compile {type(estimator).__name__}")
+        if order != list(range(len(order))) and len(classes) > 2:
+            raise ValueError("estimator classes are not in the classifier's order")
+        self.coef = np.ascontiguousarray(np.asarray(linear.coef_, dtype=np.float64).T)
+        self.intercept = np.asarray(linear.intercept_, dtype=np.float64)
+
+
+def _output_proba(out: Any, index: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """``out`` is an :class:`_Output` or a scorer (which carries its first output's arrays)."""
+    decision = values @ out.coef[index] + out.intercept
+    if out.kind == "softmax":
         if n == 2:
-            return np.array([1.0 - raw[0], raw[0]])
-        total = raw.sum()
-        if total == 0:
-            return np.full(n, 1.0 / n)
-        return np.asarray(np.minimum(raw / total, 1.0), dtype=np.float64)
+            p1 = float(expit(decision[0]))
+            return np.array([1.0 - p1, p1])
+        return np.asarray(softmax(decision))
+    raw = expit(-(out.a * decision + out.b))
+    if n == 2:
+        return np.array([1.0 - raw[0], raw[0]])
+    total = raw.sum()
+    if total == 0:
+        return np.full(n, 1.0 / n)
+    return np.asarray(np.minimum(raw / total, 1.0), dtype=np.float64)

@@ -102,7 +102,7 @@ def test_train_then_test_on_held_out_long_complaints(
     assert sorted(load_model(model_path).intents) == sorted(LABELS)
     out = tmp_path / "results"
     argv = ["nlu", "test", "--data", str(tmp_path / "test.yml"), "--model", str(model_path)]
-    assert nlu_main([*argv, "--out-dir", str(out)]) == 0
+    assert nlu_main([*argv, "--out", str(out)]) == 0
     report = json.loads((out / "intent_report.json").read_text("utf-8"))
     # 5-fold CV of this pipeline measures 0.95-0.96 here (bench/nlu_long.py); a plain
     # TF-IDF + LinearSVC 0.91. One split of 93 messages swings by a few points.
