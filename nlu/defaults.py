@@ -11,5 +11,5 @@ DEFAULT_AMBIGUITY_THRESHOLD = 0.08
 DEFAULT_MODEL_NAME = "nlu.tar.gz"
 DEFAULT_MIN_EXAMPLES = 5
 # Names of nlu.classifier.CANDIDATES (checked by tests/nlu): what `train --model-kind` takes.
-MODEL_KINDS = ("chars+pinyin", "words+chars", "nb-words+chars")
+MODEL_KINDS = ("chars+pinyin", "words+chars", "nb-words+chars", "nb+svm-words+chars+head")
 AUTO_MODEL_KIND = "auto"

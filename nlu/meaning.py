@@ -104,7 +104,10 @@ class MeaningCheck:
         if _CJK.search(plain) or not plain.isascii():
             return False
         words = _LATIN_WORD.findall(plain)
-        return bool(words) and not any(known_word(w) for w in words)
+        # "okok" is a known word twice over.
+        return bool(words) and not any(
+            known_word(w) or known_word(repeated_unit(w)[0]) for w in words
+        )
 
     def _filler(self, body: str, known_word: Callable[[str], bool]) -> bool:
         unit, count = repeated_unit(body)
