@@ -232,7 +232,7 @@ def cmd_test(args: argparse.Namespace) -> int:
             rate=result.fallback_count / max(len(result.y_true), 1),
         )
     )
-    print(strings.TEST_RAW.format(accuracy=result.raw_accuracy))
+    print(strings.TEST_RAW.format(accuracy=result.raw_accuracy, macro_f1=result.raw_macro_f1))
     if not args.cross_validation and any(e.entities for e in data.examples):
         from nlu.evaluate import ENTITY_REPORT_FILE, evaluate_entities
 

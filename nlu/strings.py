@@ -93,7 +93,7 @@ TEST_GATEWAY = (
     "以上按网关的做法计分:最高置信度低于 {fallback:.2f} 或前两名相差不到 {ambiguity:.2f} 时"
     "判为 nlu_fallback(计为错误),共 {count} 条兜底({rate:.1%})"
 )
-TEST_RAW = "参考:不用兜底规则、只看分类器首位意图的准确率 {accuracy:.4f}"
+TEST_RAW = "参考:不用兜底规则、只看分类器首位意图:准确率 {accuracy:.4f},宏平均 F1 {macro_f1:.4f}"
 TEST_FILES = "报告已写入:{paths}"
 TEST_ENTITIES = "实体(按标注的类型逐句比对起止位置):宏平均 F1 {f1:.4f}"
 TEST_UNKNOWN_INTENTS = "注意:测试集中有模型不认识的意图:{intents}"
