@@ -50,7 +50,6 @@ from flows._model import (
 from flows._registry import ActionSpec, ValidatorSpec
 from flows._responses import Responses
 from flows._state import MAX_STACK, Frame
-from nlu.meaning import meaningless
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +68,7 @@ def _mash(turn: Turn) -> bool:
     """The message is only keyboard mash ("jkjkjk", "的的的的的", "1234567890")."""
     if not turn.text or turn.message.attachments or turn.message.location:
         return False
-    entities = turn.parse.entities if turn.parse is not None else ()
-    return meaningless(turn.text, entities)
+    return turn.parse is not None and turn.parse.understood_nothing
 
 
 class Interpreter:

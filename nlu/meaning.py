@@ -1,147 +1,120 @@
-"""Does a message mean anything at all? Keyboard mash is no answer.
+"""Is there anything to understand in a message? Keyboard mash and filler are not.
 
-The classifier ranks every text, and text without meaning gets confident nonsense:
-"jkjkjkjkjk" read as affirm 0.78, "1234567890" as goodbye 0.90, "顶顶顶" as a house-repair
-report. At a "确认提交?" step that would file a ticket the resident never meant. Mash is
-recognised from its shape, not from the model:
+A linear classifier always ranks some intent first, and for text that means nothing
+("jkjkjkjkjkjk", "的的的的的", "1234567890") that intent is whatever the features it
+happens to share lean to: affirm at 0.78, goodbye at 0.90. At a "确认提交?" step that
+would file a ticket nobody asked for, so such text is ``nlu_fallback`` before the
+classifier is asked. What counts as meaningless is read off the message's shape and
+the model's own vocabulary, not off a list of bad strings:
 
-- one short unit repeated ("的的的的的", "顶顶顶", "jkjkjk", ";lkj;lkj;lkj"), unless the unit is
-  a word people do repeat to answer ("嗯嗯嗯", "好好好", "对对对", "谢谢谢谢");
-- a long run of digits that is no phone or ticket number the entity extractors found;
-- Latin letters that are neither a common word ("ok", "yes", "wifi") nor pinyin typed without
-  an input method ("haode", "dui").
+- nothing but punctuation and spaces ("？？？？", "。。。。");
+- only digits, five or more, that no entity rule took for a phone or ticket number
+  ("1234567890"; "88" and a room number like "302" stay);
+- one short piece repeated three times or more ("顶顶顶", "的的的的的", "666"), or
+  twice for Latin letters that are no word the model knows ("jkjk", ";lkj;lkj;lkj"),
+  unless training messages repeat that same piece ("对对对", "哈哈哈哈", "嗯嗯" are in
+  the data, so they stay);
+- Latin letters only, none of whose words the model has seen ("asdfgh" is trained as
+  out_of_scope and stays understood; "sdfkj", "hjkl" are not).
+
+Chinese text that is not repetitive always goes to the classifier: a few characters
+(是, 嗯, 好的, 电梯坏了) can be a whole answer.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from functools import lru_cache
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
-from nlu.pinyin import syllable
-from nlu.types import Entity
+# Repeats of a piece this long or shorter are filler ("哈哈哈", "jkjkjk", ";lkj;lkj").
+MAX_UNIT = 4
+MIN_REPEATS = 3
+# A Latin-only piece repeated twice, "asas" or "jkjk", is mash as well; Chinese doubles
+# ("谢谢", "好好", "嗯嗯") are ordinary words.
+MIN_LATIN_REPEATS = 2
+MIN_DIGITS = 5
 
-# Units people repeat to mean something ("嗯嗯嗯" is a yes, "不不不" a no).
-_MEANINGFUL_UNITS = frozenset(
-    {
-        "嗯",
-        "好",
-        "对",
-        "是",
-        "行",
-        "哦",
-        "噢",
-        "喔",
-        "不",
-        "没",
-        "谢",
-        "谢谢",
-        "要",
-        "快",
-        "救命",
-        "ok",
-        "yes",
-        "no",
-        "y",
-        "n",
-        "en",
-        "hao",
-        "dui",
-        "shi",
-    }
-)
-# Latin words residents use; anything else in Latin letters must read as pinyin.
-_LATIN_WORDS = frozenset(
-    {
-        "ok",
-        "okay",
-        "okk",
-        "yes",
-        "yeah",
-        "yep",
-        "yup",
-        "y",
-        "no",
-        "nope",
-        "n",
-        "hi",
-        "hello",
-        "hey",
-        "bye",
-        "thanks",
-        "thank",
-        "thx",
-        "you",
-        "wifi",
-        "app",
-        "qq",
-        "id",
-        "sos",
-        "help",
-        "please",
-        "pls",
-        "sorry",
-        "good",
-        "fine",
-        "sure",
-        "of",
-        "course",
-    }
-)
-_MIN_REPEATS = 3
-_MAX_UNIT = 4
-_MIN_DIGITS = 5
-_SKIP = re.compile(r"[\s\W_]+")
-_LATIN = re.compile(r"[A-Za-z]+")
+_LATIN_WORD = re.compile(r"[a-z]+")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
-@lru_cache(maxsize=1)
-def _syllables() -> frozenset[str]:
-    from pypinyin.pinyin_dict import pinyin_dict
+def core(text: str) -> str:
+    """``text`` without punctuation, spaces and control characters, in lower case.
 
-    found = {syllable(chr(code)) for code in pinyin_dict}
-    return frozenset(s for s in found if s)
-
-
-def _pinyin(word: str) -> bool:
-    """``word`` splits into pinyin syllables ("haode" = hao + de)."""
-    known = _syllables()
-    reachable = [True] + [False] * len(word)
-    for end in range(1, len(word) + 1):
-        for start in range(max(0, end - 6), end):
-            if reachable[start] and word[start:end] in known:
-                reachable[end] = True
-                break
-    return reachable[-1]
+    Letters, digits and symbols (emoji: "👍" is an answer) are kept.
+    """
+    kept = (
+        c
+        for c in unicodedata.normalize("NFKC", text).lower()
+        if unicodedata.category(c)[0] not in "PZC" and unicodedata.category(c) not in ("Sm", "Sk")
+    )
+    return "".join(kept)
 
 
-def _repeated_unit(text: str) -> str | None:
-    """The unit ``text`` repeats at least three times ("jk" for "jkjkjkjk"), or None."""
-    for size in range(1, _MAX_UNIT + 1):
-        if len(text) < size * _MIN_REPEATS:
-            break
-        unit = text[:size]
-        whole, rest = divmod(len(text), size)
-        if unit * whole + unit[:rest] == text:
-            return unit
-    return None
+def repeated_unit(text: str) -> tuple[str, int]:
+    """The shortest piece ``text`` is made of and how many times; (text, 1) when none."""
+    n = len(text)
+    for size in range(1, n // 2 + 1):
+        if n % size == 0 and text[:size] * (n // size) == text:
+            return text[:size], n // size
+    return text, 1
 
 
-def meaningless(text: str, entities: Sequence[Entity] = ()) -> bool:
-    """``text`` is keyboard mash: it says nothing, whatever a classifier makes of it."""
-    if any(e.entity in {"phone", "ticket_number"} for e in entities):
-        return False
-    flat = _SKIP.sub("", text).lower()
-    if not flat:
-        return False  # punctuation or emoji alone: a mood, handled where it is read
-    unit = _repeated_unit(flat)
-    if unit is not None:
-        return unit not in _MEANINGFUL_UNITS
-    if flat.isdigit():
-        return len(flat) >= _MIN_DIGITS
-    if flat.isascii():
-        words = [w.lower() for w in _LATIN.findall(text)]
-        if not words:
+@dataclass(frozen=True, slots=True)
+class MeaningCheck:
+    """The repeated pieces training messages use (``对`` of "对对对"), fitted with the model."""
+
+    repeated_units: frozenset[str] = frozenset()
+
+    @classmethod
+    def fit(cls, texts: Iterable[str]) -> MeaningCheck:
+        units = set()
+        for text in texts:
+            unit, count = repeated_unit(core(text))
+            if count >= 2 and unit:
+                units.add(unit)
+        return cls(frozenset(units))
+
+    def meaningless(
+        self,
+        text: str,
+        features: str,
+        known_word: Callable[[str], bool],
+        *,
+        has_entities: bool = False,
+    ) -> bool:
+        """Whether ``text`` has nothing in it to classify.
+
+        ``features`` is the classifier's input for it (entities masked, shorthand spelled
+        out), ``known_word`` tells whether the model has seen a word, ``has_entities``
+        whether the entity rules found something (a phone number is an answer, not mash).
+        """
+        if has_entities:
             return False
-        return not all(w in _LATIN_WORDS or _pinyin(w) for w in words)
-    return False
+        body = core(text)
+        if not body:
+            return True
+        if body.isdigit():
+            return len(body) >= MIN_DIGITS or self._filler(body, known_word)
+        if self._filler(body, known_word):
+            return True
+        plain = core(features)
+        if _CJK.search(plain) or not plain.isascii():
+            return False
+        words = _LATIN_WORD.findall(plain)
+        # "okok" is a known word twice over.
+        return bool(words) and not any(
+            known_word(w) or known_word(repeated_unit(w)[0]) for w in words
+        )
+
+    def _filler(self, body: str, known_word: Callable[[str], bool]) -> bool:
+        unit, count = repeated_unit(body)
+        if len(unit) > MAX_UNIT or unit in self.repeated_units:
+            return False
+        if unit.isascii() and unit.isalpha():
+            # "okok" is OK said twice; "jkjk" is two keys. (For Chinese a known word is
+            # no help: 的 is known, 的的的的的 is still nothing.)
+            return count >= MIN_LATIN_REPEATS and not known_word(unit)
+        return count >= MIN_REPEATS
