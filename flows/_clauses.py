@@ -34,16 +34,18 @@ class Matter:
     confidence: float
 
 
-def clauses(text: str, connectors: Sequence[str]) -> list[str]:
+def clauses(text: str, connectors: Sequence[str], not_before: Sequence[str] = ()) -> list[str]:
     """``text`` cut before each connector and after each sentence end (clauses too short to
-    report anything are joined to the one before)."""
+    report anything are joined to the one before). A connector followed by one of
+    ``not_before`` is no connector ("还有点闪": 还有点 = a little)."""
     words = sorted((w for w in connectors if w), key=len, reverse=True)
     pattern = "|".join(re.escape(w) for w in words)
     marks = [m.start() for m in re.finditer(f"[{re.escape(_SENTENCE_END)}]", text)]
     cuts = {i + 1 for i in marks}
     if pattern:
-        # "还有" starts a matter; "还有点闪" does not (还有点 = a little).
-        cuts |= {m.start() for m in re.finditer(f"(?:{pattern})(?!点|些|一点)", text)}
+        after = "|".join(re.escape(w) for w in not_before if w)
+        guard = f"(?!{after})" if after else ""
+        cuts |= {m.start() for m in re.finditer(f"(?:{pattern}){guard}", text)}
     pieces: list[str] = []
     start = 0
     for cut in sorted(c for c in cuts if 0 < c < len(text)):
@@ -83,6 +85,7 @@ def matters(
     is_category: Callable[[str], bool],
     threshold: float,
     remarks: Sequence[str] = (),
+    not_before: Sequence[str] = (),
 ) -> list[Matter]:
     """The distinct matters ``text`` reports, in order: clauses of the same category (or of
     none, or remarks such as "物业也不管") join the matter before them. One item (or none)
@@ -90,7 +93,7 @@ def matters(
     on its own (``threshold``, and never below :data:`_SURE`) and does not read it as the
     matter before as well."""
     found: list[Matter] = []
-    for clause in clauses(text, connectors):
+    for clause in clauses(text, connectors, not_before):
         content = _content(clause, connectors)
         reading = parse(content)
         intent = reading.intent

@@ -84,7 +84,7 @@ def _split_matters(ctx: ActionContext, threshold: float) -> None:
     words = turn.responses.words
     found = matters(
         turn.text, words("another_matter"), parse, ctx.services.catalog.has, threshold,
-        remarks=words("same_matter"),
+        remarks=words("same_matter"), not_before=words("not_another_matter"),
     )
     if len(found) == 1 and found[0].category:
         demand = turn.demand()
