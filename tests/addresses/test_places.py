@@ -68,3 +68,22 @@ def test_gate_word_in_the_description(demo_book: AddressBook) -> None:
     # "城南社区" answered "which 锦园小区?"; the gate was said in the first message.
     place = demo_book.locate("锦园小区城南社区", context="锦园小区东门外路灯不亮")
     assert place is not None and place.name == "锦园小区东门"
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("人民公园东门外路灯坏了", "人民公园东门"),
+        ("世纪广场门口井盖丢了", "世纪广场门口"),
+        ("人民公园南门那边有人乱倒垃圾", "人民公园南门"),
+    ],
+)
+def test_parks_and_squares(demo_book: AddressBook, text: str, name: str) -> None:
+    place = demo_book.locate(text)
+    assert place is not None and place.name == name
+    assert demo_book.grid_for_point(place.lat, place.lng) is not None
+
+
+def test_square_dancing_is_no_square(demo_book: AddressBook) -> None:
+    # 广场舞 is a pastime, not 世纪广场: no short alias makes a common word a place.
+    assert demo_book.locate("楼下广场舞噪音太大") is None
