@@ -123,6 +123,7 @@ def dialogue_manager(
     addresses: AddressBook,
     catalog: Catalog,
     handoff: HandoffService,
+    nlu: NLUService | None = None,
 ) -> DialogueManager:
     knowledge = Knowledge.load(settings.training_data_dir / "knowledge.yml")
     services = FlowServices(
@@ -133,6 +134,7 @@ def dialogue_manager(
         settings=settings,
         clock=utcnow,
         handoff=handoff,
+        parse=nlu.parse if nlu is not None else None,
     )
     return DialogueManager.from_directory(FLOWS_DIR, services)
 
@@ -257,7 +259,7 @@ class Runtime:
             catalog = Catalog.load(catalog_path(settings))
             tickets = TicketService(sessions, catalog, addresses, settings=settings)
             handoff = HandoffService.from_settings(sessions, settings)
-            dialogue = dialogue_manager(settings, tickets, addresses, catalog, handoff)
+            dialogue = dialogue_manager(settings, tickets, addresses, catalog, handoff, nlu)
             engine = conversation_engine(settings, store, nlu, dialogue, sessions)
             # Staff close a handoff from outside a turn: they change its state under its lock.
             handoff.attach(engine.update_state, end_handoff)

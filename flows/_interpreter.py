@@ -137,6 +137,14 @@ class Interpreter:
                 leave = self.flow_of(frame).leave_paused
                 if leave:
                     turn.say(leave, self._render_vars(turn, below))
+                elif self._hand_down(frame, below):
+                    # The side question got the answer the paused flow waits for (the
+                    # address given to find the secretary): go on without asking it again.
+                    flow = self.flow_of(below)
+                    if flow.resume:
+                        turn.say(flow.resume, self._vars(turn, below))
+                    below.waiting = False
+                    continue
                 else:
                     self.resume(turn, below)
                 return
@@ -169,6 +177,24 @@ class Interpreter:
             values.update(self._render_vars(turn, frame))
             turn.say(flow.later_intro, values)
         self.stack(turn).append(frame.data)
+        return True
+
+    def _hand_down(self, ended: Frame, below: Frame) -> bool:
+        """Give ``below`` the answer ``ended`` got from the resident to the very question
+        ``below`` is waiting on (True if it did). Only answers the resident gave count, never
+        a guess a flow made on its own."""
+        step = self.flow_of(below).step(below.step)
+        if not isinstance(step, CollectStep) or below.filled(step.slot):
+            return False
+        if step.slot not in (ended.data.get("answered") or ()):
+            return False
+        other = self.flow_of(ended).collect_step_for(step.slot)
+        if other is None or other.expect != step.expect:
+            return False
+        keys = {step.slot, *self.validators[step.expect].sets}
+        values = {k: ended.slots[k] for k in keys if ended.slots.get(k) is not None}
+        values = {k: v for k, v in values.items() if k == step.slot or not below.filled(k)}
+        below.slots.update(values)
         return True
 
     def resume(self, turn: Turn, frame: Frame) -> None:
@@ -397,6 +423,9 @@ class Interpreter:
             turn.state["misses"] = 0
             turn.answered_frames.add(frame.id)
             frame.slots.update(outcome.values)
+            answered: list[str] = frame.data.setdefault("answered", [])
+            if step.slot not in answered:
+                answered.append(step.slot)
             if outcome.ack:
                 turn.say(outcome.ack, outcome.ack_vars)
             if rewind:

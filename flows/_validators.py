@@ -112,16 +112,32 @@ async def description(
     return Filled({step.slot: text})
 
 
+def clarifies(ctx: ActionContext) -> bool:
+    """"不是住这 是在工地上干活", "我是说…": the resident explains what they said before,
+    they do not raise a new matter (whatever the NLU reads in the words). A message naming
+    a place is an address correction instead."""
+    parse = ctx.parse
+    if parse is None or any(e.entity in {"address", "building"} for e in parse.entities):
+        return False
+    text = ctx.turn.responses.normalize(ctx.text)
+    return any(
+        text.startswith(word) and len(text) - len(word) >= _MIN_DESCRIPTION_CHARS - 1
+        for word in ctx.turn.responses.words("clarification")
+    )
+
+
 def _more_details(ctx: ActionContext, step: CollectStep) -> Outcome:
     # About the same problem: its category is among the two the NLU ranks highest (it may
-    # hesitate between 油烟 and 噪音 for "烧烤摊每天晚上七点到十二点,油烟特别大").
+    # hesitate between 油烟 and 噪音 for "烧烤摊每天晚上七点到十二点,油烟特别大"), or the
+    # words explain what was said ("不是住这 是在工地上干活").
     category = ctx.slots.get("category")
     parse = ctx.parse
     if not category or parse is None or not ctx.turn.has_words:
         return IGNORE
     ranking = [s for s in parse.intent_ranking if s.name != FALLBACK_INTENT][:2]
     threshold = ctx.services.settings.nlu_fallback_threshold
-    if not any(s.name == category and s.confidence >= threshold for s in ranking):
+    same = any(s.name == category and s.confidence >= threshold for s in ranking)
+    if not same and not clarifies(ctx):
         return IGNORE
     text = strip_entities(ctx, ("phone",))
     earlier = str(ctx.slots.get(step.slot) or "")

@@ -19,6 +19,7 @@ from sqlmodel import SQLModel
 
 from bot.addresses.geo import PointIndex
 from bot.addresses.numerals import number_sort_key
+from bot.addresses.places import Place, PlaceIndex
 from bot.addresses.records import PersonRecord, Registry
 from bot.addresses.repository import SessionFactory, load_registry
 from bot.addresses.resolver import Resolver
@@ -56,6 +57,7 @@ class _Snapshot:
     infos: dict[str, BuildingInfo]
     resolver: Resolver
     points: PointIndex
+    places: PlaceIndex
     people_by_scope: dict[str, list[PersonRecord]]
     people_by_channel: dict[tuple[str, str], PersonRecord]
     community_buildings: dict[str, list[str]]
@@ -112,6 +114,7 @@ def _snapshot(registry: Registry) -> _Snapshot:
         resolver=Resolver(registry, infos),
         points=PointIndex([i.code for i in ordered], [i.lat for i in ordered],
                           [i.lng for i in ordered]),
+        places=PlaceIndex(registry, infos),
         people_by_scope=people,
         people_by_channel=by_channel,
         community_buildings=community_buildings,
@@ -197,6 +200,18 @@ class AddressBook:
         e.g. when the chat group belongs to one community.
         """
         return self._snap.resolver.resolve(text, community_hint)
+
+    def locate(self, text: str, *, community_hint: str | None = None, context: str = "",
+               resolution: Resolution | None = None) -> Place | None:
+        """A place outdoors that ``text`` names — a crossing of two roads, a compound's gate,
+        a road — with a point to route it by; None when it names none (or a building, or a
+        compound several communities share: resolve first and ask). ``resolution``: what
+        :meth:`resolve` already made of ``text``; ``context``: more of what the resident said
+        ("东门外" in the description places the gate of the compound ``text`` names)."""
+        snap = self._snap
+        if resolution is None:
+            resolution = snap.resolver.resolve(text, community_hint)
+        return snap.places.locate(text, resolution, context)
 
     def nearest(self, lat: float, lng: float, k: int = 3) -> list[Candidate]:
         """The ``k`` buildings closest to a location pin; score falls with distance."""
