@@ -62,6 +62,10 @@ PAGE: dict[str, str] = {
     "rating": "评价",
     "overdue": "已超期",
     "urgent": "紧急",
+    "urgings_heading": "居民已催办 {count} 次",
+    "urgings_last": "最近一次：{at}",
+    "urgings_more": "另有 {count} 次较早的催办，见办理记录。",
+    "staff_filed": "网格员代办",
 }
 
 #: Inbox groups: (key, label). "all" is every ticket in scope.
@@ -102,7 +106,10 @@ EVENT_LABELS: dict[str, str] = {
     "reply": "回复居民",
     "info_requested": "请居民补充",
     "info_received": "居民补充",
-    "urge": "居民催办",
+    "urged": "居民催办",
+    "urgency": "列为高频事件",
+    "reminder": "提醒居民评价",
+    "auto_close": "自动归档",
 }
 
 DONE: dict[str, str] = {

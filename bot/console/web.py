@@ -306,6 +306,8 @@ async def ticket_page(request: web.Request) -> web.Response:
         "people_roles": texts.ROLE_LABELS,
         "channel_labels": texts.CHANNEL_LABELS,
         "evidence": _evidence(view),
+        # 催办 first: what the resident is pressing for is read before anything else.
+        "urgings": [(local_text(e.at), e) for e in view.urgings],
         "history": [
             (local_text(e.at), e.actor, texts.EVENT_LABELS.get(e.kind, e.kind), e)
             for e in reversed(view.history)
@@ -328,6 +330,10 @@ def _ticket_json(view: TicketView) -> dict[str, Any]:
         "description": view.description,
         "address": view.address_text,
         "supporters": view.supporters,
+        "urge_count": view.urge_count,
+        "urgings": [
+            {"at": e.at.isoformat() + "Z", "note": e.note} for e in view.urgings
+        ],
         "evidence": [
             {"kind": item.kind, "url": item.url} for item in _evidence(view)
         ],
