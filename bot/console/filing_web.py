@@ -265,6 +265,8 @@ async def _draft(runtime: Runtime, staff: StaffIdentity, data: dict[str, Any]) -
         evidence=[photo] if photo else [],
         # A double tap on 提交 (the same form) files once.
         source_message_id=f"console-file:{nonce}" if _NONCE.match(nonce) else None,
+        # The history says who filed it: the grid worker, not "居民".
+        filed_by=staff.display_name or staff.username,
     )
 
 

@@ -92,6 +92,7 @@ CHANNEL_LABELS: dict[str, str] = {
     "wecom": "企业微信",
     "telegram": "Telegram",
     "open311": "对接系统（Open311）",
+    "staff": "网格员代办",
 }
 
 EVENT_LABELS: dict[str, str] = {

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.tickets import texts
+from bot.tickets._ops import STAFF_FILED_CHANNEL
 from bot.tickets.clock import local_text
 from bot.tickets.models import Ticket, TicketEvent
 from bot.tickets.routing import full_address
@@ -40,6 +41,9 @@ class TicketDraft:
     anonymous: bool = False
     evidence: tuple[tuple[str, str], ...] | list[tuple[str, str]] = ()
     source_message_id: str | None = None
+    #: Who filed it when it was not the resident (代办: the staff member's name), written as
+    #: the actor of the ``filed`` event; None means the resident did.
+    filed_by: str | None = None
 
     def source_key(self) -> str | None:
         """The de-duplication key: (channel, sender, message id), hashed to a fixed width."""
@@ -130,6 +134,11 @@ class TicketView:
     @property
     def is_open(self) -> bool:
         return is_open(self.status)
+
+    @property
+    def staff_filed(self) -> bool:
+        """Filed by a grid worker on someone's behalf (代办), counted apart from residents'."""
+        return self.reporter_channel == STAFF_FILED_CHANNEL
 
     @property
     def urgings(self) -> tuple[EventView, ...]:
