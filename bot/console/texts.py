@@ -66,6 +66,11 @@ PAGE: dict[str, str] = {
     "urgings_last": "最近一次：{at}",
     "urgings_more": "另有 {count} 次较早的催办，见办理记录。",
     "staff_filed": "网格员代办",
+    "handoff_empty": "目前没有等待人工服务的居民。",
+    "handoff_total": "{total} 位居民在等待人工",
+    "handoff_waiting_since": "等待自 {at}",
+    "handoff_answered": "已回复，未结束",
+    "handoff_open": "接待",
 }
 
 #: Inbox groups: (key, label). "all" is every ticket in scope.
@@ -76,6 +81,7 @@ GROUPS: tuple[tuple[str, str], ...] = (
     ("overdue", "超期"),
     ("escalated", "已提级"),
     ("waiting", "待回复"),
+    ("handoff", "等待人工"),
 )
 
 ROLE_LABELS: dict[str, str] = {

@@ -35,7 +35,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.addresses import AddressBook, UnknownAddress
 from bot.addresses.types import Contact
-from bot.console import inbox, texts
+from bot.console import handoff_web, inbox, texts
 from bot.errors import BadInput, InvalidTransition, TicketNotFound
 from bot.media import MediaStore, content_type_of, key_from_url
 from bot.messages import MediaKind
@@ -149,15 +149,51 @@ async def _inbox(request: web.Request) -> tuple[inbox.InboxPage | None, str]:
     return await inbox.list_tickets(deps.sessions, staff.scope, wanted, deps.clock()), ""
 
 
+@dataclass(frozen=True, slots=True)
+class HandoffRow:
+    """A resident waiting for a person, as the inbox lists them."""
+
+    id: int
+    url: str
+    status: str
+    status_label: str
+    reason_label: str
+    address: str
+    last_line: str
+    since_text: str
+    waiting: bool
+
+
+async def _handoff_rows(request: web.Request) -> list[HandoffRow]:
+    """The open handoffs the caller may see (same rule as the live-handoff pages)."""
+    placed = await handoff_web.visible_handoffs(
+        handoff_web.runtime_of(request), current_staff(request).staff
+    )
+    rows = []
+    for item in placed:
+        summary = handoff_web.summary_json(item)
+        view = item.view
+        since = view.waiting_since or view.opened_at
+        rows.append(HandoffRow(
+            view.id, summary["url"], view.status, summary["status_label"],
+            summary["reason_label"], summary["address"], summary["last_line"],
+            local_text(since), view.waiting_since is not None,
+        ))
+    return rows
+
+
 async def inbox_page(request: web.Request) -> web.Response:
     page, error = await _inbox(request)
     if page is None:
         page = inbox.InboxPage([], 0, inbox.InboxFilter())
     deps = request.app[CONSOLE_DEPS]
+    handoffs = await _handoff_rows(request)
     context = {
         **_common(request),
         "page": page,
         "f": page.filter,
+        "handoffs": handoffs,
+        "handoff_count": sum(1 for h in handoffs if h.waiting),
         "error": error,
         "groups": texts.GROUPS,
         "statuses": list(_status_labels().items()),
@@ -178,6 +214,13 @@ async def api_tickets(request: web.Request) -> web.Response:
     page, error = await _inbox(request)
     if page is None:
         return web.json_response({"error": "bad_filter", "message": error}, status=400)
+    if page.filter.group == inbox.HANDOFF_GROUP:
+        placed = await handoff_web.visible_handoffs(
+            handoff_web.runtime_of(request), current_staff(request).staff
+        )
+        return web.json_response({
+            "handoffs": [handoff_web.summary_json(p) for p in placed], "total": len(placed),
+        })
     return web.json_response({
         "tickets": [row.as_json() for row in page.rows],
         "total": page.total,
@@ -218,12 +261,24 @@ async def api_events(request: web.Request) -> web.StreamResponse:
     auth = request.app[CONSOLE_AUTH]
     cookie = request.cookies.get(COOKIE_NAME)
     quiet = 0.0
+    waiting: object = None
     try:
         while True:
             for event in await inbox.events_since(deps.sessions, staff.scope, last):
                 data = json.dumps(event.as_json(), ensure_ascii=False)
                 await response.write(f"id: {event.id}\nevent: ticket\ndata: {data}\n\n".encode())
                 last = event.id
+                quiet = 0.0
+            now_waiting = await _waiting_handoffs(request)
+            if now_waiting != waiting:
+                # Residents waiting for a person: not ticket events, so sent as their own
+                # event whenever the set (or who is still unanswered) changes.
+                waiting = now_waiting
+                data = json.dumps(
+                    {"waiting": sum(1 for _, unanswered in now_waiting if unanswered),
+                     "open": len(now_waiting)},
+                )
+                await response.write(f"event: handoffs\ndata: {data}\n\n".encode())
                 quiet = 0.0
             await asyncio.sleep(deps.poll_seconds)
             if _gone(request):
@@ -237,6 +292,12 @@ async def api_events(request: web.Request) -> web.StreamResponse:
     except (ConnectionResetError, ConnectionError):
         pass  # the browser left; the next poll would fail anyway
     return response
+
+
+async def _waiting_handoffs(request: web.Request) -> list[tuple[int, bool]]:
+    """(id, unanswered) of the open handoffs the caller may see."""
+    rows = await _handoff_rows(request)
+    return [(row.id, row.waiting) for row in rows]
 
 
 def _gone(request: web.Request) -> bool:

@@ -27,6 +27,22 @@
   var source = new EventSource("/console/api/events");
   source.onopen = function () { status(true); };
   source.onerror = function () { status(false); };
+  // Residents waiting for a person (转人工): the count on the inbox group, and the list
+  // itself when that group is shown.
+  source.addEventListener("handoffs", function (event) {
+    var data = {};
+    try { data = JSON.parse(event.data); } catch (e) { return; }
+    var count = document.getElementById("handoff-count");
+    if (count) {
+      count.textContent = String(data.waiting || 0);
+      count.className = data.waiting ? "count hot" : "count";
+    }
+    var list = document.getElementById("ticket-list");
+    if (page === "inbox" && list && list.getAttribute("data-group") === "handoff") {
+      if (pending) { clearTimeout(pending); }
+      pending = setTimeout(refreshList, 300);
+    }
+  });
   source.addEventListener("ticket", function (event) {
     var data = {};
     try { data = JSON.parse(event.data); } catch (e) { return; }
