@@ -72,6 +72,11 @@ NOTICE_KIND_LABELS: Final = {
     "escalated": "提级",
     "overdue": "超期",
     "new": "新工单",
+    "urged": "催办",
+    "reopened": "重办",
+    "transferred": "转办",
+    "dispatched": "派单",
+    "info_received": "居民补充",
     "other": "提醒",
 }
 #: The leading tag of a notice (bot.tickets.texts.STAFF_NOTICE) -> its kind; the notice row

@@ -35,11 +35,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.addresses import AddressBook, UnknownAddress
 from bot.addresses.types import Contact
-from bot.console import handoff_web, inbox, texts
+from bot.console import handoff_web, inbox, notices_web, texts
 from bot.errors import BadInput, InvalidTransition, TicketNotFound
 from bot.media import MediaStore, content_type_of, key_from_url
 from bot.messages import MediaKind
 from bot.staff import texts as staff_texts
+from bot.staff.notices import ALERT_KINDS, latest_notice_id, notices_for
 from bot.staff.roles import ALL_ROLES, Role
 from bot.staff.service import StaffIdentity
 from bot.staff.web import (
@@ -262,6 +263,8 @@ async def api_events(request: web.Request) -> web.StreamResponse:
     cookie = request.cookies.get(COOKIE_NAME)
     quiet = 0.0
     waiting: object = None
+    notice_last = await latest_notice_id(deps.sessions)
+    channel_ids = await notices_web.recipients_of(request, staff)
     try:
         while True:
             for event in await inbox.events_since(deps.sessions, staff.scope, last):
@@ -279,6 +282,15 @@ async def api_events(request: web.Request) -> web.StreamResponse:
                      "open": len(now_waiting)},
                 )
                 await response.write(f"event: handoffs\ndata: {data}\n\n".encode())
+                quiet = 0.0
+            for notice in await notices_for(
+                deps.sessions, staff.scope, channel_ids, after_id=notice_last,
+                kinds=ALERT_KINDS, limit=20,
+            ):
+                # Red incidents, urgent, escalated and overdue tickets interrupt the page.
+                notice_last = max(notice_last, notice.id)
+                data = json.dumps(notices_web.notice_json(notice), ensure_ascii=False)
+                await response.write(f"event: notice\ndata: {data}\n\n".encode())
                 quiet = 0.0
             await asyncio.sleep(deps.poll_seconds)
             if _gone(request):

@@ -43,6 +43,23 @@
       pending = setTimeout(refreshList, 300);
     }
   });
+  // Red incidents, urgent, escalated and overdue tickets (the staff notice feed): a bar on
+  // top of whatever page is open, linking to the ticket.
+  source.addEventListener("notice", function (event) {
+    var data = {};
+    try { data = JSON.parse(event.data); } catch (e) { return; }
+    var box = document.getElementById("alerts");
+    if (!box) { return; }
+    var item = document.createElement(data.ticket_number ? "a" : "div");
+    item.className = "alert " + (data.kind || "other");
+    if (data.ticket_number) { item.href = "/console/tickets/" + encodeURIComponent(data.ticket_number); }
+    var kind = document.createElement("b");
+    kind.textContent = data.kind_label || "";
+    item.appendChild(kind);
+    item.appendChild(document.createTextNode(" " + (data.text || "")));
+    box.insertBefore(item, box.firstChild);
+    while (box.children.length > 3) { box.removeChild(box.lastChild); }
+  });
   source.addEventListener("ticket", function (event) {
     var data = {};
     try { data = JSON.parse(event.data); } catch (e) { return; }
