@@ -24,7 +24,8 @@ from sqlmodel import select
 
 from bot.addresses.models import PersonChannel
 from bot.console import g2_texts as t
-from bot.console.handoff_web import html, runtime_of, setup_g2_static
+from bot.console.assets import setup_console_assets
+from bot.console.handoff_web import html, runtime_of
 from bot.staff.notices import Notice, notices_for, personal_ids
 from bot.staff.roles import ALL_ROLES
 from bot.staff.service import StaffIdentity
@@ -89,7 +90,7 @@ async def notices_page(request: web.Request) -> web.Response:
 
 
 def setup_console_notices(app: web.Application) -> None:
-    """Add the staff-notice routes (and the G2 static files)."""
-    setup_g2_static(app)
+    """Add the staff-notice routes (and the console's static files)."""
+    setup_console_assets(app)
     console_route(app, "GET", "/console/notices", notices_page, roles=ALL_ROLES)
     console_route(app, "GET", "/console/api/notices", notices_api, roles=ALL_ROLES)

@@ -10,7 +10,7 @@ Routes (all added with :func:`bot.staff.web.console_route`; see :func:`setup_rou
 - ``GET /console/tickets/{number}/evidence/{index}`` — one evidence file, staff in scope only
 - ``POST /console/tickets/{number}/{action}`` — claim, start, reply, request-info, transfer,
   dispatch, escalate, resolve (note + optional photo), reject
-- ``GET /console/static/{name}`` — the console's CSS and JS (public, fixed folder)
+- ``GET /console/static/{path}`` — the console's CSS and JS (bot.console.assets)
 
 A ticket outside the caller's scope is a 404, the same answer as a ticket that does not
 exist. The services come from :data:`CONSOLE_DEPS`, filled in by the composition root.
@@ -36,6 +36,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.addresses import AddressBook, UnknownAddress
 from bot.addresses.types import Contact
 from bot.console import handoff_web, inbox, notices_web, texts
+from bot.console.assets import setup_console_assets
 from bot.errors import BadInput, InvalidTransition, TicketNotFound
 from bot.media import MediaStore, content_type_of, key_from_url
 from bot.messages import MediaKind
@@ -47,7 +48,6 @@ from bot.staff.web import (
     CONSOLE_AUTH,
     COOKIE_NAME,
     CSRF_FIELD,
-    PUBLIC,
     console_route,
     current_staff,
 )
@@ -60,14 +60,7 @@ from bot.tickets.views import TicketView
 log = logging.getLogger(__name__)
 
 HERE = Path(__file__).resolve().parent
-STATIC_DIR = HERE / "static"
 HOME: Final = "/console/"
-STATIC_PREFIX: Final = "/console/static/"
-SAFE_STATIC = re.compile(r"^[a-z0-9][a-z0-9._-]{0,80}\.(css|js|svg|png|woff2|txt)$")
-STATIC_TYPES: Final = {
-    "css": "text/css", "js": "text/javascript", "svg": "image/svg+xml", "png": "image/png",
-    "woff2": "font/woff2", "txt": "text/plain",
-}
 #: Who may order a department to act directly (村居发令): the community and above.
 DISPATCH_ROLES: Final = frozenset(
     {Role.SECRETARY, Role.STREET_STAFF, Role.DISTRICT_STAFF, Role.ADMIN}
@@ -613,26 +606,11 @@ def action_handler(name: str) -> Callable[[web.Request], Awaitable[web.StreamRes
     return handle
 
 
-# -- static files ---------------------------------------------------------------------------
-
-
-async def static_file(request: web.Request) -> web.Response:
-    name = request.match_info["name"]
-    path = STATIC_DIR / name
-    if not SAFE_STATIC.match(name) or not path.is_file():
-        raise web.HTTPNotFound()
-    return web.Response(
-        body=await asyncio.to_thread(path.read_bytes),
-        content_type=STATIC_TYPES[name.rsplit(".", 1)[1]],
-        charset="utf-8" if name.endswith((".css", ".js", ".svg", ".txt")) else None,
-    )
-
-
 # -- wiring ---------------------------------------------------------------------------------
 
 
 def setup_routes(app: web.Application) -> None:
-    """Add the inbox, ticket, feed, evidence, action and static routes (each with its
+    """Add the inbox, ticket, feed, evidence, action and static-file routes (each with its
     rule). The app needs :data:`CONSOLE_DEPS` by the time requests arrive."""
     console_route(app, "GET", HOME, inbox_page, roles=ALL_ROLES)
     console_route(app, "GET", "/console/api/tickets", api_tickets, roles=ALL_ROLES)
@@ -648,5 +626,5 @@ def setup_routes(app: web.Application) -> None:
             app, "POST", f"/console/tickets/{{number}}/{name}", action_handler(name),
             roles=roles,
         )
-    console_route(app, "GET", STATIC_PREFIX + "{name}", static_file, roles=PUBLIC)
+    setup_console_assets(app)
 

@@ -46,7 +46,7 @@ async def test_grid_worker_files_in_scope_with_a_photo(client: TestClient) -> No
     html = await page.text()
     assert page.status == 200 and "代办登记" in html and 'enctype="multipart/form-data"' in html
     assert "<script>" not in html and "<style" not in html
-    assert (await client.get("/console/static/g2/filing.js")).status == 200
+    assert (await client.get("/console/static/filing.js")).status == 200
 
     form = FormData()
     for name, value in (
