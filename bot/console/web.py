@@ -42,7 +42,7 @@ from bot.media import MediaStore, content_type_of, key_from_url
 from bot.messages import MediaKind
 from bot.staff import texts as staff_texts
 from bot.staff.notices import ALERT_KINDS, latest_notice_id, notices_for
-from bot.staff.roles import ALL_ROLES, Role
+from bot.staff.roles import ALL_ROLES, Role, ScopeLevel
 from bot.staff.service import StaffIdentity
 from bot.staff.web import (
     CONSOLE_AUTH,
@@ -55,6 +55,7 @@ from bot.templating import page_templates
 from bot.tickets import TicketService
 from bot.tickets.catalog import Catalog
 from bot.tickets.clock import Clock, local_text, utcnow
+from bot.tickets.status import OPEN_STATUSES, TRANSITIONS, parse_status
 from bot.tickets.views import TicketView
 
 log = logging.getLogger(__name__)
@@ -107,6 +108,25 @@ def _wants_json(request: web.Request) -> bool:
     )
 
 
+def _scope_label(addresses: AddressBook, staff: StaffIdentity) -> str:
+    """"社区：城南社区" rather than the unit's code, where the registry knows the name."""
+    scope = staff.scope
+    name: str | None = None
+    try:
+        if scope.level is ScopeLevel.COMMUNITY and scope.code:
+            name = addresses.community_name(scope.code)
+        elif scope.level is ScopeLevel.GRID and scope.code:
+            route = addresses.grid_route(scope.code)
+            name = f"{route.community.name}{route.grid.name}"
+    except (UnknownAddress, KeyError):
+        name = None
+    if not name:
+        return scope.label_zh()
+    return staff_texts.SCOPE_TEXT.format(
+        level=staff_texts.LEVEL_LABELS[scope.level.value], code=name
+    )
+
+
 def _common(request: web.Request) -> dict[str, Any]:
     session = current_staff(request)
     staff = session.staff
@@ -114,7 +134,7 @@ def _common(request: web.Request) -> dict[str, Any]:
         "t": texts.PAGE,
         "staff": staff,
         "role_label": staff_texts.ROLE_LABELS.get(staff.role.value, staff.role.value),
-        "scope_label": staff.scope.label_zh(),
+        "scope_label": _scope_label(request.app[CONSOLE_DEPS].addresses, staff),
         "csrf_token": session.csrf_token,
     }
 
@@ -381,10 +401,32 @@ async def ticket_page(request: web.Request) -> web.Response:
         "status_labels": _status_labels(),
         "departments": deps.catalog.departments(),
         "can_dispatch": staff.role in DISPATCH_ROLES,
+        "allowed": _allowed_actions(view.status),
         "done": done,
         "error": error,
     }
     return _html(_templates().get_template("ticket.html").render(**context))
+
+
+#: The status each state-changing action moves a ticket to (reply and request-info don't).
+_ACTION_TARGETS: Final = {
+    "claim": "accepted", "start": "in_progress", "transfer": "transferred",
+    "dispatch": "in_progress", "escalate": "escalated", "resolve": "resolved",
+    "reject": "rejected",
+}
+
+
+def _allowed_actions(status: str) -> frozenset[str]:
+    """The actions the ticket's status allows (the page offers only these)."""
+    allowed = {"reply"}
+    if status in {s.value for s in OPEN_STATUSES}:
+        allowed.add("request-info")
+    for action, target in _ACTION_TARGETS.items():
+        if target in {t.value for t in TRANSITIONS[parse_status(status)]}:
+            allowed.add(action)
+    if status in {s.value for s in OPEN_STATUSES}:
+        allowed.add("dispatch")  # 村居发令 re-dispatches an open ticket in any state
+    return frozenset(allowed)
 
 
 def _ticket_json(view: TicketView) -> dict[str, Any]:
