@@ -25,6 +25,7 @@ from bot.appkeys import RUNTIME
 from bot.console import dashboard_texts as texts
 from bot.console.assets import asset_url, setup_console_assets
 from bot.console.dashboard import dashboard_data, export_rows
+from bot.console.web import scope_label
 from bot.staff.roles import Role
 from bot.staff.texts import ROLE_LABELS
 from bot.staff.web import console_route, current_staff
@@ -68,7 +69,7 @@ async def dashboard_page(request: web.Request) -> web.Response:
         t=texts.PAGE,
         staff=staff,
         role_label=ROLE_LABELS.get(staff.role.value, staff.role.value),
-        scope_label=staff.scope.label_zh(),
+        scope_label=scope_label(request.app[RUNTIME].addresses, staff),
         days=days,
         day_choices=DAY_CHOICES,
         echarts_path=ECHARTS_PATH,

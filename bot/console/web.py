@@ -108,7 +108,7 @@ def _wants_json(request: web.Request) -> bool:
     )
 
 
-def _scope_label(addresses: AddressBook, staff: StaffIdentity) -> str:
+def scope_label(addresses: AddressBook, staff: StaffIdentity) -> str:
     """"社区：城南社区" rather than the unit's code, where the registry knows the name."""
     scope = staff.scope
     name: str | None = None
@@ -134,7 +134,7 @@ def _common(request: web.Request) -> dict[str, Any]:
         "t": texts.PAGE,
         "staff": staff,
         "role_label": staff_texts.ROLE_LABELS.get(staff.role.value, staff.role.value),
-        "scope_label": _scope_label(request.app[CONSOLE_DEPS].addresses, staff),
+        "scope_label": scope_label(request.app[CONSOLE_DEPS].addresses, staff),
         "csrf_token": session.csrf_token,
     }
 
