@@ -88,9 +88,12 @@ async def bench(url: str, tickets: int, runs: int, compare: bool = False,
                 await conn.execute(insert(Ticket), rows[start:start + CHUNK])
             await session.commit()
         loaded = time.perf_counter() - started
+        # ANALYZE in a committed transaction: statistics are transactional (PostgreSQL's
+        # pg_statistic, SQLite's sqlite_stat1); rolled back, the planner guesses.
+        async with engine.begin() as conn:
+            await conn.exec_driver_sql("ANALYZE")
         async with sessions() as session:
             conn = await session.connection()
-            await conn.exec_driver_sql("ANALYZE")
             count = (await conn.execute(select(func.count()).select_from(Ticket))).scalar_one()
         dialect = engine.dialect.name
         print(f"{dialect}: {count:,} tickets, {len(incidents)} incidents over {DAYS} days "

@@ -95,8 +95,9 @@ async def load(engine: AsyncEngine, tickets: int) -> tuple[int, float]:
             for start in range(0, len(rows), CHUNK):
                 await conn.execute(insert(Ticket), rows[start:start + CHUNK])
             await session.commit()
-    async with sessions() as session:
-        conn = await session.connection()
+    # ANALYZE in a committed transaction: statistics are transactional (PostgreSQL's
+    # pg_statistic, SQLite's sqlite_stat1); rolled back, the planner guesses.
+    async with engine.begin() as conn:
         await conn.exec_driver_sql("ANALYZE")
     return incidents_total, time.perf_counter() - started
 
