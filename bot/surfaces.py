@@ -93,6 +93,7 @@ def setup_rate_limits(app: web.Application, trusted_proxies: Sequence[str]) -> N
 
 def setup_console(app: web.Application, public_url: str | None = None) -> None:
     """``/console/...``: staff sign-in and sessions, then each console page with its rule."""
+    from bot.console.assets import setup_console_assets
     from bot.console.dashboard_web import setup_console_dashboard
     from bot.console.filing_web import setup_console_filing
     from bot.console.handoff_web import setup_console_handoff
@@ -100,6 +101,7 @@ def setup_console(app: web.Application, public_url: str | None = None) -> None:
     from bot.staff.web import STAFF_SERVICE, setup_routes
 
     setup_routes(app, STAFF_SERVICE, public_url=public_url)
+    setup_console_assets(app)  # one folder, one route: every page's CSS and JS
     setup_console_tickets(app)
     setup_console_handoff(app)
     setup_console_filing(app)

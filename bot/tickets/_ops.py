@@ -194,6 +194,7 @@ def notify_staff(
             now=now,
             audience=Audience.STAFF,
             ticket_id=ticket.id,
+            kind=key,
         )
 
 

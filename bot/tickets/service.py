@@ -199,7 +199,7 @@ class TicketService(TicketQueries):
                 _ops.record(
                     session,
                     ticket,
-                    actor=texts.RESIDENT_ACTOR,
+                    actor=(draft.filed_by or "").strip()[:64] or texts.RESIDENT_ACTOR,
                     kind="filed",
                     now=now,
                     to_status=S.SUBMITTED.value,

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.tickets import texts
+from bot.tickets._ops import STAFF_FILED_CHANNEL
 from bot.tickets.clock import deadline_text
 from bot.tickets.models import Ticket, TicketEvent
 from bot.tickets.routing import full_address
@@ -50,6 +51,9 @@ class TicketDraft:
     #: red with the catalog's shortest time limit and the handlers told at once, whatever
     #: the category's own urgency. ``None`` keeps the category's.
     urgency: Urgency | None = None
+    #: Who filed it when it was not the resident (代办: the staff member's name), written as
+    #: the actor of the ``filed`` event; None means the resident did.
+    filed_by: str | None = None
 
     def source_key(self) -> str | None:
         """The de-duplication key: (channel, sender, message id), hashed to a fixed width."""
@@ -140,6 +144,11 @@ class TicketView:
     @property
     def is_open(self) -> bool:
         return is_open(self.status)
+
+    @property
+    def staff_filed(self) -> bool:
+        """Filed by a grid worker on someone's behalf (代办), counted apart from residents'."""
+        return self.reporter_channel == STAFF_FILED_CHANNEL
 
     @property
     def urgings(self) -> tuple[EventView, ...]:
