@@ -19,7 +19,7 @@ STATUS_LABELS: dict[str, str] = {
     "rejected": "不予受理",
 }
 
-URGENCY_LABELS: dict[str, str] = {"normal": "一般", "high": "紧急", "red": "红色高频"}
+URGENCY_LABELS: dict[str, str] = {"normal": "一般", "high": "紧急", "red": "红色（最紧急）"}
 
 TIER_LABELS: dict[str, str] = {"community": "社区", "street": "街道", "district": "区级"}
 
