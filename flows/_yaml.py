@@ -8,7 +8,7 @@ PyYAML's safe loader forgets where a mapping came from once it is a dict. We kee
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from yaml.nodes import MappingNode
@@ -29,10 +29,13 @@ class LineDict(dict[str, Any]):
 
 
 # libyaml's parser is several times faster and keeps the same marks; pure Python otherwise.
-_SafeBase: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+if TYPE_CHECKING:
+    _SafeBase = yaml.SafeLoader
+else:
+    _SafeBase = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _LineLoader(_SafeBase):  # type: ignore[valid-type,misc]
+class _LineLoader(_SafeBase):
     """Safe loader whose mappings are :class:`LineDict` carrying their start line."""
 
 
