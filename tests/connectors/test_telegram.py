@@ -1,0 +1,229 @@
+"""The Telegram connector against a fake Bot API on 127.0.0.1.
+
+Updates are posted to ``/webhooks/telegram`` in the JSON Telegram sends, with the secret
+token header; everything the bot says goes through python-telegram-bot to the fake Bot API
+(a real aiohttp server), which records it. Only Telegram is faked: the gateway, the flows,
+the tickets, the outbox and the evidence store run for real.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+from sqlmodel import func, select
+
+from bot.app import create_app
+from bot.appkeys import RUNTIME
+from bot.cli import main as cli_main
+from bot.errors import ConfigError
+from bot.messages import OutboundMessage
+from bot.runtime import Runtime
+from bot.tickets import Dispatcher
+from bot.tickets.models import Ticket
+from connectors import discover
+from connectors.telegram import TelegramConnector
+from connectors.telegram.output import TelegramOutput
+from tests.connectors.telegram_fake import (
+    BOT_USERNAME,
+    JPEG,
+    OGG,
+    SECRET,
+    TOKEN,
+    FakeBotApi,
+    Resident,
+)
+from tests.e2e.resident import choose, find_ticket_number, typed_answer
+
+HEADER = "X-Telegram-Bot-Api-Secret-Token"
+GROUP = -1001234567890
+STAFF_GROUP = "-1009876543210"
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeBotApi]:
+    api = FakeBotApi()
+    await api.start()
+    yield api
+    await api.close()
+
+
+def _base(fake: FakeBotApi) -> str:
+    assert fake.server is not None
+    return str(fake.server.make_url("")).rstrip("/")
+
+
+def telegram_settings(make_settings: Any, fake: FakeBotApi, **overrides: Any) -> Any:
+    values: dict[str, Any] = {
+        "telegram_token": TOKEN,
+        "telegram_secret": SECRET,
+        "telegram_api_base": _base(fake),
+        "upload_max_bytes": 1024 * 1024,
+    }
+    values.update(overrides)
+    return make_settings(**values)
+
+
+@pytest.fixture
+async def client(make_settings: Any, aiohttp_client: Any, fake: FakeBotApi) -> TestClient:
+    # No background workers: the tests drain the outbox themselves, so nothing races them.
+    app = create_app(telegram_settings(make_settings, fake), background=False)
+    return await aiohttp_client(app)
+
+
+def _runtime(client: TestClient) -> Runtime:
+    return client.app[RUNTIME]
+
+
+async def _drain(client: TestClient) -> None:
+    runtime = _runtime(client)
+    await Dispatcher(runtime.sessions, runtime.outputs).drain()
+
+
+async def _ticket_count(client: TestClient) -> int:
+    async with _runtime(client).sessions() as session:
+        return int((await session.exec(select(func.count()).select_from(Ticket))).one())
+
+
+async def _post(client: TestClient, update: dict[str, Any], secret: str = SECRET) -> int:
+    response = await client.post("/webhooks/telegram", json=update, headers={HEADER: secret})
+    return response.status
+
+
+def _texts(fake: FakeBotApi, chat: int | str) -> list[str]:
+    return [str(m["text"]) for m in fake.sent("sendMessage", chat)]
+
+
+# ---------------------------------------------------------------- discovery and settings
+
+
+def test_discovered_and_off_without_a_token(make_settings: Any) -> None:
+    assert discover()["telegram"] is TelegramConnector
+    assert TelegramConnector.from_settings(make_settings()) is None
+    with pytest.raises(ConfigError, match="MINSHENG_TELEGRAM_SECRET"):
+        TelegramConnector.from_settings(make_settings(telegram_token=TOKEN))
+
+
+# ---------------------------------------------------------------- the resident's story
+
+
+async def _answer(client: TestClient, fake: FakeBotApi, resident: Resident,
+                  lat: float, lng: float) -> str:
+    """Answer what the bot asked last (tap, share, or type) until a ticket is filed."""
+    for _ in range(15):
+        said = fake.sent("sendMessage", resident.user_id)
+        number = find_ticket_number([str(m["text"]) for m in said])
+        if number:
+            return number
+        last = said[-1]
+        markup = last.get("reply_markup") or {}
+        if "inline_keyboard" in markup:
+            titles = [b["text"] for row in markup["inline_keyboard"] for b in row]
+            update = resident.tap({"text": last["text"], "reply_markup": markup},
+                                  choose(titles) or 0)
+        elif "keyboard" in markup:
+            request = markup["keyboard"][0][0]
+            if request.get("request_contact"):
+                update = resident.contact("+86 138-0013-8000")
+            else:
+                assert request.get("request_location"), markup
+                update = resident.location(lat, lng)
+        else:
+            update = resident.text(typed_answer(str(last["text"])))
+        assert await _post(client, update) == 200
+    raise AssertionError(_texts(fake, resident.user_id))
+
+
+async def test_deep_link_report_with_photo_and_location_then_status_and_rating(
+    client: TestClient, fake: FakeBotApi
+) -> None:
+    runtime = _runtime(client)
+    code = runtime.addresses.resolve("锦园小区2号楼").candidates[0].building_code
+    building = runtime.addresses.route(code).building
+    assert building is not None and building.lat is not None and building.lng is not None
+    resident = Resident(user_id=424242)
+    fake.files["ph-1"] = ("photos/file_1.jpg", JPEG)
+    fake.files["vo-1"] = ("voice/file_2.oga", OGG)
+
+    # The door-plate QR: t.me/minsheng_bot?start=CODE sends "/start CODE".
+    assert await _post(client, resident.text(f"/start {code}")) == 200
+    assert "锦园" in _texts(fake, resident.user_id)[-1]
+
+    # 随手拍: the photo with its caption, a voice note, then where it is.
+    assert await _post(client, resident.photo("ph-1", len(JPEG), "楼道的灯坏了，晚上很黑")) == 200
+    assert await _post(client, resident.message(voice={
+        "file_id": "vo-1", "file_unique_id": "v1", "duration": 3, "mime_type": "audio/ogg",
+        "file_size": len(OGG),
+    })) == 200
+    assert await _post(client, resident.location(building.lat, building.lng)) == 200
+    number = await _answer(client, fake, resident, building.lat, building.lng)
+
+    view = await runtime.tickets.get(number)
+    assert sorted(kind for kind, _ in view.evidence) == ["image", "voice"], view.evidence
+    for _, url in view.evidence:
+        assert await runtime.media.exists(url.rsplit("/", 1)[-1])
+    assert {p["file_id"] for p in fake.sent("getFile")} == {"ph-1", "vo-1"}
+    # Every tapped button was answered, so the resident's client stopped its spinner.
+    taps = [c for n, c in fake.calls if n == "answerCallbackQuery"]
+    assert all(t["callback_query_id"].startswith("cb-") for t in taps)
+
+    # Status pushes go through the outbox and the output side.
+    await runtime.tickets.claim(number, "网格员")
+    await _drain(client)
+    assert number in _texts(fake, resident.user_id)[-1]
+    await runtime.tickets.resolve(number, "网格员", "灯已更换")
+    await _drain(client)
+    pushed = fake.sent("sendMessage", resident.user_id)[-1]
+    assert number in pushed["text"]
+    rating = pushed["reply_markup"]["inline_keyboard"]
+    titles = [row[0]["text"] for row in rating]
+    assert "满意" in titles, titles
+
+    # The rating, by inline button.
+    calls = len(fake.calls)
+    tap = resident.tap(pushed, titles.index("满意"))
+    assert await _post(client, tap) == 200
+    assert fake.calls[calls][0] == "answerCallbackQuery"
+    assert (await runtime.tickets.get(number)).rating == 5
+
+    # A console answer: the outbox row reaches the resident like any push.
+    await _drain(client)
+    sent_before = len(fake.sent("sendMessage"))
+    output = runtime.outputs.get("telegram")
+    assert output is not None
+    await output.send(OutboundMessage(recipient_id=str(resident.user_id), text="您好，已安排"))
+    assert len(fake.sent("sendMessage")) == sent_before + 1
+
+    # Staff notices: to the community's staff group, once however many people they name.
+    staff = TelegramOutput(
+        fake_bot(output), runtime.sessions, _store(output),
+        staff_groups={view_community(view): STAFF_GROUP}, public_url="http://x", ttl=60,
+    )
+    async with runtime.sessions() as session:
+        ticket_id = (await session.exec(select(Ticket.id).where(Ticket.number == number))).one()
+    for person in ("1001", "1002"):
+        await staff.send(OutboundMessage(
+            recipient_id=person, text=f"【新工单】{number}",
+            custom={"audience": "staff", "ticket_id": ticket_id},
+        ))
+    assert [m["text"] for m in fake.sent("sendMessage", STAFF_GROUP)] == [f"【新工单】{number}"]
+    assert not fake.sent("sendMessage", "1001")
+
+
+def fake_bot(output: Any) -> Any:
+    assert isinstance(output, TelegramOutput)
+    return output.bot
+
+
+def _store(output: Any) -> Any:
+    assert isinstance(output, TelegramOutput)
+    return output._store
+
+
+def view_community(view: Any) -> str:
+    return str(view.community_code)
