@@ -14,6 +14,7 @@ callback queries) with increasing ``update_id``s.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 from dataclasses import dataclass, field
@@ -40,6 +41,8 @@ class FakeBotApi:
     blocked: set[str] = field(default_factory=set)  # chats that blocked the bot (403)
     server: TestServer | None = None
     _queued: asyncio.Event = field(default_factory=asyncio.Event)
+    #: Set on every call (a test waiting for the polling bot clears it and waits).
+    called: asyncio.Event = field(default_factory=asyncio.Event)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
 
     def app(self) -> web.Application:
@@ -64,6 +67,13 @@ class FakeBotApi:
             params for name, params in self.calls
             if name == method and (chat_id is None or str(params.get("chat_id")) == str(chat_id))
         ]
+
+    async def wait_for(self, method: str, chat_id: int | str | None = None) -> dict[str, Any]:
+        """The first call of ``method`` (to ``chat_id``), waiting for it if need be."""
+        while not self.sent(method, chat_id):
+            self.called.clear()
+            await asyncio.wait_for(self.called.wait(), 15)
+        return self.sent(method, chat_id)[0]
 
     def queue_update(self, update: dict[str, Any]) -> None:
         self.pending.append(update)
@@ -91,13 +101,14 @@ class FakeBotApi:
             text = value if isinstance(value, str) else ""
             params[key] = json.loads(text) if key in _JSON_FIELDS else text
         self.calls.append((name, params))
+        self.called.set()
         handler = getattr(self, f"api_{name}", None)
         if handler is None:
             return self._fail(404, "Not Found: method not found")
         result: web.Response = await handler(params)
         return result
 
-    async def api_getMe(self, params: dict[str, Any]) -> web.Response:  # noqa: N802
+    async def api_getMe(self, params: dict[str, Any]) -> web.Response:
         return self._ok({"id": BOT_ID, "is_bot": True, "first_name": "民生小助手",
                          "username": BOT_USERNAME})
 
@@ -111,7 +122,7 @@ class FakeBotApi:
             **extra,
         }
 
-    async def api_sendMessage(self, params: dict[str, Any]) -> web.Response:  # noqa: N802
+    async def api_sendMessage(self, params: dict[str, Any]) -> web.Response:
         if str(params["chat_id"]) in self.blocked:
             return self._fail(403, "Forbidden: bot was blocked by the user")
         extra: dict[str, Any] = {"text": params["text"]}
@@ -120,20 +131,20 @@ class FakeBotApi:
             extra["reply_markup"] = markup
         return self._ok(self._message(params, **extra))
 
-    async def api_sendPhoto(self, params: dict[str, Any]) -> web.Response:  # noqa: N802
+    async def api_sendPhoto(self, params: dict[str, Any]) -> web.Response:
         size = {"file_id": "sent-photo", "file_unique_id": "sp", "width": 1, "height": 1}
         return self._ok(self._message(params, photo=[size]))
 
-    async def api_answerCallbackQuery(self, params: dict[str, Any]) -> web.Response:  # noqa: N802
+    async def api_answerCallbackQuery(self, params: dict[str, Any]) -> web.Response:
         return self._ok(True)
 
-    async def api_setWebhook(self, params: dict[str, Any]) -> web.Response:  # noqa: N802
+    async def api_setWebhook(self, params: dict[str, Any]) -> web.Response:
         return self._ok(True)
 
-    async def api_deleteWebhook(self, params: dict[str, Any]) -> web.Response:  # noqa: N802
+    async def api_deleteWebhook(self, params: dict[str, Any]) -> web.Response:
         return self._ok(True)
 
-    async def api_getFile(self, params: dict[str, Any]) -> web.Response:  # noqa: N802
+    async def api_getFile(self, params: dict[str, Any]) -> web.Response:
         file_id = params["file_id"]
         if file_id not in self.files:
             return self._fail(400, "Bad Request: invalid file_id")
@@ -141,17 +152,15 @@ class FakeBotApi:
         return self._ok({"file_id": file_id, "file_unique_id": f"u-{file_id}",
                          "file_size": len(data), "file_path": path})
 
-    async def api_getUpdates(self, params: dict[str, Any]) -> web.Response:  # noqa: N802
+    async def api_getUpdates(self, params: dict[str, Any]) -> web.Response:
         offset = int(params.get("offset") or 0)
         self.pending = [u for u in self.pending if u["update_id"] >= offset]
         if not self.pending:
             self._queued.clear()
             # A long poll: answer when an update comes, or (empty) after a moment.
-            try:
-                await asyncio.wait_for(self._queued.wait(), min(float(params.get("timeout") or 0),
-                                                                1.0))
-            except TimeoutError:
-                pass
+            wait = min(float(params.get("timeout") or 0), 1.0)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._queued.wait(), wait)
         return self._ok(list(self.pending))
 
     async def download(self, request: web.Request) -> web.Response:
@@ -164,6 +173,9 @@ class FakeBotApi:
         return web.Response(status=404)
 
 
+_UPDATE_IDS = itertools.count(700_000_001)
+
+
 @dataclass
 class Resident:
     """One Telegram user; builds the updates Telegram would send for what they do."""
@@ -171,7 +183,8 @@ class Resident:
     user_id: int
     first_name: str = "小王"
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
-    updates: itertools.count[int] = field(default_factory=lambda: itertools.count(700_000_001))
+    # update_id counts up per bot, across all its users.
+    updates: itertools.count[int] = field(default_factory=lambda: _UPDATE_IDS)
 
     @property
     def user(self) -> dict[str, Any]:

@@ -9,7 +9,6 @@ the tickets, the outbox and the evidence store run for real.
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from bot.cli import main as cli_main
 from bot.errors import ConfigError
 from bot.messages import OutboundMessage
 from bot.runtime import Runtime
+from bot.state import create_state_store
 from bot.tickets import Dispatcher
 from bot.tickets.models import Ticket
 from connectors import discover
@@ -200,9 +200,10 @@ async def test_deep_link_report_with_photo_and_location_then_status_and_rating(
     assert len(fake.sent("sendMessage")) == sent_before + 1
 
     # Staff notices: to the community's staff group, once however many people they name.
+    assert isinstance(output, TelegramOutput)
     staff = TelegramOutput(
-        fake_bot(output), runtime.sessions, _store(output),
-        staff_groups={view_community(view): STAFF_GROUP}, public_url="http://x", ttl=60,
+        output.bot, runtime.sessions, create_state_store(""),
+        staff_groups={str(view.community_code): STAFF_GROUP}, public_url="http://x", ttl=60,
     )
     async with runtime.sessions() as session:
         ticket_id = (await session.exec(select(Ticket.id).where(Ticket.number == number))).one()
@@ -215,15 +216,113 @@ async def test_deep_link_report_with_photo_and_location_then_status_and_rating(
     assert not fake.sent("sendMessage", "1001")
 
 
-def fake_bot(output: Any) -> Any:
-    assert isinstance(output, TelegramOutput)
-    return output.bot
+async def test_retries_refusals_groups_locations_and_media_limits(
+    client: TestClient, fake: FakeBotApi
+) -> None:
+    runtime = _runtime(client)
+    resident = Resident(user_id=515151)
+
+    # A retried update (same update_id) changes nothing: no second answer, no second step.
+    update = resident.text("小区门口的路灯坏了，晚上一片黑")
+    assert await _post(client, update) == 200
+    calls = list(fake.calls)
+    assert fake.sent("sendMessage", resident.user_id)
+    for _ in range(2):
+        assert await _post(client, update) == 200
+    assert fake.calls == calls
+
+    # Not Telegram: a wrong or missing secret, JSON that is not an update. Nothing changes.
+    tickets = await _ticket_count(client)
+    other = resident.text("确认")
+    assert await _post(client, other, secret="guess") == 403
+    response = await client.post("/webhooks/telegram", json=other)
+    assert response.status == 403
+    for body in (b"{not json", b"[1, 2]", b'{"update_id": "7"}', b'{"message": {}}'):
+        response = await client.post("/webhooks/telegram", data=body,
+                                     headers={HEADER: SECRET, "Content-Type": "application/json"})
+        assert response.status == 400, body
+        assert (await response.json())["error"]["code"] == "bad_json"
+    assert fake.calls == calls and await _ticket_count(client) == tickets
+    # ... and the update refused for its secret is handled when Telegram sends it properly.
+    assert await _post(client, other) == 200
+
+    # A pin: kept until the resident says what happened, then the nearest buildings.
+    walker = Resident(user_id=616161)
+    code = runtime.addresses.resolve("锦园小区2号楼").candidates[0].building_code
+    building = runtime.addresses.route(code).building
+    assert building is not None and building.lat is not None and building.lng is not None
+    assert await _post(client, walker.location(building.lat, building.lng)) == 200
+    assert fake.sent("sendMessage", walker.user_id)
+    assert await _post(client, walker.text("这里楼道灯坏了")) == 200
+    near = fake.sent("sendMessage", walker.user_id)[-1]
+    offered = [row[0]["text"] for row in near.get("reply_markup", {}).get("inline_keyboard", [])]
+    assert any("锦园" in title for title in [near["text"], *offered]), near
+
+    # Media over the limit is refused before it is fetched; a "photo" that is not one is
+    # refused by its bytes.
+    fetched = len(fake.sent("getFile"))
+    assert await _post(client, walker.message(video={
+        "file_id": "huge", "file_unique_id": "h", "width": 1920, "height": 1080,
+        "duration": 60, "file_size": 5 * 1024 * 1024,
+    })) == 200
+    assert "文件太大" in _texts(fake, walker.user_id)[-1]
+    fake.files["fake-jpg"] = ("photos/file_9.jpg", b"<html>not a picture</html>")
+    assert await _post(client, walker.photo("fake-jpg", 26)) == 200
+    assert "格式不支持" in _texts(fake, walker.user_id)[-1]
+    assert len(fake.sent("getFile")) == fetched + 1
+
+    # Group chats: residents talking among themselves are left alone; a mention (or a
+    # clear demand) gets a short public answer, and the details move to the private chat.
+    neighbour = Resident(user_id=717171, first_name="老李")
+    before = len(fake.sent("sendMessage"))
+    assert await _post(client, neighbour.text("今天天气真不错", group=GROUP)) == 200
+    assert len(fake.sent("sendMessage")) == before
+    mention = f"@{BOT_USERNAME} 3号楼电梯又坏了，困了好几个人"
+    assert await _post(client, neighbour.text(mention, group=GROUP, entities=[
+        {"type": "mention", "offset": 0, "length": len(BOT_USERNAME) + 1}
+    ])) == 200
+    public = _texts(fake, GROUP)
+    assert len(public) == 1 and "私信" in public[0], public
+    private = _texts(fake, neighbour.user_id)
+    assert private, "the details continue in the private chat"
+    assert not any(m.get("reply_markup", {}).get("keyboard") for m in fake.sent(
+        "sendMessage", GROUP)), "share-phone and location keys are for private chats only"
 
 
-def _store(output: Any) -> Any:
-    assert isinstance(output, TelegramOutput)
-    return output._store
+async def test_long_polling_and_set_webhook(
+    make_settings: Any, aiohttp_client: Any, fake: FakeBotApi, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # minsheng telegram poll: the gateway serves as usual and fetches updates itself.
+    settings = telegram_settings(make_settings, fake, telegram_poll=True)
+    client = await aiohttp_client(create_app(settings, background=False))
+    resident = Resident(user_id=818181)
+    fake.queue_update(resident.text("/start"))
+    welcome = await fake.wait_for("sendMessage", resident.user_id)
+    assert "社区小助手" in welcome["text"]
+    assert fake.sent("deleteWebhook"), "polling needs the webhook off"
+    code = _runtime(client).addresses.resolve("锦园小区2号楼").candidates[0].building_code
+    fake.queue_update(resident.text(f"/start {code}"))
+    while len(fake.sent("sendMessage", resident.user_id)) < 2:
+        await _next_call(fake)
+    assert "锦园" in _texts(fake, resident.user_id)[1]
+    await client.close()
+
+    # minsheng telegram set-webhook: our URL, with the secret token Telegram will echo.
+    for name, value in {
+        "TELEGRAM_TOKEN": TOKEN, "TELEGRAM_SECRET": SECRET, "TELEGRAM_API_BASE": _base(fake),
+        "PUBLIC_URL": "https://minsheng.example.org", "VAR_DIR": str(tmp_path / "var"),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", "REDIS_URL": "",
+    }.items():
+        monkeypatch.setenv(f"MINSHENG_{name}", value)
+    # The command runs its own event loop (asyncio.run), so off this one.
+    assert await asyncio.to_thread(cli_main, ["telegram", "set-webhook"]) == 0
+    [hook] = fake.sent("setWebhook")
+    assert hook["url"] == "https://minsheng.example.org/webhooks/telegram"
+    assert hook["secret_token"] == SECRET
+    assert set(hook["allowed_updates"]) == {"message", "callback_query"}
 
 
-def view_community(view: Any) -> str:
-    return str(view.community_code)
+async def _next_call(fake: FakeBotApi) -> None:
+    fake.called.clear()
+    await asyncio.wait_for(fake.called.wait(), 15)
