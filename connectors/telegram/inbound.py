@@ -187,6 +187,11 @@ def classify(update: Update, me: Me, *, media_limit: int) -> Action:
         text = text or str(values["phone"])
     location = _location(message)
     media = _media(message, media_limit)
+    if group and not mentioned:
+        # Neighbours' photos and pins in a group are not evidence for us unless the bot is
+        # asked: nothing is downloaded; their words still reach the engine, which acts on a
+        # confident demand only.
+        location, media = None, ()
     if not (text or values or location or media):
         return Action(update.update_id, chat_id)
     inbound = InboundMessage(

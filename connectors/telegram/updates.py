@@ -58,13 +58,22 @@ class UpdateHandler:
             limit = self.gateway.settings.upload_max_bytes
             action = classify(update, await self.me(), media_limit=limit)
             if action.callback_id is not None:
-                await self.bot.answer_callback_query(action.callback_id)
+                await self._answer_callback(action.callback_id)
             replies = await self._replies(action)
         except BaseException:
             await self.claims.release(update.update_id)
             raise
         await self.claims.done(update.update_id)
         await self._deliver(action, replies)
+
+    async def _answer_callback(self, callback_id: str) -> None:
+        """Stop the client's spinner. A query Telegram no longer takes (too old, say) must
+        not keep the tap itself from being handled."""
+        try:
+            await self.bot.answer_callback_query(callback_id)
+        except TelegramError as exc:
+            log.info("answerCallbackQuery refused (%s); the tap is handled all the same",
+                     type(exc).__name__)
 
     async def me(self) -> Me:
         """The bot's own id and username (getMe, once): mentions are recognised by them."""

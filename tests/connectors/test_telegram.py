@@ -275,8 +275,14 @@ async def test_retries_refusals_groups_locations_and_media_limits(
     # clear demand) gets a short public answer, and the details move to the private chat.
     neighbour = Resident(user_id=717171, first_name="老李")
     before = len(fake.sent("sendMessage"))
+    fetched = len(fake.sent("getFile"))
     assert await _post(client, neighbour.text("今天天气真不错", group=GROUP)) == 200
+    fake.files["party"] = ("photos/file_10.jpg", JPEG)
+    party = [{"file_id": "party", "file_unique_id": "p", "width": 9, "height": 9,
+              "file_size": len(JPEG)}]
+    assert await _post(client, neighbour.message(group=GROUP, photo=party)) == 200
     assert len(fake.sent("sendMessage")) == before
+    assert len(fake.sent("getFile")) == fetched, "a neighbour's photo is not our evidence"
     mention = f"@{BOT_USERNAME} 3号楼电梯又坏了，困了好几个人"
     assert await _post(client, neighbour.text(mention, group=GROUP, entities=[
         {"type": "mention", "offset": 0, "length": len(BOT_USERNAME) + 1}
