@@ -21,11 +21,13 @@ from bot.app import create_app
 from bot.appkeys import RUNTIME
 from bot.cli import main as cli_main
 from bot.errors import ConfigError
-from bot.messages import OutboundMessage
+from bot.ports import OutputRegistry
 from bot.runtime import Runtime
 from bot.state import create_state_store
 from bot.tickets import Dispatcher
+from bot.tickets.clock import utcnow
 from bot.tickets.models import Ticket
+from bot.tickets.outbox import Audience, add_message
 from connectors import discover
 from connectors.telegram import TelegramConnector
 from connectors.telegram.output import TelegramOutput
@@ -191,27 +193,29 @@ async def test_deep_link_report_with_photo_and_location_then_status_and_rating(
     assert fake.calls[calls][0] == "answerCallbackQuery"
     assert (await runtime.tickets.get(number)).rating == 5
 
-    # A console answer: the outbox row reaches the resident like any push.
+    # A console answer: an outbox row reaches the resident like any push.
+    async with runtime.sessions() as session:
+        ticket_id = (await session.exec(select(Ticket.id).where(Ticket.number == number))).one()
+        add_message(session, channel="telegram", recipient_id=str(resident.user_id),
+                    text="您好，师傅明天上午到", now=utcnow(), ticket_id=ticket_id)
+        await session.commit()
     await _drain(client)
-    sent_before = len(fake.sent("sendMessage"))
-    output = runtime.outputs.get("telegram")
-    assert output is not None
-    await output.send(OutboundMessage(recipient_id=str(resident.user_id), text="您好，已安排"))
-    assert len(fake.sent("sendMessage")) == sent_before + 1
+    assert _texts(fake, resident.user_id)[-1] == "您好，师傅明天上午到"
 
     # Staff notices: to the community's staff group, once however many people they name.
+    output = runtime.outputs.get("telegram")
     assert isinstance(output, TelegramOutput)
     staff = TelegramOutput(
         output.bot, runtime.sessions, create_state_store(""),
         staff_groups={str(view.community_code): STAFF_GROUP}, public_url="http://x", ttl=60,
     )
     async with runtime.sessions() as session:
-        ticket_id = (await session.exec(select(Ticket.id).where(Ticket.number == number))).one()
-    for person in ("1001", "1002"):
-        await staff.send(OutboundMessage(
-            recipient_id=person, text=f"【新工单】{number}",
-            custom={"audience": "staff", "ticket_id": ticket_id},
-        ))
+        for person in ("1001", "1002"):
+            add_message(session, channel="telegram", recipient_id=person,
+                        text=f"【新工单】{number}", now=utcnow(), ticket_id=ticket_id,
+                        audience=Audience.STAFF)
+        await session.commit()
+    await Dispatcher(runtime.sessions, OutputRegistry({"telegram": staff})).drain()
     assert [m["text"] for m in fake.sent("sendMessage", STAFF_GROUP)] == [f"【新工单】{number}"]
     assert not fake.sent("sendMessage", "1001")
 
@@ -242,6 +246,9 @@ async def test_retries_refusals_groups_locations_and_media_limits(
                                      headers={HEADER: SECRET, "Content-Type": "application/json"})
         assert response.status == 400, body
         assert (await response.json())["error"]["code"] == "bad_json"
+    response = await client.post("/webhooks/telegram", data=b"{" + b" " * 300_000 + b"}",
+                                 headers={HEADER: SECRET})
+    assert response.status == 413
     assert fake.calls == calls and await _ticket_count(client) == tickets
     # ... and the update refused for its secret is handled when Telegram sends it properly.
     assert await _post(client, other) == 200
@@ -332,3 +339,28 @@ async def test_long_polling_and_set_webhook(
 async def _next_call(fake: FakeBotApi) -> None:
     fake.called.clear()
     await asyncio.wait_for(fake.called.wait(), 15)
+
+
+@pytest.mark.redis
+async def test_update_claims_are_shared_by_workers_through_redis(
+    redis_namespace: tuple[str, str],
+) -> None:
+    """Two workers (two Redis connections): of an update and its retries exactly one is
+    handled, whichever worker each lands on; a failed one is handled afresh."""
+    from bot.state import RedisStateStore
+    from connectors.telegram.claims import Claims
+
+    url, prefix = redis_namespace
+    stores = [RedisStateStore.from_url(url, namespace=prefix) for _ in range(2)]
+    try:
+        workers = [Claims(store, namespace="tg:", ttl=60) for store in stores]
+        outcomes = await asyncio.gather(*(workers[i % 2].claim(41) for i in range(6)))
+        assert sum(outcomes) == 1
+        await workers[0].done(41)
+        assert not await workers[1].claim(41)
+        assert await workers[1].claim(42)
+        await workers[1].release(42)
+        assert await workers[0].claim(42)
+    finally:
+        for store in stores:
+            await store.close()
