@@ -1,6 +1,6 @@
 """Time to compute the dashboard's figures on 100,000 tickets (SQLite, or PostgreSQL).
 
-    uv run python bench/dashboard.py [--tickets 100000] [--runs 5]
+    uv run python bench/dashboard.py [--tickets 100000] [--runs 5] [--compare] [--days 30,180]
         [--database-url postgresql://postgres@127.0.0.1:5432]
 
 A scratch database is created and migrated (a temporary SQLite file, or a scratch database
@@ -58,7 +58,14 @@ async def timed(runs: int, step: Callable[[], Awaitable[Any]]) -> tuple[float, f
     return statistics.median(times), max(times)
 
 
-async def bench(url: str, tickets: int, runs: int) -> None:
+INDEXES_0009 = (
+    "ix_ticket_district_created", "ix_ticket_street_created", "ix_ticket_community_created",
+    "ix_ticket_grid_created", "ix_ticket_department_created", "ix_ticket_dispatched_created",
+)
+
+
+async def bench(url: str, tickets: int, runs: int, compare: bool = False,
+                days_list: tuple[int, ...] = (30, 180)) -> None:
     await upgrade(url)
     engine = create_engine_for(url)
     sessions = make_session_factory(engine)
@@ -81,9 +88,12 @@ async def bench(url: str, tickets: int, runs: int) -> None:
                 await conn.execute(insert(Ticket), rows[start:start + CHUNK])
             await session.commit()
         loaded = time.perf_counter() - started
+        # ANALYZE in a committed transaction: statistics are transactional (PostgreSQL's
+        # pg_statistic, SQLite's sqlite_stat1); rolled back, the planner guesses.
+        async with engine.begin() as conn:
+            await conn.exec_driver_sql("ANALYZE")
         async with sessions() as session:
             conn = await session.connection()
-            await conn.exec_driver_sql("ANALYZE")
             count = (await conn.execute(select(func.count()).select_from(Ticket))).scalar_one()
         dialect = engine.dialect.name
         print(f"{dialect}: {count:,} tickets, {len(incidents)} incidents over {DAYS} days "
@@ -96,7 +106,7 @@ async def bench(url: str, tickets: int, runs: int) -> None:
         }
         names = {item.intent: item.name for item in catalog.items()}
         for label, scope in scopes.items():
-            for days in (30, 180):
+            for days in days_list:
                 data: dict[str, Any] = {}
 
                 async def step(scope: Scope = scope, days: int = days,
@@ -118,6 +128,23 @@ async def bench(url: str, tickets: int, runs: int) -> None:
         median, worst = await timed(runs, export)
         print(f"  CSV export district 30 days: median {median * 1000:.1f} ms, "
               f"max {worst * 1000:.1f} ms")
+        if compare:
+            # The same figures without migration 0009's (unit, created_at) indexes: what
+            # the dashboard cost before them, measured on the same machine in the same run.
+            async with engine.begin() as conn:
+                for name in INDEXES_0009:
+                    await conn.exec_driver_sql(f"DROP INDEX {name}")
+                await conn.exec_driver_sql("ANALYZE")
+            for label, scope in scopes.items():
+                found: dict[str, Any] = {}
+
+                async def again(scope: Scope = scope, found: dict[str, Any] = found) -> None:
+                    found.update(await dashboard_data(sessions, scope, now=now, days=30,
+                                                      category_names=names))
+
+                median, worst = await timed(runs, again)
+                print(f"  without 0009: dashboard_data {label:<15}  30 days: "
+                      f"median {median * 1000:7.1f} ms, max {worst * 1000:7.1f} ms")
     finally:
         await engine.dispose()
 
@@ -126,13 +153,18 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tickets", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--compare", action="store_true",
+                        help="also time 30 days without the indexes of migration 0009")
+    parser.add_argument("--days", default="30,180", help="windows to time, e.g. 30")
     parser.add_argument("--database-url", default=None,
                         help="a PostgreSQL server, e.g. postgresql://postgres@127.0.0.1:5432 "
                              "(a scratch database is created on it and dropped)")
     args = parser.parse_args()
+    days_list = tuple(int(d) for d in args.days.split(","))
     if not args.database_url:
         with tempfile.TemporaryDirectory() as folder:
-            await bench(f"sqlite:///{Path(folder) / 'bench.db'}", args.tickets, args.runs)
+            await bench(f"sqlite:///{Path(folder) / 'bench.db'}", args.tickets, args.runs,
+                        args.compare, days_list)
         return
     server = args.database_url.rstrip("/")
     name = f"minsheng_bench_{uuid.uuid4().hex[:10]}"
@@ -140,7 +172,7 @@ async def main() -> None:
     try:
         await admin.execute(f'CREATE DATABASE "{name}"')
         try:
-            await bench(f"{server}/{name}", args.tickets, args.runs)
+            await bench(f"{server}/{name}", args.tickets, args.runs, args.compare, days_list)
         finally:
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:

@@ -7,7 +7,14 @@ from collections.abc import AsyncIterator, Callable, Sequence
 
 from aiohttp import web
 
-from bot.appkeys import ADDRESS_BOOK, GATEWAY, NLU_SERVICE, RUNTIME, TICKET_SERVICE
+from bot.appkeys import (
+    ADDRESS_BOOK,
+    GATEWAY,
+    NLU_SERVICE,
+    RATE_LIMITER,
+    RUNTIME,
+    TICKET_SERVICE,
+)
 from bot.config import Settings, check_worker_setup, get_settings
 from bot.runtime import Runtime, build_connectors
 from bot.staff.web import STAFF_SERVICE
@@ -24,6 +31,7 @@ def _runtime_context(
         runtime = await Runtime.start(settings, background=background, connectors=connectors)
         app[RUNTIME] = runtime
         app[GATEWAY] = runtime.gateway
+        app[RATE_LIMITER] = runtime.gateway.limiter
         app[NLU_SERVICE] = runtime.nlu
         app[ADDRESS_BOOK] = runtime.addresses
         app[TICKET_SERVICE] = runtime.tickets
@@ -50,5 +58,7 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
     # Uploads stream through the multipart reader with their own limit; leave head-room.
     app = web.Application(client_max_size=settings.upload_max_bytes + 1024 * 1024)
     app.cleanup_ctx.append(_runtime_context(settings, background, connectors))
-    setup_all(app, connectors, public_url=settings.public_url)
+    setup_all(
+        app, connectors, public_url=settings.public_url, trusted_proxies=settings.trusted_proxies
+    )
     return app

@@ -14,6 +14,7 @@ from aiohttp import web
 if TYPE_CHECKING:
     from bot.addresses import AddressBook
     from bot.gateway import Gateway
+    from bot.ratelimit import RateLimiter
     from bot.runtime import Runtime
     from bot.tickets import TicketService
     from nlu.service import NLUService
@@ -23,3 +24,5 @@ GATEWAY: web.AppKey[Gateway] = web.AppKey("gateway")
 NLU_SERVICE: web.AppKey[NLUService] = web.AppKey("nlu_service")
 ADDRESS_BOOK: web.AppKey[AddressBook] = web.AppKey("address_book")
 TICKET_SERVICE: web.AppKey[TicketService] = web.AppKey("ticket_service")
+#: The deployment's rate limiter (``bot.ratelimit``), for :func:`rate_limit_middleware`.
+RATE_LIMITER: web.AppKey[RateLimiter] = web.AppKey("rate_limiter")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import sys
 from collections.abc import Callable, Sequence
@@ -61,6 +60,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
+    import asyncio
+
     from bot.terminal import run_terminal_chat
 
     return asyncio.run(run_terminal_chat(_settings(args), sender=args.sender))
@@ -88,7 +89,13 @@ def _add_connection_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The whole command line, or (when ``argv`` names an area's command) only that area.
+
+    Each area's registrar imports its package, and some of those take seconds to import
+    (scikit-learn, the address registry, Redis); ``minsheng nlu --help`` should not wait for
+    the address registry, nor ``minsheng addresses ...`` for scikit-learn.
+    """
     parser = argparse.ArgumentParser(
         prog="minsheng", description="民生诉求网关: residents raise demands and get answers."
     )
@@ -136,38 +143,75 @@ def build_parser() -> argparse.ArgumentParser:
     _add_connection_options(db_upgrade)
     db_upgrade.set_defaults(handler=cmd_db_upgrade)
 
-    for register in _area_registrars():
-        register(sub)
+    areas: tuple[str, ...] = _AREAS
+    named = _command_word(argv)
+    if named in _AREA_OF_COMMAND:
+        areas = (_AREA_OF_COMMAND[named],)
+    for area in areas:
+        _register_area(area, sub)
     return parser
 
 
-def _area_registrars() -> list[Callable[[argparse._SubParsersAction], None]]:  # type: ignore[type-arg]
-    from functools import partial
+# The areas that add command groups, and the top-level commands each one adds.
+_AREAS: tuple[str, ...] = (
+    "nlu", "addresses", "tickets", "flows", "handoff", "staff", "demo", "connectors",
+)
+_AREA_OF_COMMAND = {
+    "nlu": "nlu",
+    "addresses": "addresses",
+    "qr": "addresses",
+    "tickets": "tickets",
+    "flows": "flows",
+    "handoff": "handoff",
+    "staff": "staff",
+    "demo": "demo",
+}
 
-    from bot.addresses.cli import register_cli as addresses
-    from bot.demo_history import register_cli as demo
-    from bot.handoff.cli import register_cli as handoff
-    from bot.staff.cli import register_cli as staff
-    from bot.tickets.cli import register_cli as tickets
-    from flows import end_handoff
-    from flows.cli import register_cli as flows
-    from nlu.cli import register_cli as register_nlu
 
-    def nlu(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def _command_word(argv: Sequence[str] | None) -> str | None:
+    """The first word of ``argv`` that is not an option (the command), if any."""
+    words = sys.argv[1:] if argv is None else argv
+    return next((w for w in words if not w.startswith("-")), None)
+
+
+def _register_area(area: str, sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    # Imported here, one area at a time: see build_parser.
+    if area == "nlu":
+        from nlu.cli import register_cli as register_nlu
+
         register_nlu(sub, _nlu_defaults)
+    elif area == "addresses":
+        from bot.addresses.cli import register_cli as addresses
 
-    def connectors(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+        addresses(sub)
+    elif area == "tickets":
+        from bot.tickets.cli import register_cli as tickets
+
+        tickets(sub)
+    elif area == "flows":
+        from flows.cli import register_cli as flows
+
+        flows(sub)
+    elif area == "handoff":
+        from bot.handoff.cli import register_cli as handoff
+        from flows import end_handoff
+
+        handoff(sub, hand_back=end_handoff)
+    elif area == "staff":
+        from bot.staff.cli import register_cli as staff
+
+        staff(sub)
+    elif area == "demo":
+        from bot.demo_history import register_cli as demo
+
+        demo(sub)
+    elif area == "connectors":
         # Each connector adds its own commands (``minsheng wechat menu``, ...); found through
         # the registry, so adding one touches only its folder.
         from connectors import discover
 
         for cls in discover().values():
             cls.register_cli(sub)
-
-    return [
-        nlu, addresses, tickets, flows, partial(handoff, hand_back=end_handoff), staff, demo,
-        connectors,
-    ]
 
 
 def _nlu_defaults() -> NluCliDefaults:
@@ -179,7 +223,7 @@ def _nlu_defaults() -> NluCliDefaults:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,

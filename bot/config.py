@@ -123,6 +123,40 @@ class Settings(BaseSettings):
     staff_login_window_minutes: int = Field(15, gt=0)
     staff_login_lockout_minutes: int = Field(15, gt=0)
 
+    # Signing secret (web session tokens, hashed client fingerprints); empty: generated
+    # once into var_dir/secret_key (bot.server_secret). Set it when workers span hosts.
+    secret_key: str = ""
+    # Peers whose X-Forwarded-For is believed (the reverse proxy in front of the workers).
+    trusted_proxies: list[str] = Field(default_factory=lambda: ["127.0.0.1", "::1"])
+
+    # Rate limits (bot.ratelimit), far above what a person types; 0 switches one off.
+    rate_limits_enabled: bool = True
+    rate_sender_per_minute: int = Field(40, ge=0)
+    rate_ip_per_minute: int = Field(600, ge=0)
+    rate_api_key_per_minute: int = Field(600, ge=0)
+    rate_upload_per_10_minutes: int = Field(20, ge=0)
+    rate_upload_ip_per_10_minutes: int = Field(100, ge=0)
+    rate_parse_per_minute: int = Field(600, ge=0)
+
+    # Uploads: at most this many per resident per day (China time); stored files no message
+    # attached are deleted after this many hours by a background job.
+    upload_max_per_sender_per_day: int = Field(50, ge=1)
+    upload_unused_hours: float = Field(24.0, gt=0)
+
+    # Web residents: a signed session token (cookie or X-Minsheng-Session header) names the
+    # sender. With this on, a REST message without one is refused (Rasa clients that send a
+    # bare sender id must then obtain a token from /webhooks/rest/session first).
+    web_require_session: bool = False
+    web_session_max_days: int = Field(365, gt=0)
+
+    # Clusters count plausible residents: one client (same hashed IP / session / device)
+    # counts at most ``client_cap``; a resident without a verified identity (bound phone,
+    # platform account) weighs ``anonymous_weight``; unverified weight per channel is capped
+    # (0: no cap); red needs at least two distinct clients.
+    ticket_cluster_anonymous_weight: float = Field(0.5, gt=0, le=1)
+    ticket_cluster_client_cap: float = Field(1.0, gt=0)
+    ticket_cluster_unverified_channel_cap: float = Field(0.0, ge=0)
+
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, value: str) -> str:

@@ -17,15 +17,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import hmac
 import logging
+import secrets
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.errors import RateLimited
 from bot.messages import InboundMessage, OutboundMessage
 from bot.ports import OutputRegistry
+from bot.ratelimit import RATE_LIMITED_TEXT, RateLimiter, wait_seconds
+from bot.server_secret import derive_key
 from bot.tickets.clock import Clock, utcnow
 from bot.tickets.outbox import Audience, add_message
 
@@ -35,6 +41,7 @@ if TYPE_CHECKING:
     from bot.handoff import HandoffService
     from bot.media import MediaStore
     from bot.tickets import TicketService
+    from bot.uploads import Uploads
     from nlu.service import NLUService
 
 log = logging.getLogger(__name__)
@@ -66,6 +73,9 @@ class Gateway:
         addresses: AddressBook | None = None,
         clock: Clock = utcnow,
         on_queued: Callable[[], None] | None = None,
+        limiter: RateLimiter | None = None,
+        uploads: Uploads | None = None,
+        secret: bytes | None = None,
     ) -> None:
         self._engine = engine
         self._settings = settings
@@ -80,6 +90,10 @@ class Gateway:
         #: Called after late replies are queued (the runtime wakes its dispatcher).
         self.on_queued = on_queued
         self._late: set[asyncio.Task[None]] = set()
+        self._limiter = limiter or RateLimiter(enabled=False)
+        self._uploads = uploads
+        self._secret = secret or secrets.token_bytes(32)
+        self._client_hmac_key = derive_key(self._secret, "client-key")
 
     # ------------------------------------------------------------ read-only services
 
@@ -109,6 +123,15 @@ class Gateway:
         return self._media
 
     @property
+    def uploads(self) -> Uploads:
+        """Residents' uploads with their owners (quota, who may attach which file)."""
+        if self._uploads is None:
+            if self._media is None:
+                raise RuntimeError("this gateway was built without a media store")
+            self._uploads = Uploads(self._sessions, self._media)
+        return self._uploads
+
+    @property
     def handoff(self) -> HandoffService | None:
         """The handoff service (waiting residents, staff answers), when there is one."""
         return self._handoff
@@ -128,10 +151,50 @@ class Gateway:
             raise RuntimeError("this gateway was built without the address book")
         return self._addresses
 
+    @property
+    def limiter(self) -> RateLimiter:
+        """The deployment's rate limiter (shared through Redis when there is one)."""
+        return self._limiter
+
+    @property
+    def secret(self) -> bytes:
+        """The server secret; derive a key per purpose (``bot.server_secret.derive_key``)."""
+        return self._secret
+
+    def client_key(self, kind: str, value: str) -> str:
+        """A keyed hash naming one client (``kind`` "ip", "session", "device" ...): what
+        connectors put in ``metadata["client_key"]`` so raw addresses are never stored."""
+        raw = f"{kind}\0{value}".encode("utf-8", "surrogatepass")
+        digest = hmac.new(self._client_hmac_key, raw, hashlib.sha256).hexdigest()
+        return f"{kind}:{digest[:24]}"
+
     # ------------------------------------------------------------ receiving
 
-    async def receive(self, message: InboundMessage) -> list[OutboundMessage]:
-        """Run one message through the engine and return its replies."""
+    async def admit(self, message: InboundMessage) -> None:
+        """Count the message against its sender's rate limit.
+
+        Raises:
+            RateLimited: the sender sends faster than any person types.
+        """
+        await self._limiter.check("sender", f"{message.channel}\0{message.sender_id}")
+
+    async def receive(
+        self, message: InboundMessage, *, polite_limit: bool = True
+    ) -> list[OutboundMessage]:
+        """Run one message through the engine and return its replies.
+
+        A sender over the rate limit gets one polite line instead (``polite_limit``, for
+        platforms that must be answered 200) or :class:`RateLimited` raised (for HTTP APIs
+        that answer 429 themselves).
+        """
+        try:
+            await self.admit(message)
+        except RateLimited as exc:
+            if not polite_limit:
+                raise
+            log.info("sender on %s over the rate limit", message.channel)
+            text = RATE_LIMITED_TEXT.format(seconds=wait_seconds(exc))
+            return [OutboundMessage(recipient_id=message.sender_id, text=text)]
         return await self._engine.handle(message)
 
     async def receive_within(
@@ -142,7 +205,7 @@ class Gateway:
 
         Errors raised in time propagate as from :meth:`receive`.
         """
-        task = asyncio.create_task(self._engine.handle(message), name="gateway-receive")
+        task = asyncio.create_task(self.receive(message), name="gateway-receive")
         try:
             done, _ = await asyncio.wait({task}, timeout=seconds)
         except asyncio.CancelledError:

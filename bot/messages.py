@@ -11,6 +11,15 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+#: Metadata a connector sets on an :class:`InboundMessage` to say who is plausibly behind it
+#: (read with :func:`client_key_of` / :func:`is_verified`):
+#: ``client_key``: a keyed hash of the client (IP address, web session, device) — never the
+#: raw address — so reports from one client count once (``Gateway.client_key`` makes it);
+#: ``verified_identity``: True when the platform vouches for the person (a bound phone, a
+#: WeChat openid, a Telegram account); anonymous web senders leave it unset.
+CLIENT_KEY = "client_key"
+VERIFIED_IDENTITY = "verified_identity"
+
 
 class ChatType(StrEnum):
     PRIVATE = "private"
@@ -91,6 +100,15 @@ class InboundMessage:
         if self.chat_type is ChatType.GROUP and self.group_id:
             return f"{self.channel}:group:{self.group_id}:{self.sender_id}"
         return f"{self.channel}:{self.sender_id}"
+
+
+def client_key_of(message: InboundMessage) -> str | None:
+    value = message.metadata.get(CLIENT_KEY)
+    return value if isinstance(value, str) and value else None
+
+
+def is_verified(message: InboundMessage) -> bool:
+    return message.metadata.get(VERIFIED_IDENTITY) is True
 
 
 @dataclass(frozen=True, slots=True)

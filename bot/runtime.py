@@ -21,7 +21,7 @@ import logging
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +39,9 @@ from bot.media import LocalMediaStore, MediaStore
 from bot.messages import InboundMessage
 from bot.nlu_setup import start_nlu
 from bot.ports import OutputChannel, OutputRegistry
+from bot.ratelimit import create_rate_limiter
 from bot.review import record_for_review
+from bot.server_secret import load_secret
 from bot.staff.jobs import staff_jobs
 from bot.staff.service import StaffPolicy, StaffService
 from bot.state import StateStore, create_state_store
@@ -52,6 +54,7 @@ from bot.tickets import (
     ticket_jobs,
 )
 from bot.tickets.catalog import watch_catalog
+from bot.uploads import Uploads, upload_jobs
 from connectors import discover
 from connectors.base import Connector
 from flows import DialogueManager, FlowServices, Knowledge, end_handoff
@@ -120,6 +123,7 @@ def dialogue_manager(
     addresses: AddressBook,
     catalog: Catalog,
     handoff: HandoffService,
+    nlu: NLUService | None = None,
 ) -> DialogueManager:
     knowledge = Knowledge.load(settings.training_data_dir / "knowledge.yml")
     services = FlowServices(
@@ -130,6 +134,7 @@ def dialogue_manager(
         settings=settings,
         clock=utcnow,
         handoff=handoff,
+        parse=nlu.parse if nlu is not None else None,
     )
     return DialogueManager.from_directory(FLOWS_DIR, services)
 
@@ -254,7 +259,7 @@ class Runtime:
             catalog = Catalog.load(catalog_path(settings))
             tickets = TicketService(sessions, catalog, addresses, settings=settings)
             handoff = HandoffService.from_settings(sessions, settings)
-            dialogue = dialogue_manager(settings, tickets, addresses, catalog, handoff)
+            dialogue = dialogue_manager(settings, tickets, addresses, catalog, handoff, nlu)
             engine = conversation_engine(settings, store, nlu, dialogue, sessions)
             # Staff close a handoff from outside a turn: they change its state under its lock.
             handoff.attach(engine.update_state, end_handoff)
@@ -276,6 +281,14 @@ class Runtime:
                 staff=StaffService(sessions, policy=StaffPolicy.from_settings(settings)),
                 _stack=stack,
             )
+            uploads = Uploads(
+                sessions,
+                runtime.media,
+                per_day=settings.upload_max_per_sender_per_day,
+                unused_after=timedelta(hours=settings.upload_unused_hours),
+            )
+            limiter = create_rate_limiter(settings)
+            stack.push_async_callback(limiter.close)
             runtime.gateway = Gateway(
                 engine,
                 settings=settings,
@@ -286,6 +299,9 @@ class Runtime:
                 handoff=handoff,
                 nlu=nlu,
                 addresses=addresses,
+                limiter=limiter,
+                uploads=uploads,
+                secret=load_secret(settings.secret_key, settings.var_dir),
             )
             await stack.enter_async_context(gateway_lifespan(runtime.gateway, runtime))
             for connector in build_connectors(settings) if connectors is None else connectors:
@@ -344,6 +360,7 @@ class Runtime:
                         *ticket_jobs(self.tickets),
                         *handoff_jobs(self.handoff),
                         *staff_jobs(self.staff),
+                        *upload_jobs(self.gateway.uploads),
                     ],
                     stop=stop,
                 ),

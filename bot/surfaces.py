@@ -12,8 +12,16 @@ from typing import Protocol
 
 from aiohttp import web
 
-from bot.appkeys import ADDRESS_BOOK, GATEWAY, NLU_SERVICE, RUNTIME, TICKET_SERVICE
+from bot.appkeys import (
+    ADDRESS_BOOK,
+    GATEWAY,
+    NLU_SERVICE,
+    RATE_LIMITER,
+    RUNTIME,
+    TICKET_SERVICE,
+)
 from bot.gateway import Gateway
+from bot.ratelimit import Rule, rate_limit_middleware
 from bot.security_headers import security_headers
 
 
@@ -52,7 +60,7 @@ def setup_open311(app: web.Application) -> None:
     """``/open311/...``: the GeoReport v2 API for other systems."""
     from bot.tickets.open311 import setup_routes
 
-    setup_routes(app, TICKET_SERVICE)
+    setup_routes(app, TICKET_SERVICE, limiter_key=RATE_LIMITER)
 
 
 def setup_connectors(app: web.Application, connectors: Sequence[RoutedConnector]) -> None:
@@ -65,8 +73,27 @@ def setup_security_headers(app: web.Application) -> None:
     app.middlewares.append(security_headers)
 
 
+#: Per client address: every resident- or partner-facing POST, and /model/parse.
+RATE_RULES = (
+    Rule("web-message", "/webhooks/rest/webhook", "ip", methods={"POST"}),
+    Rule("web-upload", "/webhooks/rest/upload", "upload_ip", methods={"POST"}),
+    Rule("web-session", "/webhooks/rest/session", "ip", methods={"POST"}),
+    Rule("open311-post", "/open311/v2/requests", "ip", methods={"POST"}),
+    Rule("nlu-parse", "/model/parse", "parse", methods={"POST"}),
+)
+
+
+def setup_rate_limits(app: web.Application, trusted_proxies: Sequence[str]) -> None:
+    """Per-address limits (:data:`RATE_RULES`); per-sender and per-key limits are checked
+    where the sender or key is known (the gateway, the REST channel, Open311)."""
+    app.middlewares.append(
+        rate_limit_middleware(RATE_LIMITER, RATE_RULES, trusted_proxies=tuple(trusted_proxies))
+    )
+
+
 def setup_console(app: web.Application, public_url: str | None = None) -> None:
     """``/console/...``: staff sign-in and sessions, then each console page with its rule."""
+    from bot.console.assets import setup_console_assets
     from bot.console.dashboard_web import setup_console_dashboard
     from bot.console.filing_web import setup_console_filing
     from bot.console.handoff_web import setup_console_handoff
@@ -74,6 +101,7 @@ def setup_console(app: web.Application, public_url: str | None = None) -> None:
     from bot.staff.web import STAFF_SERVICE, setup_routes
 
     setup_routes(app, STAFF_SERVICE, public_url=public_url)
+    setup_console_assets(app)  # one folder, one route: every page's CSS and JS
     setup_console_tickets(app)
     setup_console_handoff(app)
     setup_console_filing(app)
@@ -107,8 +135,10 @@ def setup_all(
     connectors: Sequence[RoutedConnector],
     *,
     public_url: str | None = None,
+    trusted_proxies: Sequence[str] = ("127.0.0.1", "::1"),
 ) -> None:
     setup_security_headers(app)
+    setup_rate_limits(app, trusted_proxies)
     setup_health(app)
     setup_connectors(app, connectors)
     setup_nlu(app)

@@ -24,10 +24,11 @@ from flows._model import CollectStep
 from flows._registry import validator
 
 if TYPE_CHECKING:
-    from bot.addresses import BuildingInfo, Resolution, Route
+    from bot.addresses import BuildingInfo, Place, Resolution, Route
     from flows._context import Turn
 
 OUTDOOR = "outdoor"  # the value of the 不在楼里 quick reply
+NO_MAP = "no_map"  # the value of the 发不了定位 quick reply: place it from the words said
 # Longest landmark kept on a ticket (the tickets table allows 200; the address text built
 # from it, 300).
 LANDMARK_CHARS = 80
@@ -46,6 +47,8 @@ ADDRESS_SLOTS = (
     "lng",
     "address_mode",
     "address_context",
+    "pin_asked",
+    "words_asked",
 )
 
 
@@ -81,11 +84,23 @@ def building_values(
     }
 
 
-def remember_building(turn: Turn, code: str, *, scanned: bool = False) -> None:
+def remember_building(
+    turn: Turn, code: str, *, scanned: bool = False, stated: bool = False
+) -> None:
     """Keep the building for later questions ("找书记"); a scanned door plate is certain,
-    a building named for an earlier report only a guess for the next one."""
+    a building named for an earlier report only a guess for the next one. ``stated``: the
+    resident said it on its own ("我住在长安新村12号楼"), meant for the report that follows:
+    that one takes it without asking (see :func:`take_stated_building`)."""
     turn.profile["building_code"] = code
     turn.profile["building_scanned"] = scanned
+    turn.profile["building_stated"] = stated
+
+
+def take_stated_building(turn: Turn) -> bool:
+    """Whether the known building was just stated for the coming report; once only."""
+    stated = bool(turn.profile.get("building_stated"))
+    turn.profile["building_stated"] = False
+    return stated
 
 
 def scene_building(turn: Turn) -> str | None:
@@ -259,55 +274,153 @@ def _near(turn: Turn, lat: float, lng: float) -> str | None:
     return turn.responses.render("format_near", {"place": place}, variant=0)
 
 
-def _outdoor(ctx: ActionContext, step: CollectStep, *, typed: bool) -> Outcome:
-    """Outdoors (a road, a square): a landmark plus a point, routed to the nearest grid."""
-    book = ctx.services.addresses
+def says_no_map(turn: Turn) -> bool:
+    """"我不会发定位", "不会弄", "发不了": the resident cannot send a location pin."""
+    text = turn.text
+    return bool(text) and any(word in text for word in turn.responses.words("no_map"))
+
+
+def _point_of(turn: Turn, words: str, context: str = "") -> tuple[float, float] | None:
+    """A point for words said about a place outdoors: a crossing, a gate or a road the
+    registry knows, else a building or compound the words name."""
+    book = turn.services.addresses
+    resolution = book.resolve(words)
+    place = book.locate(words, context=context, resolution=resolution)
+    if place is not None:
+        return place.lat, place.lng
+    first = resolution.candidates[0].building_code if resolution.candidates else None
+    if first is None and resolution.question_choices:
+        # "金居小区东门外": the compound is known, its buildings are all close by (of a name
+        # several communities share, the first: its grid worker passes it on if need be).
+        first = resolution.question_choices[0][0]
+        if book.building(first) is None:
+            inner = book.resolve(first).question_choices
+            first = inner[0][0] if inner else None
+    info = book.building(first) if first else None
+    return (info.lat, info.lng) if info is not None else None
+
+
+def _home_point(turn: Turn) -> tuple[float, float] | None:
+    """The resident's own building, when the conversation knows it: someone who cannot send
+    a pin reports most often near home, and its grid worker knows the streets around."""
+    known = known_building(turn)
+    info = turn.services.addresses.building(known[0]) if known is not None else None
+    return (info.lat, info.lng) if info is not None else None
+
+
+def outdoor_values(turn: Turn, slot: str, landmark: str, lat: float, lng: float
+                   ) -> dict[str, Any] | None:
+    """Slots for a place outdoors at a point, routed to the nearest grid (None when the point
+    is outside the registry's area)."""
+    grid = turn.services.addresses.grid_for_point(lat, lng)
+    if grid is None:
+        return None
+    return {
+        slot: landmark,
+        "address_mode": "outdoor",
+        "landmark": landmark,
+        "lat": lat,
+        "lng": lng,
+        "building_code": None,
+        "unit": None,
+        "room": None,
+        "compound_name": None,
+        "grid_code": grid.code,
+        "community_code": grid.community_code,
+        "address_context": None,
+    }
+
+
+def place_values(turn: Turn, slot: str, place: Place) -> dict[str, Any] | None:
+    """Slots for a place the registry located (a crossing, a gate, a road)."""
+    return outdoor_values(turn, slot, place.name, place.lat, place.lng)
+
+
+def _no_map_choice(turn: Turn) -> tuple[tuple[str, Any], ...]:
+    return ((turn.responses.button(NO_MAP).title, NO_MAP),)
+
+
+def _outdoor(ctx: ActionContext, step: CollectStep, *, typed: bool, choice: Any) -> Outcome:
+    """Outdoors (a road, a square): a landmark plus a point, routed to the nearest grid.
+
+    The point comes from a location pin, or from the words: a crossing, a gate or a road the
+    registry knows. Someone who cannot send a pin ("我不会发定位") is never asked for one
+    again: the words said are kept as they are, and placed by the roads and compounds they
+    name, or by the resident's own building; failing that, one plain question about what is
+    nearby, in other words."""
+    turn = ctx.turn
     location = ctx.message.location
     lat, lng = ctx.slots.get("lat"), ctx.slots.get("lng")
     landmark = ctx.slots.get("landmark")
+    no_map = choice == NO_MAP or (typed and says_no_map(turn))
+    extra: dict[str, Any] = {}
     if location is not None:
         lat, lng = location.lat, location.lng
-        landmark = landmark or location.label or _near(ctx.turn, lat, lng)
-    extra: dict[str, Any] = {}
-    if typed and ctx.text:
-        landmark = ctx.text
+        landmark = landmark or location.label or _near(turn, lat, lng)
+    elif typed and ctx.text and not no_map:
+        words = ctx.text
+        if landmark and landmark not in words and len(words) < LANDMARK_CHARS // 2:
+            words = f"{landmark}，{words}"  # more words about the place already described
+        landmark = words
         if len(landmark) > LANDMARK_CHARS:
             # A ticket keeps a short landmark; the whole answer goes to the description.
             earlier = str(ctx.slots.get("description") or "")
             if landmark not in earlier:
                 extra["description"] = f"{earlier};{landmark}" if earlier else landmark
             landmark = landmark[: LANDMARK_CHARS - 1] + "…"
-    if landmark and lat is None:
-        # No pin: a place the resolver knows ("锦园小区东门外") gives the point.
-        resolution = book.resolve(landmark)
-        first = resolution.candidates[0].building_code if resolution.candidates else None
-        if first is None and resolution.question_choices:
-            # "金居小区东门外": the compound is known, its buildings are all close by.
-            first = resolution.question_choices[0][0]
-        info = book.building(first) if first else None
-        if info is not None:
-            lat, lng = info.lat, info.lng
+        point = _point_of(turn, words, str(ctx.slots.get("description") or ""))
+        if point is not None:
+            lat, lng = point
     values: dict[str, Any] = {
         "address_mode": "outdoor", "landmark": landmark, "lat": lat, "lng": lng, **extra
     }
-    grid = book.grid_for_point(lat, lng) if lat is not None and lng is not None else None
-    if landmark and grid is not None:
-        values.update(
-            {
-                step.slot: landmark,
-                "building_code": None,
-                "unit": None,
-                "room": None,
-                "compound_name": None,
-                "grid_code": grid.code,
-                "community_code": grid.community_code,
-                "address_context": None,
-            }
+    if no_map and lat is None:
+        # Placed from what was said about the problem, else near the resident's home.
+        point = _point_of(turn, str(landmark or ""), str(ctx.slots.get("description") or ""))
+        point = point or _point_of(turn, str(ctx.slots.get("description") or ""))
+        point = point or _home_point(turn)
+        if point is not None:
+            lat, lng = point
+            landmark = landmark or ctx.slots.get("description") or ""
+            if len(landmark) > LANDMARK_CHARS:
+                landmark = landmark[: LANDMARK_CHARS - 1] + "…"
+    if landmark and lat is not None and lng is not None:
+        filled = outdoor_values(turn, step.slot, str(landmark), float(lat), float(lng))
+        if filled is not None:
+            return Filled({**values, **filled})
+    if ctx.slots.get("words_asked"):
+        # Asked what is nearby and still nothing to place it by: the usual re-ask (and,
+        # the second time, a person is offered) rather than the same line again.
+        return Miss()
+    if no_map or (landmark and ctx.slots.get("pin_asked")):
+        # No pin and nothing we can place: what is nearby, asked once in plain words.
+        return FollowUp(
+            "ask_nearby_words", values={**values, "pin_asked": True, "words_asked": True}
         )
-        return Filled(values)
     if landmark:
-        return FollowUp("ask_location_pin", values=values)
-    return FollowUp("ask_landmark", values=values)
+        return FollowUp(
+            "ask_location_pin", choices=_no_map_choice(turn), values={**values, "pin_asked": True}
+        )
+    return FollowUp("ask_landmark", choices=_no_map_choice(turn), values=values)
+
+
+def locate_place(
+    ctx: ActionContext, text: str, resolution: Resolution, slot: str
+) -> Outcome | None:
+    """A place outdoors the words name, placed at once; a road alone is a long line, so the
+    resident is asked which part of it (with a way to go on without a map)."""
+    turn = ctx.turn
+    context = str(ctx.slots.get("description") or "")
+    place = turn.services.addresses.locate(text, context=context, resolution=resolution)
+    if place is None:
+        return None
+    values = place_values(turn, slot, place)
+    if values is None:
+        return None
+    if place.precise:
+        return Filled(values)
+    keep = {k: values[k] for k in ("address_mode", "landmark", "lat", "lng")}
+    return FollowUp("ask_road_spot", {"road": place.name}, _no_map_choice(turn), values=keep)
 
 
 def _unit_or_room(ctx: ActionContext, listening: bool) -> Outcome:
@@ -391,8 +504,10 @@ async def address(ctx: ActionContext, step: CollectStep, choice: Any, listening:
         values = building_values(turn, code)  # the door plate scanned while we asked
         if values is not None:
             return _filled(ctx, values, listening)
-    if not listening and (choice == OUTDOOR or ctx.slots.get("address_mode") == "outdoor"):
-        return _outdoor(ctx, step, typed=choice is NOTHING)
+    if not listening and (
+        choice in (OUTDOOR, NO_MAP) or ctx.slots.get("address_mode") == "outdoor"
+    ):
+        return _outdoor(ctx, step, typed=choice is NOTHING, choice=choice)
     if not listening and choice is NOTHING and (whole := _whole_compound(ctx, step)) is not None:
         return whole
     if choice is not NOTHING:
@@ -418,6 +533,11 @@ async def address(ctx: ActionContext, step: CollectStep, choice: Any, listening:
         values = building_values(turn, resolution.building_code, unit, room)
         if values is not None:
             return _filled(ctx, values, listening)
+    if not listening:
+        # Not a building: a crossing, a compound's gate, a road ("世纪路和柳泉路路口").
+        located = locate_place(ctx, text, resolution, step.slot)
+        if located is not None:
+            return located
     if listening:
         more_exact = _unit_or_room(ctx, listening)
         if not isinstance(more_exact, Ignore):
@@ -428,5 +548,8 @@ async def address(ctx: ActionContext, step: CollectStep, choice: Any, listening:
         key, variables, choices, keep = question
         keep.update(unit=unit, room=room)
         return FollowUp(key, variables, choices, values=keep)
+    if says_no_map(turn) and not ctx.slots.get("words_asked"):
+        # "我不会发定位": no map needed; what is nearby, in words (asked once).
+        return FollowUp("ask_nearby_words", values={"words_asked": True})
     # "没查到这个地址" only when a place was named; "跳过" or "不知道" names none.
     return Miss("address_not_found" if mentions_place(ctx) else "address_needed")

@@ -8,8 +8,9 @@ While a handoff is open (``state["handoff"]``, a cache of the record in
    it): the conversation is the bot's again and the message is handled normally;
 2. "返回机器人" / "结束人工" (button ``back_to_bot``): the resident ends the wait; the bot says
    so and resumes whatever it was asking before;
-3. an urgent demand (a catalog category marked urgent, e.g. a gas smell): kept on the
-   record for the staff, the wait ends and the bot handles it at once — safety first;
+3. someone in danger (flows/_emergency.py) or an urgent demand (a catalog category marked
+   urgent, e.g. a gas smell): kept on the record for the staff, the wait ends and the bot
+   handles it at once — safety first;
 4. a status question (我的工单怎么样了, a ticket number): kept on the record and answered by
    the bot, with a line saying the person is still coming;
 5. anything else (你好, 有人吗, details, photos): kept on the record for the person, and
@@ -22,6 +23,7 @@ from enum import Enum
 from typing import TYPE_CHECKING
 
 from bot.tickets import Urgency
+from flows._emergency import danger_of
 
 if TYPE_CHECKING:
     from flows._context import Turn
@@ -89,6 +91,11 @@ async def during_handoff(turn: Turn) -> During:
         return During.LEFT
     attachments = [a.url for a in turn.message.attachments]
     await service.append_resident_message(view.id, turn.text, attachments)
+    if danger_of(turn) is not None:
+        # Someone in danger: the emergency numbers come first (the bot's safety layer).
+        await service.leave(view.id, by="urgent")
+        release(turn)
+        return During.URGENT
     if _urgent(turn):
         await service.leave(view.id, by="urgent")
         release(turn)

@@ -59,7 +59,16 @@ _MAX_STEPS_PER_TURN = 200
 # Matters noted for later, at most (someone listing ten problems gets the last three).
 MAX_LATER = 3
 _CANCEL_INTENT = "cancel"
+#: Said (with the buttons) to keyboard mash at a question with quick replies.
+UNCLEAR = "reask_unclear"
 _DEFAULT_CANCELLED = "cancelled"
+
+
+def _mash(turn: Turn) -> bool:
+    """The message is only keyboard mash ("jkjkjk", "的的的的的", "1234567890")."""
+    if not turn.text or turn.message.attachments or turn.message.location:
+        return False
+    return turn.parse is not None and turn.parse.understood_nothing
 
 
 class Interpreter:
@@ -128,6 +137,14 @@ class Interpreter:
                 leave = self.flow_of(frame).leave_paused
                 if leave:
                     turn.say(leave, self._render_vars(turn, below))
+                elif self._hand_down(frame, below):
+                    # The side question got the answer the paused flow waits for (the
+                    # address given to find the secretary): go on without asking it again.
+                    flow = self.flow_of(below)
+                    if flow.resume:
+                        turn.say(flow.resume, self._vars(turn, below))
+                    below.waiting = False
+                    continue
                 else:
                     self.resume(turn, below)
                 return
@@ -160,6 +177,24 @@ class Interpreter:
             values.update(self._render_vars(turn, frame))
             turn.say(flow.later_intro, values)
         self.stack(turn).append(frame.data)
+        return True
+
+    def _hand_down(self, ended: Frame, below: Frame) -> bool:
+        """Give ``below`` the answer ``ended`` got from the resident to the very question
+        ``below`` is waiting on (True if it did). Only answers the resident gave count, never
+        a guess a flow made on its own."""
+        step = self.flow_of(below).step(below.step)
+        if not isinstance(step, CollectStep) or below.filled(step.slot):
+            return False
+        if step.slot not in (ended.data.get("answered") or ()):
+            return False
+        other = self.flow_of(ended).collect_step_for(step.slot)
+        if other is None or other.expect != step.expect:
+            return False
+        keys = {step.slot, *self.validators[step.expect].sets}
+        values = {k: ended.slots[k] for k in keys if ended.slots.get(k) is not None}
+        values = {k: v for k, v in values.items() if k == step.slot or not below.filled(k)}
+        below.slots.update(values)
         return True
 
     def resume(self, turn: Turn, frame: Frame) -> None:
@@ -310,6 +345,13 @@ class Interpreter:
             turn.rest_text = ""  # the whole message was the quick reply
             await self._settle(turn, frame, step, await self._choose(ctx, step, option))
             return True
+        if options and step.expect == "choice" and _mash(turn):
+            # Keyboard mash answers no question that takes only its buttons (确认提交?, 实名
+            # or 匿名?) and never confirms: a short re-ask with the buttons, not counted as a
+            # misunderstanding. Questions answered in words (where?) take the usual path.
+            buttons = tuple(Button(o.title, o.title) for o in options)
+            turn.say(UNCLEAR, buttons=buttons)
+            return True
         accepts_intent = {i for o in options if o.choice for i in o.choice.intents}
         if turn.intent == _CANCEL_INTENT and _CANCEL_INTENT not in accepts_intent:
             self.cancel(turn)
@@ -381,6 +423,9 @@ class Interpreter:
             turn.state["misses"] = 0
             turn.answered_frames.add(frame.id)
             frame.slots.update(outcome.values)
+            answered: list[str] = frame.data.setdefault("answered", [])
+            if step.slot not in answered:
+                answered.append(step.slot)
             if outcome.ack:
                 turn.say(outcome.ack, outcome.ack_vars)
             if rewind:

@@ -9,7 +9,9 @@ parsed it) the manager:
    matters and "返回机器人" itself (see flows/_handoff.py) — never silent;
 3. in a group chat speaks only when @-mentioned or for a clear demand, and moves the details
    to a private conversation (:attr:`bot.engine.DialogueResult.forward`);
-4. otherwise gives the message to the waiting flow, or starts the flow its intent names.
+4. when staff asked this resident for more information on a ticket, attaches the message to
+   it and says so (see flows/_info_request.py);
+5. otherwise gives the message to the waiting flow, or starts the flow its intent names.
 
 Pseudo-intents flows may list besides the NLU's: ``nlu_fallback`` (not understood),
 ``no_text`` (a photo, video, voice or location without words) and ``scene`` (a door-plate QR
@@ -29,9 +31,13 @@ from bot.engine import DialogueResult
 from bot.messages import ChatType, InboundMessage
 from flows._addressing import building_values, scene_building
 from flows._context import Turn
+from flows._emergency import REQUIRED_RESPONSES as EMERGENCY_RESPONSES
+from flows._emergency import danger_of, handle_danger, say_numbers
 from flows._handoff import REQUIRED_RESPONSES as HANDOFF_RESPONSES
 from flows._handoff import During, during_handoff
-from flows._interpreter import Interpreter
+from flows._info_request import REQUIRED_RESPONSES as INFO_RESPONSES
+from flows._info_request import Answered, answer_info_request
+from flows._interpreter import UNCLEAR, Interpreter
 from flows._loader import RESPONSES_FILE, load_flows
 from flows._model import END, CollectStep, Flow, FlowSet
 from flows._problems import problem
@@ -48,7 +54,8 @@ FOREIGN_LANGUAGE = "foreign_language"
 GROUP_CONTINUED = "group_continued_here"
 FLOWS_CHANGED = "conversation_reset"
 _HANZI = re.compile(r"[\u3400-\u9fff]")
-_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+# A word has a vowel: keyboard mash (";lkj;lkj;lkj") is no language at all.
+_LATIN_WORD = re.compile(r"(?=[A-Za-z]*[AEIOUYaeiouy])[A-Za-z]{2,}")
 _FOREIGN_MIN_WORDS = 3
 NO_TEXT = "no_text"
 SCENE = "scene"
@@ -65,6 +72,9 @@ REQUIRED_RESPONSES = (
     GROUP_CONTINUED,
     FLOWS_CHANGED,
     *HANDOFF_RESPONSES,
+    *EMERGENCY_RESPONSES,
+    UNCLEAR,
+    *INFO_RESPONSES,
 )
 
 
@@ -132,11 +142,15 @@ class DialogueManager:
         if message.chat_type is ChatType.GROUP:
             forward = self._private_copy(message) if self._group(turn) else None
             return DialogueResult(state, turn.outbound(), forward)
+        if private and await self._answered_info_request(turn):
+            return DialogueResult(state, turn.outbound())
         if message.metadata.get(FORWARDED_FROM):
             # The first words in the private chat: say why we are here, or the resident
             # gets a question out of nowhere ("有重名的小区,请选一下所在社区").
-            turn.say(GROUP_CONTINUED)
-            await self._start(turn)
+            # Someone in danger: the numbers open the private chat too, nothing before them.
+            if not await handle_danger(self.interpreter, turn):
+                turn.say(GROUP_CONTINUED)
+                await self._start(turn)
         else:
             await self._private(turn)
         return DialogueResult(state, turn.outbound())
@@ -182,6 +196,24 @@ class DialogueManager:
             return True
         return False  # released or urgent: the bot handles the message as usual
 
+    async def _answered_info_request(self, turn: Turn) -> bool:
+        """Staff asked this resident for more (补充情况): the message goes onto that ticket.
+        True when it has been fully answered (an urgent matter is handled on as usual)."""
+        outcome = await answer_info_request(turn, tapped=self._tapped(turn))
+        return outcome is Answered.ATTACHED
+
+    def _tapped(self, turn: Turn) -> bool:
+        """The message is a quick reply the bot offered: a choice of the question it is
+        waiting on, or a pushed button a flow answers (a rating)."""
+        if not turn.text:
+            return False
+        frame = self.interpreter.top(turn)
+        prompt = frame.prompt if frame is not None and frame.waiting else None
+        for choice in (prompt or {}).get("choices") or []:
+            if isinstance(choice, (list, tuple)) and choice and str(choice[0]) == turn.text:
+                return True
+        return self._flow_for_reply(turn) is not None
+
     def _expire_if_stale(self, turn: Turn) -> None:
         state = turn.state
         last = parse_time(state.get("updated_at"))
@@ -224,6 +256,10 @@ class DialogueManager:
             turn.say(FLOWS_CHANGED)
 
     async def _private(self, turn: Turn) -> None:
+        # Safety first: someone in danger hears the emergency numbers before anything else,
+        # whatever was being asked.
+        if await handle_danger(self.interpreter, turn):
+            return
         frame = self.interpreter.top(turn)
         if _foreign(turn.text):
             # The model knows Chinese only: say so (in both languages) instead of guessing,
@@ -301,6 +337,11 @@ class DialogueManager:
         True when the conversation continues in the resident's private chat.
         """
         message = turn.message
+        danger = danger_of(turn)
+        if danger is not None:
+            # Whoever in the group reads it should call too; the report goes private.
+            say_numbers(turn, danger, group=True)
+            return True
         intent = turn.intent
         threshold = self.services.settings.flow_group_demand_threshold
         reading = turn.demand()

@@ -23,6 +23,7 @@ from flows._context import Turn
 from flows._model import Choice, Flow
 from flows._responses import Responses
 
+AFFIRM_INTENT = "affirm"
 # Typing the start of a button's title chooses it from this many characters on.
 _MIN_PREFIX_CHARS = 2
 # An answer may say this many characters more than the quick reply it contains.
@@ -102,15 +103,26 @@ class Matcher:
                 return option, rest
         return None
 
-    @staticmethod
-    def intent(turn: Turn, options: list[Option]) -> Option | None:
+    def intent(self, turn: Turn, options: list[Option]) -> Option | None:
+        """The quick reply the message's intent selects ("好的" = affirm = 确认提交).
+
+        A yes must be a clear one: affirm selects only when the words hold one of the
+        ``affirmations`` (是, 对, 好, 确认 ...). Whatever the classifier thinks of "jkjkjk",
+        it confirms nothing."""
         intent = turn.intent
         if intent is None:
+            return None
+        if intent == AFFIRM_INTENT and not self.clear_yes(turn.text):
             return None
         for option in options:
             if option.choice is not None and intent in option.choice.intents:
                 return option
         return None
+
+    def clear_yes(self, text: str) -> bool:
+        """``text`` says yes in so many words (not only in the classifier's opinion)."""
+        lowered = text.lower()
+        return any(word.lower() in lowered for word in self.responses.words("affirmations"))
 
     def jump_target(self, turn: Turn, flow: Flow, options: list[Option]) -> str | None:
         """The step a ``jumps`` quick reply leads to, unless the question offers it itself."""

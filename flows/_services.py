@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from bot.config import Settings
     from bot.handoff import HandoffService
     from bot.tickets import Catalog, TicketService
+    from nlu import ParseResult
 
 
 @dataclass
@@ -23,6 +24,8 @@ class FlowServices:
     ``clock`` returns naive UTC (the convention for every timestamp in minsheng).
     ``handoff`` keeps who waits for a person (转人工); without it a handoff is not durable
     and the conversation goes back to the bot at the resident's next message.
+    ``parse`` reads part of a message with the NLU (two problems in one message are read
+    clause by clause); without it a message is one matter.
     """
 
     tickets: TicketService
@@ -32,3 +35,4 @@ class FlowServices:
     settings: Settings
     clock: Callable[[], datetime]
     handoff: HandoffService | None = None
+    parse: Callable[[str], ParseResult] | None = None

@@ -36,6 +36,8 @@ from nlu import FALLBACK_INTENT
 NONE_OF_THESE = ""
 # Categories the NLU gives less than this are not worth a button.
 _OPTION_MIN_CONFIDENCE = 0.12
+# Categories offered to a resident who skips the category question.
+_COMMON_CATEGORIES = 8
 _MIN_DESCRIPTION_CHARS = 2
 _EDGE_PUNCTUATION = ",,。.;;:: "
 
@@ -100,28 +102,63 @@ async def description(
         return _more_details(ctx, step)
     if choice is not NOTHING:
         return Filled({step.slot: choice})
+    category = ctx.slots.get("category")
+    if declined(ctx) and category and ctx.services.catalog.has(str(category)):
+        # "说不清/不知道": the category says what it is about; the staff ask the rest.
+        return Filled({step.slot: ctx.services.catalog.item(str(category)).name})
     text = strip_entities(ctx, ("phone",))
     if len(text) < _MIN_DESCRIPTION_CHARS:
         return Miss()
     return Filled({step.slot: text})
 
 
+def clarifies(ctx: ActionContext) -> bool:
+    """"不是住这 是在工地上干活", "我是说…": the resident explains what they said before,
+    they do not raise a new matter (whatever the NLU reads in the words). A message naming
+    a place is an address correction instead."""
+    parse = ctx.parse
+    if parse is None or any(e.entity in {"address", "building"} for e in parse.entities):
+        return False
+    text = ctx.turn.responses.normalize(ctx.text)
+    return any(
+        text.startswith(word) and len(text) - len(word) >= _MIN_DESCRIPTION_CHARS - 1
+        for word in ctx.turn.responses.words("clarification")
+    )
+
+
 def _more_details(ctx: ActionContext, step: CollectStep) -> Outcome:
     # About the same problem: its category is among the two the NLU ranks highest (it may
-    # hesitate between 油烟 and 噪音 for "烧烤摊每天晚上七点到十二点,油烟特别大").
+    # hesitate between 油烟 and 噪音 for "烧烤摊每天晚上七点到十二点,油烟特别大"), or the
+    # words explain what was said ("不是住这 是在工地上干活").
     category = ctx.slots.get("category")
     parse = ctx.parse
     if not category or parse is None or not ctx.turn.has_words:
         return IGNORE
     ranking = [s for s in parse.intent_ranking if s.name != FALLBACK_INTENT][:2]
     threshold = ctx.services.settings.nlu_fallback_threshold
-    if not any(s.name == category and s.confidence >= threshold for s in ranking):
+    same = any(s.name == category and s.confidence >= threshold for s in ranking)
+    if not same and not clarifies(ctx):
         return IGNORE
     text = strip_entities(ctx, ("phone",))
     earlier = str(ctx.slots.get(step.slot) or "")
     if len(text) < _MIN_DESCRIPTION_CHARS or text in earlier:
         return IGNORE
     return Filled({step.slot: f"{earlier};{text}" if earlier else text}, ack="description_added")
+
+
+def declined(ctx: ActionContext) -> bool:
+    """The answer only declines or skips ("跳过", "不知道", "说不清"; ``words: declines``)."""
+    text = ctx.turn.responses.normalize(ctx.text)
+    words = ctx.turn.responses.words("declines")
+    return bool(text) and any(ctx.turn.responses.normalize(w) == text for w in words)
+
+
+def common_category_options(ctx: ActionContext, limit: int = _COMMON_CATEGORIES) -> list[list[str]]:
+    """The catalog's first categories (the most common demands) and 都不是: what a resident
+    who cannot say what kind of problem it is picks from."""
+    options = [[item.name, item.intent] for item in ctx.services.catalog.items()[:limit]]
+    options.append([ctx.turn.responses.button("none_of_these").title, NONE_OF_THESE])
+    return options
 
 
 def category_options(ctx: ActionContext, limit: int = 3) -> list[list[str]]:
@@ -154,6 +191,11 @@ async def category(ctx: ActionContext, step: CollectStep, choice: Any, listening
         if choice == NONE_OF_THESE or not catalog.has(str(choice)):
             return FollowUp("ask_category_again", values={"category_options": []})
         return Filled({step.slot: choice, "category_options": []})
+    if declined(ctx):
+        # A required question: skipping it gets the common categories to pick from, not the
+        # same question again.
+        options = common_category_options(ctx)
+        return FollowUp("ask_category_pick", choices=tuple((t, v) for t, v in options))
     demand = ctx.turn.demand()
     if demand is not None:
         values: dict[str, Any] = {step.slot: demand[0], "category_options": []}

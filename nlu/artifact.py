@@ -26,15 +26,19 @@ from typing import Any
 import joblib
 
 from nlu import strings
+from nlu.defaults import (
+    DEFAULT_AMBIGUITY_THRESHOLD,
+    DEFAULT_FALLBACK_THRESHOLD,
+    DEFAULT_MODEL_NAME,
+)
 from nlu.errors import NLUError
-from nlu.model import DEFAULT_AMBIGUITY_THRESHOLD, DEFAULT_FALLBACK_THRESHOLD, NLUModel
+from nlu.model import NLUModel
 from nlu.pipeline import FORMAT_VERSION
 
 log = logging.getLogger(__name__)
 
 METADATA_FILE = "metadata.json"
 MODEL_FILE = "model.joblib"
-DEFAULT_MODEL_NAME = "nlu.tar.gz"
 
 
 def _is_archive(path: Path) -> bool:
@@ -46,6 +50,7 @@ def _payload(model: NLUModel) -> dict[str, Any]:
         "tokenizer": model.tokenizer,
         "entities": model.entities,
         "classifier": model.classifier,
+        "meaning": model.meaning,
     }
 
 
@@ -227,6 +232,7 @@ def _build(
         metadata,
         fallback_threshold=fallback_threshold,
         ambiguity_threshold=ambiguity_threshold,
+        meaning=payload.get("meaning"),
     )
     model.source_path = source
     try:

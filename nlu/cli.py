@@ -12,17 +12,23 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from nlu import strings
-from nlu.artifact import DEFAULT_MODEL_NAME
+from nlu.defaults import (
+    AUTO_MODEL_KIND,
+    DEFAULT_AMBIGUITY_THRESHOLD,
+    DEFAULT_FALLBACK_THRESHOLD,
+    DEFAULT_MIN_EXAMPLES,
+    DEFAULT_MODEL_NAME,
+    MODEL_KINDS,
+)
 from nlu.errors import NLUError
-from nlu.model import DEFAULT_AMBIGUITY_THRESHOLD, DEFAULT_FALLBACK_THRESHOLD
-from nlu.validate import DEFAULT_MIN_EXAMPLES
 
 DEFAULT_RESULTS = Path("results")
 DEFAULT_TRAIN_FOLDS = 5
@@ -76,13 +82,31 @@ def _model_path(args: argparse.Namespace) -> Path:
     return Path(args.model) if args.model else Path(_defaults(args).model_path)
 
 
-def _progress_bar(total: int, desc: str) -> Any:
+@contextmanager
+def _progress(desc: str) -> Iterator[tuple[Callable[[str], None], Callable[[int], None]]]:
+    """(step, planned) callbacks drawing a progress bar whose total grows as steps are
+    announced; log lines and warnings are printed above the bar, never into it."""
+    import logging
+
     from tqdm import tqdm
+    from tqdm.contrib.logging import logging_redirect_tqdm
 
-    return tqdm(total=total, desc=desc, unit="步", file=sys.stderr, dynamic_ncols=True)
+    bar = tqdm(total=0, desc=desc, unit="步", file=sys.stderr, dynamic_ncols=True)
 
+    def step(name: str) -> None:
+        bar.set_postfix_str(name, refresh=False)
+        bar.update(1)
 
-# --------------------------------------------------------------------------- commands
+    def planned(count: int) -> None:
+        bar.total = (bar.total or 0) + count
+        bar.refresh()
+
+    logging.captureWarnings(True)
+    try:
+        with logging_redirect_tqdm(), bar:
+            yield step, planned
+    finally:
+        logging.captureWarnings(False)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -106,20 +130,40 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return report.exit_code(fail_on_warnings=args.fail_on_warnings)
 
 
+def _classifier_config(kind: str) -> Any:
+    """The ClassifierConfig for ``--model-kind`` (None: select automatically)."""
+    if kind == AUTO_MODEL_KIND:
+        return None
+    if kind not in MODEL_KINDS:
+        raise NLUError(strings.UNKNOWN_MODEL_KIND.format(kind=kind, kinds="、".join(MODEL_KINDS)))
+    from nlu.classifier import ClassifierConfig
+
+    return ClassifierConfig.pinned(kind)
+
+
+def _model_choice(selection: dict[str, Any], kind: str) -> str:
+    """The line saying which model was trained, and why that one."""
+    if selection.get("pinned"):
+        return strings.TRAIN_PINNED.format(kind=selection.get("features", kind))
+    scores: dict[str, float] = selection.get("macro_f1") or {}
+    if not scores:
+        return strings.TRAIN_ONLY.format(kind=selection.get("features", kind))
+    listed = ",".join(strings.TRAIN_SCORE.format(kind=k, f1=v) for k, v in scores.items())
+    return strings.TRAIN_CHOSEN.format(kind=selection["features"], scores=listed)
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from nlu.artifact import save_model
-    from nlu.training import train_model, training_steps
+    from nlu.training import train_model
 
     paths = _data_paths(args)
     out = Path(args.out) if args.out else Path(_defaults(args).model_path)
     folds = args.folds if args.folds >= 2 else 0
-    with _progress_bar(training_steps(folds), strings.TRAIN_PROGRESS) as bar:
-
-        def step(name: str) -> None:
-            bar.set_postfix_str(name)
-            bar.update(1)
-
-        model = train_model(paths, cv_folds=folds, progress=step)
+    config = _classifier_config(args.model_kind)
+    with _progress(strings.TRAIN_PROGRESS) as (step, planned):
+        model = train_model(
+            paths, config=config, cv_folds=folds, progress=step, planned=planned
+        )
     save_model(model, out)
     record = _defaults(args).record_trusted
     if record is not None and model.artifact_digest is not None:
@@ -133,6 +177,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             intents=len(meta["intents"]),
         )
     )
+    print(_model_choice(meta.get("feature_selection") or {}, model.classifier.model_kind))
     cv = meta["metrics"].get("cross_validation")
     if cv:
         print(strings.TRAIN_CV.format(**cv))
@@ -146,26 +191,29 @@ def cmd_test(args: argparse.Namespace) -> int:
 
     paths = _data_paths(args)
     data = load_data(paths)
+    thresholds = _thresholds(args)
     if args.cross_validation:
         words, places = lexicon_for(data, default_address_dir(paths))
-        with _progress_bar(args.folds, strings.TEST_PROGRESS) as bar:
-
-            def step(name: str) -> None:
-                bar.set_postfix_str(name)
-                bar.update(1)
-
+        with _progress(strings.TEST_PROGRESS) as (step, planned):
             result = cross_validate(
-                data, folds=args.folds, words=words, places=places, progress=step
+                data,
+                folds=args.folds,
+                config=_classifier_config(args.model_kind),
+                words=words,
+                places=places,
+                progress=step,
+                planned=planned,
+                thresholds=thresholds,
             )
     else:
         from nlu.artifact import load_model
 
-        model = load_model(_model_path(args))
+        model = load_model(_model_path(args)).with_thresholds(*thresholds)
         unknown = sorted(set(data.intents) - set(model.intents))
         if unknown:
             print(strings.TEST_UNKNOWN_INTENTS.format(intents="、".join(unknown)))
-        result = evaluate_model(model, data)
-    out_dir = Path(args.out_dir)
+        result = evaluate_model(model, data, gateway=True)
+    out_dir = Path(args.out or DEFAULT_RESULTS)
     files = result.write(out_dir)
     print(
         strings.TEST_DONE.format(
@@ -176,6 +224,15 @@ def cmd_test(args: argparse.Namespace) -> int:
             errors=len(result.errors()),
         )
     )
+    print(
+        strings.TEST_GATEWAY.format(
+            fallback=thresholds[0],
+            ambiguity=thresholds[1],
+            count=result.fallback_count,
+            rate=result.fallback_count / max(len(result.y_true), 1),
+        )
+    )
+    print(strings.TEST_RAW.format(accuracy=result.raw_accuracy, macro_f1=result.raw_macro_f1))
     if not args.cross_validation and any(e.entities for e in data.examples):
         from nlu.evaluate import ENTITY_REPORT_FILE, evaluate_entities
 
@@ -190,9 +247,8 @@ def cmd_test(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_parse(args: argparse.Namespace) -> int:
-    from nlu.artifact import ensure_model, load_model
-
+def _thresholds(args: argparse.Namespace) -> tuple[float, float]:
+    """(fallback, ambiguity): the command line's, else the gateway's."""
     defaults = _defaults(args)
     fallback: float = (
         defaults.fallback_threshold if args.fallback_threshold is None else args.fallback_threshold
@@ -202,6 +258,14 @@ def cmd_parse(args: argparse.Namespace) -> int:
         if args.ambiguity_threshold is None
         else args.ambiguity_threshold
     )
+    return fallback, ambiguity
+
+
+def cmd_parse(args: argparse.Namespace) -> int:
+    from nlu.artifact import ensure_model, load_model
+
+    defaults = _defaults(args)
+    fallback, ambiguity = _thresholds(args)
     if args.model:
         model = load_model(args.model, fallback_threshold=fallback, ambiguity_threshold=ambiguity)
     else:
@@ -281,16 +345,28 @@ def register_cli(
         default=DEFAULT_TRAIN_FOLDS,
         help=strings.ARG_TRAIN_FOLDS.format(default=DEFAULT_TRAIN_FOLDS),
     )
+    _add_model_kind(train)
     train.set_defaults(handler=cmd_train)
 
     test = sub.add_parser("test", help=strings.CLI_TEST_HELP, description=strings.CLI_TEST_HELP)
     test.add_argument("--data", action="append", metavar="PATH", help=strings.ARG_TEST_DATA)
     test.add_argument("--model", metavar="PATH", help=strings.ARG_MODEL)
-    test.add_argument(
-        "--out-dir", default=str(DEFAULT_RESULTS), metavar="DIR", help=strings.ARG_OUT_DIR
-    )
+    test.add_argument("--out", metavar="DIR", help=strings.ARG_OUT_DIR)
+    # The old spelling still works (scripts use it), unlisted: one spelling is shown.
+    test.add_argument("--out-dir", dest="out", help=argparse.SUPPRESS)
     test.add_argument("--cross-validation", action="store_true", help=strings.ARG_CV)
     test.add_argument("--folds", type=int, default=5, help=strings.ARG_FOLDS)
+    _add_model_kind(test)
+    test.add_argument(
+        "--fallback-threshold",
+        type=float,
+        help=strings.ARG_TEST_FALLBACK.format(default=DEFAULT_FALLBACK_THRESHOLD),
+    )
+    test.add_argument(
+        "--ambiguity-threshold",
+        type=float,
+        help=strings.ARG_TEST_AMBIGUITY.format(default=DEFAULT_AMBIGUITY_THRESHOLD),
+    )
     test.set_defaults(handler=cmd_test)
 
     parse = sub.add_parser("parse", help=strings.CLI_PARSE_HELP, description=strings.CLI_PARSE_HELP)
@@ -317,6 +393,15 @@ def register_cli(
     review.add_argument("--no-mark", action="store_true", help=strings.ARG_REVIEW_NO_MARK)
     review.add_argument("--database-url", help=strings.ARG_DATABASE_URL)
     review.set_defaults(handler=cmd_review)
+
+
+def _add_model_kind(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--model-kind",
+        default=AUTO_MODEL_KIND,
+        choices=(AUTO_MODEL_KIND, *MODEL_KINDS),
+        help=strings.ARG_MODEL_KIND.format(kinds="、".join(MODEL_KINDS)),
+    )
 
 
 def main(argv: Sequence[str] | None = None, defaults: DefaultsProvider = NluCliDefaults) -> int:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.metrics import classification_report, confusion_matrix
+from sklearn.metrics import classification_report, confusion_matrix, f1_score
 from sklearn.model_selection import StratifiedKFold
 
 from nlu import strings
@@ -25,6 +25,7 @@ from nlu.data import TrainingData
 from nlu.errors import NLUError
 from nlu.model import NLUModel
 from nlu.pipeline import Prepared, build_model, lexicon_for, prepare
+from nlu.types import FALLBACK_INTENT
 
 REPORT_FILE = "intent_report.json"
 ENTITY_REPORT_FILE = "entity_report.json"
@@ -40,14 +41,46 @@ class Evaluation:
     y_true: list[str] = field(default_factory=list)
     y_pred: list[str] = field(default_factory=list)
     confidences: list[float] = field(default_factory=list)
+    # The classifier's best intent, the fallback rule not applied (equal to y_pred when
+    # the evaluation scores the raw classifier).
+    y_raw: list[str] = field(default_factory=list)
+    # (fallback, ambiguity) thresholds when y_pred is what the gateway does with them.
+    thresholds: tuple[float, float] | None = None
 
     def extend(
-        self, texts: Sequence[str], truth: Sequence[str], predictions: Sequence[tuple[str, float]]
+        self,
+        texts: Sequence[str],
+        truth: Sequence[str],
+        predictions: Sequence[tuple[str, float]],
+        raw: Sequence[str] | None = None,
     ) -> None:
         self.texts.extend(texts)
         self.y_true.extend(truth)
         self.y_pred.extend(p for p, _ in predictions)
         self.confidences.extend(c for _, c in predictions)
+        self.y_raw.extend(raw if raw is not None else [p for p, _ in predictions])
+
+    @property
+    def fallback_count(self) -> int:
+        """Messages the fallback rule turned into ``nlu_fallback`` (each one an error)."""
+        return sum(p == FALLBACK_INTENT for p in self.y_pred)
+
+    @property
+    def raw_macro_f1(self) -> float:
+        """Macro-F1 of the classifier's best intent alone (what published figures compare)."""
+        if not self.y_true:
+            return 0.0
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return float(f1_score(self.y_true, self.y_raw, average="macro", zero_division=0))
+
+    @property
+    def raw_accuracy(self) -> float:
+        """Accuracy of the classifier's best intent alone, as if there were no fallback."""
+        if not self.y_true:
+            return 0.0
+        hits = sum(t == p for t, p in zip(self.y_true, self.y_raw, strict=True))
+        return hits / len(self.y_true)
 
     @property
     def labels(self) -> list[str]:
@@ -68,6 +101,20 @@ class Evaluation:
         for label in self.labels:
             if label in report:
                 report[label]["confused_with"] = dict(confused.get(label, Counter()).most_common(5))
+        if self.thresholds is not None:
+            # What Rasa's report says with a FallbackClassifier in the pipeline: the scores
+            # above count every fallback as an error; these say how many and why.
+            fallback, ambiguity = self.thresholds
+            report["fallback"] = {
+                "fallback_threshold": fallback,
+                "ambiguity_threshold": ambiguity,
+                "count": self.fallback_count,
+                "rate": self.fallback_count / len(self.y_true) if self.y_true else 0.0,
+            }
+            report["raw_top_intent"] = {
+                "accuracy": self.raw_accuracy,
+                "macro_f1": self.raw_macro_f1,
+            }
         return report
 
     @property
@@ -170,11 +217,23 @@ def evaluate_entities(model: NLUModel, data: TrainingData) -> dict[str, Any]:
     return report
 
 
-def evaluate_model(model: NLUModel, data: TrainingData) -> Evaluation:
-    """Predict every example of ``data`` with ``model`` (no fallback: the raw best intent)."""
-    result = Evaluation()
+def evaluate_model(model: NLUModel, data: TrainingData, *, gateway: bool = False) -> Evaluation:
+    """Predict every example of ``data`` with ``model``.
+
+    By default the raw best intent is scored. With ``gateway`` it is what the gateway
+    acts on: ``model.parse`` with the model's thresholds, ``nlu_fallback`` included (and
+    counted wrong), the raw best intent kept alongside for reference.
+    """
     texts = [e.text for e in data.examples]
-    result.extend(texts, [e.intent for e in data.examples], model.predict(texts))
+    truth = [e.intent for e in data.examples]
+    raw = model.predict(texts)
+    if not gateway:
+        result = Evaluation()
+        result.extend(texts, truth, raw)
+        return result
+    result = Evaluation(thresholds=(model.fallback_threshold, model.ambiguity_threshold))
+    parsed = [model.parse(t).intent for t in texts]
+    result.extend(texts, truth, [(i.name, i.confidence) for i in parsed], [p for p, _ in raw])
     return result
 
 
@@ -188,11 +247,16 @@ def cross_validate(
     progress: Callable[[str], None] | None = None,
     seed: int = 42,
     prepared: Prepared | None = None,
+    thresholds: tuple[float, float] | None = None,
+    planned: Callable[[int], None] | None = None,
 ) -> Evaluation:
     """Stratified k-fold cross-validation of a freshly trained model per fold.
 
     Each fold trains exactly as ``train_model`` does, feature selection included, on that
-    fold's training part only; the held-out part is never seen before it is scored.
+    fold's training part only; the held-out part is never seen before it is scored. With
+    ``thresholds`` (fallback, ambiguity) each fold is scored as the gateway would act
+    (see :func:`evaluate_model`). ``progress`` hears every step of every fold's training
+    and ``planned`` how many steps are coming, before they come.
     """
 
     if len(data.intents) < 2:
@@ -205,22 +269,36 @@ def cross_validate(
         prepared = prepare(data, words, places)
     labels = [e.intent for e in data.examples]
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-    result = Evaluation()
+    result = Evaluation(thresholds=thresholds)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "least populated class has only n members"
         splits = list(splitter.split(np.zeros(len(labels)), labels))
     for index, (train_idx, test_idx) in enumerate(splits, start=1):
+        fold_step = None if progress is None else _prefixed(progress, f"fold {index}/{folds} ")
         model = build_model(
-            data.subset(list(train_idx)), words, places, config, prepared.take(train_idx)
+            data.subset(list(train_idx)),
+            words,
+            places,
+            config,
+            prepared.take(train_idx),
+            progress=fold_step,
+            planned=planned,
         )
+        if thresholds is not None:
+            model = model.with_thresholds(*thresholds)
         test = data.subset(list(test_idx))
-        fold = evaluate_model(model, test)
+        fold = evaluate_model(model, test, gateway=thresholds is not None)
         result.extend(
-            fold.texts, fold.y_true, list(zip(fold.y_pred, fold.confidences, strict=True))
+            fold.texts,
+            fold.y_true,
+            list(zip(fold.y_pred, fold.confidences, strict=True)),
+            fold.y_raw,
         )
-        if progress:
-            progress(f"fold {index}/{folds}")
     return result
+
+
+def _prefixed(progress: Callable[[str], None], prefix: str) -> Callable[[str], None]:
+    return lambda name: progress(prefix + name)
 
 
 # Fonts with Chinese glyphs, tried in order; intent names may be Chinese ("城乡建设").

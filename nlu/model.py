@@ -10,13 +10,13 @@ from typing import Any
 import numpy as np
 
 from nlu.classifier import IntentClassifier
+from nlu.defaults import DEFAULT_AMBIGUITY_THRESHOLD, DEFAULT_FALLBACK_THRESHOLD
 from nlu.entities import EntityPipeline
 from nlu.features import masked_text
+from nlu.meaning import MeaningCheck
 from nlu.tokenizer import Tokenizer
 from nlu.types import FALLBACK_INTENT, Entity, IntentScore, ParseResult
 
-DEFAULT_FALLBACK_THRESHOLD = 0.35
-DEFAULT_AMBIGUITY_THRESHOLD = 0.08
 RANKING_LENGTH = 10
 MAX_TEXT_CHARS = 2000  # longer input is cut: a message, not a document, is what we classify
 
@@ -37,6 +37,7 @@ class NLUModel:
         *,
         fallback_threshold: float = DEFAULT_FALLBACK_THRESHOLD,
         ambiguity_threshold: float = DEFAULT_AMBIGUITY_THRESHOLD,
+        meaning: MeaningCheck | None = None,
     ) -> None:
         self.tokenizer = tokenizer
         self.entities = entities
@@ -44,6 +45,8 @@ class NLUModel:
         self.metadata = metadata
         self.fallback_threshold = fallback_threshold
         self.ambiguity_threshold = ambiguity_threshold
+        # None for models saved before the check existed: they classify everything.
+        self.meaning = meaning
         self.source_path: Path | None = None  # the artifact it was loaded from or saved to
         # The artifact's digest (artifact.artifact_digest), from the bytes written or loaded.
         self.artifact_digest: str | None = None
@@ -65,6 +68,7 @@ class NLUModel:
             self.metadata,
             fallback_threshold=self.fallback_threshold if fallback is None else fallback,
             ambiguity_threshold=self.ambiguity_threshold if ambiguity is None else ambiguity,
+            meaning=self.meaning,
         )
         model.source_path = self.source_path
         model.artifact_digest = self.artifact_digest
@@ -88,14 +92,16 @@ class NLUModel:
         threshold or the best two are closer than the ambiguity threshold; as in Rasa's
         FallbackClassifier the fallback then heads the ranking with the threshold as its
         confidence, so the best real guess is still ``intent_ranking[1]``. A message none
-        of whose features the model has seen falls back too, whatever the ranking says.
+        of whose features the model has seen falls back too, whatever the ranking says, and
+        so does text with nothing in it to understand (:mod:`nlu.meaning`): keyboard mash,
+        filler, a string of digits.
         """
         low = self.fallback_threshold if fallback_threshold is None else fallback_threshold
         close = self.ambiguity_threshold if ambiguity_threshold is None else ambiguity_threshold
         clipped = text[:MAX_TEXT_CHARS]
         entities = self.entities.extract(clipped)
         features = self.classifier_input(clipped, entities)
-        if not features:
+        if not features or self.is_meaningless(clipped, features, entities):
             fallback = IntentScore(FALLBACK_INTENT, low)
             return ParseResult(text, fallback, [fallback], entities)
         probs, known = self.classifier.rank_one(features)
@@ -109,6 +115,14 @@ class NLUModel:
             fallback = IntentScore(FALLBACK_INTENT, low)
             return ParseResult(text, fallback, [fallback, *ranking], entities)
         return ParseResult(text, top, ranking, entities)
+
+    def is_meaningless(self, text: str, features: str, entities: Sequence[Entity]) -> bool:
+        """Keyboard mash, filler, digits or punctuation alone (see :mod:`nlu.meaning`)."""
+        if self.meaning is None:
+            return False
+        return self.meaning.meaningless(
+            text, features, self.classifier.knows_word, has_entities=bool(entities)
+        )
 
     def predict(self, texts: Sequence[str]) -> list[tuple[str, float]]:
         """Best intent and its confidence for many texts at once (no fallback applied)."""

@@ -7,7 +7,7 @@ fits one model per fold) both build on this module, so neither imports the other
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,12 +18,13 @@ from nlu.entities import EntityPipeline
 from nlu.errors import NLUError
 from nlu.features import masked_text, shorthand
 from nlu.lexicon import domain_words, place_names
+from nlu.meaning import MeaningCheck
 from nlu.model import NLUModel
 from nlu.tokenizer import Tokenizer
 
 FORMAT_VERSION = 1
 # Bump when a change to tokenisation, features or entities makes old models stale.
-PIPELINE_VERSION = "2026.11.6"
+PIPELINE_VERSION = "2026.12.1"
 
 
 def default_address_dir(data_paths: Iterable[Path]) -> Path | None:
@@ -82,20 +83,35 @@ def build_model(
     places: list[str],
     config: ClassifierConfig | None = None,
     prepared: Prepared | None = None,
+    *,
+    progress: Callable[[str], None] | None = None,
+    planned: Callable[[int], None] | None = None,
 ) -> NLUModel:
-    """Fit the parts of a model; no metadata beyond what parsing needs."""
+    """Fit the parts of a model; no metadata beyond what parsing needs.
+
+    ``progress`` hears each step of the fit (feature selection folds, the final fit),
+    ``planned`` how many there will be, before the first.
+    """
     if not data.examples:
         raise NLUError(strings.NO_EXAMPLES)
     if len(data.intents) < 2:
         raise NLUError(strings.ONE_INTENT.format(intents="、".join(data.intents)))
     tokenizer = Tokenizer(words)
     entities = EntityPipeline.build(data, places)
-    model = NLUModel(tokenizer, entities, IntentClassifier(tokenizer, config), {})
+    meaning = MeaningCheck.fit(e.text for e in data.examples)
+    classifier = IntentClassifier(tokenizer, config)
+    model = NLUModel(tokenizer, entities, classifier, {}, meaning=meaning)
     if prepared is None:
         texts = [model.classifier_input(e.text) for e in data.examples]
         prepared = Prepared(texts, [tokenizer.tokens(t) for t in texts])
     try:
-        model.classifier.fit(prepared.texts, [e.intent for e in data.examples], prepared.tokens)
+        model.classifier.fit(
+            prepared.texts,
+            [e.intent for e in data.examples],
+            prepared.tokens,
+            progress=progress,
+            planned=planned,
+        )
     except ValueError as exc:
         raise NLUError(strings.CANNOT_TRAIN.format(detail=exc)) from exc
     return model

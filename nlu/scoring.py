@@ -54,6 +54,12 @@ class _Block:
         return index + self.offset, values
 
 
+def _char_grams(text: str, ngrams: tuple[int, int]) -> list[str]:
+    chars = _WHITE.sub(" ", text)
+    low, high = ngrams
+    return [chars[i : i + n] for n in range(low, high + 1) for i in range(len(chars) - n + 1)]
+
+
 class LinearScorer:
     """Probabilities of every class for one text, equal to ``estimator.predict_proba``."""
 
@@ -62,13 +68,71 @@ class LinearScorer:
         self.word_ngrams = cfg.word_ngrams
         self.char_ngrams = cfg.char_ngrams
         self.words = _Block(featurizer.words, cfg.word_weight, 0)
-        self.chars = _Block(featurizer.chars, cfg.char_weight, len(featurizer.words.idf_))
+        offset = len(featurizer.words.idf_)
+        self.chars = _Block(featurizer.chars, cfg.char_weight, offset)
+        offset += len(featurizer.chars.idf_)
+        # Blocks in the order Featurizer stacks them: words, chars, head, pinyin.
+        self.head: _Block | None = None
+        self.head_chars = cfg.head_chars
+        self.head_ngrams = cfg.head_ngrams
+        if featurizer.head is not None:
+            self.head = _Block(featurizer.head, cfg.head_weight, offset)
+            offset += len(featurizer.head.idf_)
         self.pinyin: _Block | None = None
         self.pinyin_ngrams = cfg.pinyin_ngrams or (1, 1)
         if featurizer.pinyin is not None:
-            offset = len(featurizer.words.idf_) + len(featurizer.chars.idf_)
             self.pinyin = _Block(featurizer.pinyin, cfg.pinyin_weight, offset)
         self.classes = classes
+        estimators = estimator if isinstance(estimator, list | tuple) else [estimator]
+        first, *others = [_Output(e, classes) for e in estimators]
+        # The first model's arrays live on the scorer itself (as in scorers pickled before
+        # ensembles); the others, if any, are averaged in.
+        self.kind, self.coef, self.intercept = first.kind, first.coef, first.intercept
+        self.a, self.b = first.a, first.b
+        self.others = others
+
+    def _features(self, text: str, tokens: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        parts = [
+            self.words.vector(word_grams(tokens, self.word_ngrams)),
+            self.chars.vector(_char_grams(text, self.char_ngrams)),
+        ]
+        head = getattr(self, "head", None)  # scorers pickled before heads existed
+        if head is not None:
+            parts.append(head.vector(_char_grams(text[: self.head_chars], self.head_ngrams)))
+        pinyin = getattr(self, "pinyin", None)  # scorers pickled before pinyin existed
+        if pinyin is not None:
+            parts.append(pinyin.vector(pinyin_grams(text, self.pinyin_ngrams)))
+        return np.concatenate([i for i, _ in parts]), np.concatenate([v for _, v in parts])
+
+    def proba(self, text: str, tokens: Sequence[str]) -> np.ndarray:
+        return self.proba_and_coverage(text, tokens)[0]
+
+    def proba_and_coverage(self, text: str, tokens: Sequence[str]) -> tuple[np.ndarray, int]:
+        """Probabilities and how many of the text's features the model has ever seen.
+
+        With none seen the probabilities are the intercepts alone, the same for every
+        such text: they say nothing about it, however confident they look.
+        """
+        index, values = self._features(text, tokens)
+        return self._proba(index, values), len(index)
+
+    def _proba(self, index: np.ndarray, values: np.ndarray) -> np.ndarray:
+        n = len(self.classes)
+        proba = _output_proba(self, index, values, n)
+        others: list[_Output] = getattr(self, "others", [])
+        if not others:
+            return proba
+        for other in others:
+            proba = proba + _output_proba(other, index, values, n)
+        return np.asarray(proba / (1 + len(others)))
+
+
+class _Output:
+    """One linear model's weights and probability mapping (of a Platt-calibrated SVM or a
+    logistic regression); an ensemble averages several over the same features."""
+
+    def __init__(self, estimator: Any, classes: list[str]) -> None:
+        self.a = self.b = np.empty(0)
         if isinstance(estimator, CalibratedClassifierCV):
             calibrated = estimator.calibrated_classifiers_[0]
             linear = calibrated.estimator
@@ -87,45 +151,19 @@ class LinearScorer:
         self.coef = np.ascontiguousarray(np.asarray(linear.coef_, dtype=np.float64).T)
         self.intercept = np.asarray(linear.intercept_, dtype=np.float64)
 
-    def _features(self, text: str, tokens: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        w_index, w_values = self.words.vector(word_grams(tokens, self.word_ngrams))
-        chars = _WHITE.sub(" ", text)
-        low, high = self.char_ngrams
-        grams = [chars[i : i + n] for n in range(low, high + 1) for i in range(len(chars) - n + 1)]
-        c_index, c_values = self.chars.vector(grams)
-        pinyin = getattr(self, "pinyin", None)  # scorers pickled before pinyin existed
-        if pinyin is None:
-            return np.concatenate([w_index, c_index]), np.concatenate([w_values, c_values])
-        p_index, p_values = pinyin.vector(pinyin_grams(text, self.pinyin_ngrams))
-        return (
-            np.concatenate([w_index, c_index, p_index]),
-            np.concatenate([w_values, c_values, p_values]),
-        )
 
-    def proba(self, text: str, tokens: Sequence[str]) -> np.ndarray:
-        return self.proba_and_coverage(text, tokens)[0]
-
-    def proba_and_coverage(self, text: str, tokens: Sequence[str]) -> tuple[np.ndarray, int]:
-        """Probabilities and how many of the text's features the model has ever seen.
-
-        With none seen the probabilities are the intercepts alone, the same for every
-        such text: they say nothing about it, however confident they look.
-        """
-        index, values = self._features(text, tokens)
-        return self._proba(index, values), len(index)
-
-    def _proba(self, index: np.ndarray, values: np.ndarray) -> np.ndarray:
-        decision = values @ self.coef[index] + self.intercept
-        n = len(self.classes)
-        if self.kind == "softmax":
-            if n == 2:
-                p1 = float(expit(decision[0]))
-                return np.array([1.0 - p1, p1])
-            return np.asarray(softmax(decision))
-        raw = expit(-(self.a * decision + self.b))
+def _output_proba(out: Any, index: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """``out`` is an :class:`_Output` or a scorer (which carries its first output's arrays)."""
+    decision = values @ out.coef[index] + out.intercept
+    if out.kind == "softmax":
         if n == 2:
-            return np.array([1.0 - raw[0], raw[0]])
-        total = raw.sum()
-        if total == 0:
-            return np.full(n, 1.0 / n)
-        return np.asarray(np.minimum(raw / total, 1.0), dtype=np.float64)
+            p1 = float(expit(decision[0]))
+            return np.array([1.0 - p1, p1])
+        return np.asarray(softmax(decision))
+    raw = expit(-(out.a * decision + out.b))
+    if n == 2:
+        return np.array([1.0 - raw[0], raw[0]])
+    total = raw.sum()
+    if total == 0:
+        return np.full(n, 1.0 / n)
+    return np.asarray(np.minimum(raw / total, 1.0), dtype=np.float64)

@@ -54,6 +54,12 @@ ARG_TEST_DATA = "测试数据文件或目录(交叉验证时为训练数据,默�
 ARG_OUT_MODEL = "模型输出路径(.tar.gz 文件或目录;默认 var/models/nlu.tar.gz)"
 ARG_MODEL = "模型路径(默认 var/models/nlu.tar.gz)"
 ARG_OUT_DIR = "报告输出目录(默认 results/)"
+ARG_MODEL_KIND = (
+    "用哪种模型:auto 为按训练数据内部 3 折交叉验证自动挑选(默认);"
+    "也可指定 {kinds} 之一,不再挑选"
+)
+ARG_TEST_FALLBACK = "按网关的兜底规则评估时用的兜底阈值(默认 {default},即网关当前设置)"
+ARG_TEST_AMBIGUITY = "按网关的兜底规则评估时用的歧义阈值(默认 {default},即网关当前设置)"
 ARG_FAIL_ON_WARNINGS = "有警告也以非零状态退出"
 ARG_MIN_EXAMPLES = "每个意图建议的最少例句数(默认 {default})"
 ARG_CV = "做 k 折交叉验证,而不是评估已有模型"
@@ -73,11 +79,21 @@ VALIDATE_SUMMARY = "共 {errors} 个错误,{warnings} 个警告({examples} 条�
 TRAIN_PROGRESS = "训练"
 TRAIN_DONE = "模型已保存到 {path}\n版本 {version},{examples} 条例句,{intents} 个意图"
 TRAIN_CV = "交叉验证({folds} 折):准确率 {accuracy:.4f},宏平均 F1 {macro_f1:.4f}"
+TRAIN_CHOSEN = "模型:{kind}(按内部 3 折交叉验证的宏平均 F1 挑选:{scores})"
+TRAIN_PINNED = "模型:{kind}(由 --model-kind 指定,未做挑选)"
+TRAIN_ONLY = "模型:{kind}(数据太少,未做挑选)"
+TRAIN_SCORE = "{kind} {f1:.4f}"
+UNKNOWN_MODEL_KIND = "未知的模型种类「{kind}」,可选:{kinds}"
 TEST_PROGRESS = "交叉验证"
 TEST_DONE = (
     "意图准确率 {accuracy:.4f},宏平均 F1 {macro_f1:.4f},加权 F1 {weighted_f1:.4f}"
     "({count} 条,{errors} 条错误)"
 )
+TEST_GATEWAY = (
+    "以上按网关的做法计分:最高置信度低于 {fallback:.2f} 或前两名相差不到 {ambiguity:.2f} 时"
+    "判为 nlu_fallback(计为错误),共 {count} 条兜底({rate:.1%})"
+)
+TEST_RAW = "参考:不用兜底规则、只看分类器首位意图:准确率 {accuracy:.4f},宏平均 F1 {macro_f1:.4f}"
 TEST_FILES = "报告已写入:{paths}"
 TEST_ENTITIES = "实体(按标注的类型逐句比对起止位置):宏平均 F1 {f1:.4f}"
 TEST_UNKNOWN_INTENTS = "注意:测试集中有模型不认识的意图:{intents}"

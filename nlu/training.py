@@ -41,17 +41,11 @@ __all__ = [
     "lexicon_for",
     "prepare",
     "train_model",
-    "training_steps",
 ]
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str], None]
-
-
-def training_steps(cv_folds: int) -> int:
-    """How many times ``train_model`` calls ``progress`` (for a progress bar's total)."""
-    return 3 + (cv_folds if cv_folds >= 2 else 0)
 
 
 def train_model(
@@ -61,13 +55,19 @@ def train_model(
     address_dir: Path | None = None,
     cv_folds: int = 0,
     progress: Progress | None = None,
+    planned: Callable[[int], None] | None = None,
 ) -> NLUModel:
     """Train a model from training data (or from the Rasa files/directories holding it).
 
     With ``cv_folds`` >= 2 the metadata also records cross-validated metrics, which is
-    what a trainer compares between two versions of the data.
+    what a trainer compares between two versions of the data. ``progress`` hears every
+    step (each cross-validation fold's and the final model's selection folds and fit),
+    and ``planned`` how many steps are coming, before they come: a progress bar's total
+    grows as it learns them, since how many candidates a fit tries depends on its data.
     """
     step = progress or (lambda _name: None)
+    if planned is not None:
+        planned(2)  # "dictionary" and "metrics"; each fit announces its own steps
     paths: list[Path] = []
     if not isinstance(data, TrainingData):
         items = [data] if isinstance(data, str | Path) else list(data)
@@ -97,6 +97,7 @@ def train_model(
             places=places,
             progress=step,
             prepared=prepared,
+            planned=planned,
         )
         metrics["cross_validation"] = {
             "folds": cv_folds,
@@ -104,8 +105,7 @@ def train_model(
             "macro_f1": report.macro_f1,
             "weighted_f1": report.weighted_f1,
         }
-    model = build_model(data, words, places, config, prepared)
-    step("fit")
+    model = build_model(data, words, places, config, prepared, progress=step, planned=planned)
 
     predicted = model.predict([e.text for e in data.examples])
     hits = sum(p == e.intent for (p, _), e in zip(predicted, data.examples, strict=True))

@@ -54,6 +54,12 @@ class ParseResult:
     def is_fallback(self) -> bool:
         return self.intent.name == FALLBACK_INTENT
 
+    @property
+    def understood_nothing(self) -> bool:
+        """Nothing in the text to classify (keyboard mash, filler, digits alone: see
+        :mod:`nlu.meaning`): a fallback with no guess behind it."""
+        return self.is_fallback and len(self.intent_ranking) <= 1
+
     def entity_values(self, name: str) -> list[str]:
         """Values of every entity called ``name``, in text order."""
         return [e.value for e in self.entities if e.entity == name]

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nlu.data import TrainingData
+from nlu.defaults import DEFAULT_MIN_EXAMPLES
 from nlu.entities import RULE_ENTITIES
 from nlu.rasa_io import DataProblem, load_data
 
-DEFAULT_MIN_EXAMPLES = 5
 _PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
 
 

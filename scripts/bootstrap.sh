@@ -8,5 +8,7 @@ if ! python3 -m uv --version 2>/dev/null | grep -q "$UV_VERSION"; then
   python3 -m pip install --quiet --disable-pip-version-check "uv==$UV_VERSION"
 fi
 export UV_PYTHON_DOWNLOADS=never
-python3 -m uv sync --frozen --quiet
+# --compile-bytecode: where PYTHONDONTWRITEBYTECODE is set no .pyc is ever written, and
+# every `minsheng` command would compile scikit-learn and SciPy afresh (seconds each time).
+python3 -m uv sync --frozen --quiet --compile-bytecode
 echo "bootstrap: .venv ready ($(.venv/bin/python --version))"

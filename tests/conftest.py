@@ -182,16 +182,32 @@ def default_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def default_model_digest(default_model_dir: Path) -> str:
+def default_model_digest(default_model_dir: Path) -> Iterator[str]:
     """The shared model's digest: pinned as trusted, as an operator pins a copied-in model."""
     from nlu.artifact import artifact_digest, default_model_path
 
-    return artifact_digest(default_model_path(default_model_dir))
+    digest = artifact_digest(default_model_path(default_model_dir))
+    yield digest
+    # A test whose gateway wrote into the shared directory makes every later gateway
+    # retrain (minutes of CI): give such a test its own copy (``private_model_dir``).
+    assert artifact_digest(default_model_path(default_model_dir)) == digest, (
+        "a test replaced the shared NLU model; give its gateway private_model_dir"
+    )
+
+
+@pytest.fixture
+def private_model_dir(tmp_path: Path, default_model_dir: Path) -> Path:
+    """A copy of the shared model for one test's gateway: whatever that gateway writes to its
+    model directory (a retrained artifact) stays in this test. Written into the shared one,
+    it would no longer match the pinned digest, and every later gateway would retrain."""
+    target = tmp_path / "models"
+    shutil.copytree(default_model_dir, target, dirs_exist_ok=True)
+    return target
 
 
 @pytest.fixture
 def make_settings(  # type: ignore[no-untyped-def]
-    tmp_path: Path, default_model_dir: Path, default_model_digest: str,
+    tmp_path: Path, private_model_dir: Path, default_model_digest: str,
     sqlite_demo_template: Path,
 ):
     """Settings for a whole gateway in ``tmp_path``: SQLite by default, demo data, shared model."""
@@ -206,7 +222,7 @@ def make_settings(  # type: ignore[no-untyped-def]
             shutil.copyfile(sqlite_demo_template, database)
         values: dict[str, object] = {
             "var_dir": tmp_path / "var",
-            "model_dir": default_model_dir,
+            "model_dir": private_model_dir,
             "database_url": f"sqlite:///{database}",
             "redis_url": "",
             "nlu_trusted_digests": [default_model_digest],

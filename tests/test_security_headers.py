@@ -21,6 +21,7 @@ async def client(make_settings: Any, aiohttp_client: Any) -> TestClient:
 
 async def _upload(client: TestClient) -> str:
     form = FormData()
+    form.add_field("sender", "u1")
     form.add_field("file", JPEG, filename="p.jpg")
     response = await client.post("/webhooks/rest/upload", data=form)
     assert response.status == 201

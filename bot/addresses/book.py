@@ -19,6 +19,7 @@ from sqlmodel import SQLModel
 
 from bot.addresses.geo import PointIndex
 from bot.addresses.numerals import number_sort_key
+from bot.addresses.places import Place, PlaceIndex
 from bot.addresses.records import PersonRecord, Registry
 from bot.addresses.repository import SessionFactory, load_registry
 from bot.addresses.resolver import Resolver
@@ -37,9 +38,11 @@ log = logging.getLogger(__name__)
 
 #: A pin farther than this from every building is outside the registry's area.
 GRID_MAX_DISTANCE_M = 1500.0
-_LEVEL_ORDER = ("microgrid", "grid", "community", "street", "district")
+_LEVEL_ORDER = ("compound", "microgrid", "grid", "community", "street", "district")
 #: Contact order on routes and pages: the grid worker is the first to call.
 ROLES_ORDER = ("grid_worker", "secretary", "police")
+# Every role a route carries: the contact roles and the lift company's rescue line.
+_ROUTE_ROLES = (*ROLES_ORDER, "lift_rescue")
 
 
 class UnknownAddress(AddressError):
@@ -54,6 +57,7 @@ class _Snapshot:
     infos: dict[str, BuildingInfo]
     resolver: Resolver
     points: PointIndex
+    places: PlaceIndex
     people_by_scope: dict[str, list[PersonRecord]]
     people_by_channel: dict[tuple[str, str], PersonRecord]
     community_buildings: dict[str, list[str]]
@@ -110,6 +114,7 @@ def _snapshot(registry: Registry) -> _Snapshot:
         resolver=Resolver(registry, infos),
         points=PointIndex([i.code for i in ordered], [i.lat for i in ordered],
                           [i.lng for i in ordered]),
+        places=PlaceIndex(registry, infos),
         people_by_scope=people,
         people_by_channel=by_channel,
         community_buildings=community_buildings,
@@ -196,6 +201,18 @@ class AddressBook:
         """
         return self._snap.resolver.resolve(text, community_hint)
 
+    def locate(self, text: str, *, community_hint: str | None = None, context: str = "",
+               resolution: Resolution | None = None) -> Place | None:
+        """A place outdoors that ``text`` names — a crossing of two roads, a compound's gate,
+        a road — with a point to route it by; None when it names none (or a building, or a
+        compound several communities share: resolve first and ask). ``resolution``: what
+        :meth:`resolve` already made of ``text``; ``context``: more of what the resident said
+        ("东门外" in the description places the gate of the compound ``text`` names)."""
+        snap = self._snap
+        if resolution is None:
+            resolution = snap.resolver.resolve(text, community_hint)
+        return snap.places.locate(text, resolution, context)
+
     def nearest(self, lat: float, lng: float, k: int = 3) -> list[Candidate]:
         """The ``k`` buildings closest to a location pin; score falls with distance."""
         snap = self._snap
@@ -255,6 +272,7 @@ class AddressBook:
         street = areas["street"][community.parent_code or ""]
         district = areas["district"][street.parent_code or ""]
         scopes = {
+            "compound": info.compound_code if info else None,
             "microgrid": microgrid.code if microgrid else None,
             "grid": grid.code,
             "community": community.code,
@@ -262,7 +280,7 @@ class AddressBook:
             "district": district.code,
         }
         contacts: list[Contact] = []
-        for role in ROLES_ORDER:
+        for role in _ROUTE_ROLES:
             for level in _LEVEL_ORDER:
                 scope = scopes[level]
                 if scope is None:

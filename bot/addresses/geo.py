@@ -13,6 +13,14 @@ import numpy as np
 EARTH_RADIUS_M = 6_371_000.0
 
 
+def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Metres between two points (the same flat-earth approximation as the index)."""
+    lat_r = math.radians((lat1 + lat2) / 2)
+    x = math.radians(lng2 - lng1) * math.cos(lat_r)
+    y = math.radians(lat2 - lat1)
+    return math.hypot(x, y) * EARTH_RADIUS_M
+
+
 class PointIndex:
     """Immutable coordinates of buildings, queried by distance."""
 

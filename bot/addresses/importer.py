@@ -135,6 +135,7 @@ ROLE_NAMES: dict[str, Role] = {
     "secretary": "secretary", "社区书记": "secretary", "书记": "secretary",
     "grid_worker": "grid_worker", "网格员": "grid_worker",
     "police": "police", "社区民警": "police", "民警": "police",
+    "lift_rescue": "lift_rescue", "电梯救援": "lift_rescue",
 }
 _PHONE_RE = re.compile(r"^\+?[0-9][0-9 -]{1,18}[0-9]$")
 _MAX_NAME = 64
@@ -441,7 +442,7 @@ def _channel_ids(row: dict[str, str]) -> dict[str, str]:
 
 
 _SCOPE_LEVELS: dict[PersonLevel, AreaLevel] = {
-    "microgrid": "microgrid", "grid": "grid", "community": "community",
+    "compound": "compound", "microgrid": "microgrid", "grid": "grid", "community": "community",
     "street": "street", "district": "district",
 }
 
@@ -465,7 +466,9 @@ def parse_people(rows: list[tuple[int, dict[str, str]]], known: Registry
                 raise RowError(f"person_code {code} repeats line {lines[code]}")
             role = ROLE_NAMES.get(row.get("role", "").lower())
             if role is None:
-                raise RowError(f"role {row.get('role')!r} is not secretary/grid_worker/police")
+                raise RowError(
+                    f"role {row.get('role')!r} is not secretary/grid_worker/police/lift_rescue"
+                )
             level = row.get("level", "").lower()
             if level not in PERSON_LEVELS:
                 raise RowError(f"level {level!r} is not one of {', '.join(PERSON_LEVELS)}")

@@ -11,14 +11,18 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 AreaLevel = Literal["district", "street", "community", "grid", "microgrid", "compound"]
-Role = Literal["secretary", "grid_worker", "police"]
-PersonLevel = Literal["microgrid", "grid", "community", "street", "district"]
+# lift_rescue: the lift company's rescue line for a compound (the name is the company's),
+# told to a resident trapped in a lift beside 119.
+Role = Literal["secretary", "grid_worker", "police", "lift_rescue"]
+PersonLevel = Literal["compound", "microgrid", "grid", "community", "street", "district"]
 
 AREA_LEVELS: tuple[AreaLevel, ...] = (
     "district", "street", "community", "grid", "microgrid", "compound",
 )
-ROLES: tuple[Role, ...] = ("secretary", "grid_worker", "police")
-PERSON_LEVELS: tuple[PersonLevel, ...] = ("microgrid", "grid", "community", "street", "district")
+ROLES: tuple[Role, ...] = ("secretary", "grid_worker", "police", "lift_rescue")
+PERSON_LEVELS: tuple[PersonLevel, ...] = (
+    "compound", "microgrid", "grid", "community", "street", "district",
+)
 
 PARENT_LEVEL: dict[AreaLevel, AreaLevel | None] = {
     "district": None,

@@ -174,6 +174,8 @@ class Resolver:
 
         scores: dict[str, float] = {}
         direct: list[str] = []
+        # Normalised positions right after dropped whitespace.
+        spaced = {i for i in range(1, len(origin)) if origin[i] - origin[i - 1] > 1}
         for m in places:
             if m.kind == "plate":
                 buildings = self._plates[m.codes[0]]
@@ -186,7 +188,9 @@ class Resolver:
             else:
                 # 佳园 inside 荣贵佳园 may be the tail of a name we do not know (or a typo
                 # of one we do): keep it, but let fuzzy matches of the whole word compete.
-                score = CUT_WORD if cuts_word(masked_text, m.start) else 1.0
+                # A space before the name ("好多流浪狗 佳苑小区") is a word boundary too.
+                cut = cuts_word(masked_text, m.start) and m.start not in spaced
+                score = CUT_WORD if cut else 1.0
                 for code in m.codes:
                     scores[code] = max(scores.get(code, 0.0), score)
         used_spans = [(m.start, m.end) for m in places]
@@ -196,7 +200,13 @@ class Resolver:
                 if m.kind == "compound" and cuts_word(masked_text, m.start):
                     fuzzy_text = fuzzy_text[:m.start] + norm[m.start:m.end] + fuzzy_text[m.end:]
             fuzzy = self._fuzzy.match(fuzzy_text, parts)
+            exact = {(m.start, m.end): set(m.codes) for m in places if m.kind == "compound"}
             for code, (score, span) in fuzzy.items():
+                if code not in exact.get(span, {code}):
+                    # The very words typed are the exact name of another compound (佳苑小区
+                    # beside 佳园小区 and 嘉园小区): a look-alike of the same words never
+                    # ties with it, whatever stands before (好多流浪狗 佳苑小区).
+                    score = min(score, scores.get(next(iter(exact[span])), score) - 2 * _TIE)
                 if score > scores.get(code, 0.0):
                     scores[code] = score
                 used_spans.append(span)

@@ -8,6 +8,7 @@ ROLE_LABELS: Final[dict[str, str]] = {
     "grid_worker": "网格员",
     "secretary": "社区书记",
     "police": "社区民警",
+    "lift_rescue": "电梯救援",
 }
 
 PAGE: Final[dict[str, str]] = {

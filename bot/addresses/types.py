@@ -103,7 +103,7 @@ class Contact:
     ``miniprogram``, ``telegram``, ...) to their id there, by channel name.
     """
 
-    role: Literal["secretary", "grid_worker", "police"]
+    role: Literal["secretary", "grid_worker", "police", "lift_rescue"]
     name: str
     phone: str
     level: str

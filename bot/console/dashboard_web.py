@@ -5,15 +5,14 @@
 - ``GET /console/api/dashboard?days=30``: the figures as JSON, scoped to the signed-in staff.
 - ``GET /console/dashboard.csv?days=30``: the scoped tickets of the window, UTF-8 with a BOM
   so that Excel opens it with the right characters.
-- ``GET /console/static/dashboard.js|dashboard.css`` and
-  ``/console/static/vendor/echarts/echarts.min.js``: the page's own files (no CDN).
+- its own files (``dashboard.js``, ``dashboard.css``, the vendored
+  ``vendor/echarts/echarts.min.js``; no CDN) are console assets (bot.console.assets).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -24,16 +23,17 @@ from jinja2 import Environment
 
 from bot.appkeys import RUNTIME
 from bot.console import dashboard_texts as texts
+from bot.console.assets import asset_url, setup_console_assets
 from bot.console.dashboard import dashboard_data, export_rows
+from bot.console.web import scope_label
 from bot.staff.roles import Role
 from bot.staff.texts import ROLE_LABELS
-from bot.staff.web import PUBLIC, console_route, current_staff
+from bot.staff.web import console_route, current_staff
 from bot.templating import page_templates
 from bot.tickets.clock import utcnow
 
 HERE = Path(__file__).resolve().parent
-STATIC = HERE / "static"
-ECHARTS_PATH: Final = "/console/static/vendor/echarts/echarts.min.js"
+ECHARTS_PATH: Final = asset_url("vendor/echarts/echarts.min.js")
 DASHBOARD_ROLES: Final = frozenset(
     {Role.SECRETARY, Role.STREET_STAFF, Role.DISTRICT_STAFF, Role.ADMIN}
 )
@@ -41,12 +41,6 @@ DEFAULT_DAYS: Final = 30
 DAY_CHOICES: Final = (7, 30, 90, 180)
 UTF8_BOM: Final = "\ufeff"
 
-#: Served files: URL path → (file, content type). A fixed table, never a path from the URL.
-STATIC_FILES: Final[dict[str, tuple[Path, str]]] = {
-    "/console/static/dashboard.js": (STATIC / "dashboard.js", "text/javascript"),
-    "/console/static/dashboard.css": (STATIC / "dashboard.css", "text/css"),
-    ECHARTS_PATH: (STATIC / "vendor" / "echarts" / "echarts.min.js", "text/javascript"),
-}
 
 
 @lru_cache(maxsize=1)
@@ -75,7 +69,7 @@ async def dashboard_page(request: web.Request) -> web.Response:
         t=texts.PAGE,
         staff=staff,
         role_label=ROLE_LABELS.get(staff.role.value, staff.role.value),
-        scope_label=staff.scope.label_zh(),
+        scope_label=scope_label(request.app[RUNTIME].addresses, staff),
         days=days,
         day_choices=DAY_CHOICES,
         echarts_path=ECHARTS_PATH,
@@ -116,19 +110,9 @@ async def dashboard_csv(request: web.Request) -> web.StreamResponse:
     return response
 
 
-def _static(path: Path, content_type: str) -> Callable[[web.Request], Awaitable[web.Response]]:
-    async def serve(_: web.Request) -> web.Response:
-        response = web.Response(body=path.read_bytes(), content_type=content_type,
-                                charset="utf-8")
-        return response
-
-    return serve
-
-
 def setup_console_dashboard(app: web.Application) -> None:
     """Add the dashboard's routes, each with its rule (bot.staff.web.console_route)."""
     console_route(app, "GET", "/console/dashboard", dashboard_page, roles=DASHBOARD_ROLES)
     console_route(app, "GET", "/console/api/dashboard", dashboard_api, roles=DASHBOARD_ROLES)
     console_route(app, "GET", "/console/dashboard.csv", dashboard_csv, roles=DASHBOARD_ROLES)
-    for url, (path, content_type) in STATIC_FILES.items():
-        console_route(app, "GET", url, _static(path, content_type), roles=PUBLIC)
+    setup_console_assets(app)

@@ -35,12 +35,12 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.console import g2_texts as t
+from bot.console.assets import setup_console_assets
 from bot.console.handoff_web import (
     catalog_choices,
     error,
     read_body,
     runtime_of,
-    setup_g2_static,
     templates,
     text_field,
     wants_json,
@@ -265,11 +265,13 @@ async def _draft(runtime: Runtime, staff: StaffIdentity, data: dict[str, Any]) -
         evidence=[photo] if photo else [],
         # A double tap on 提交 (the same form) files once.
         source_message_id=f"console-file:{nonce}" if _NONCE.match(nonce) else None,
+        # The history says who filed it: the grid worker, not "居民".
+        filed_by=staff.display_name or staff.username,
     )
 
 
 def setup_console_filing(app: web.Application) -> None:
-    """Add the 代办 routes (and the G2 static files)."""
-    setup_g2_static(app)
+    """Add the 代办 routes (and the console's static files)."""
+    setup_console_assets(app)
     console_route(app, "GET", "/console/file", filing_page, roles=FILING_ROLES)
     console_route(app, "POST", "/console/file", file_on_behalf, roles=FILING_ROLES)

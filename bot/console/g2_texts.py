@@ -39,6 +39,7 @@ BACK: Final = "返回"
 FILING_TITLE: Final = "代办登记"
 FILING_SUB: Final = "为居民或公共场所登记诉求，工单标记为“工作人员代办”。"
 CATEGORY: Final = "诉求类别"
+CHOOSE_CATEGORY: Final = "请选择诉求类别"
 DESCRIPTION: Final = "问题描述"
 BUILDING: Final = "楼栋编码"
 ADDRESS: Final = "地址（楼栋编码或地址文字）"
@@ -72,6 +73,11 @@ NOTICE_KIND_LABELS: Final = {
     "escalated": "提级",
     "overdue": "超期",
     "new": "新工单",
+    "urged": "催办",
+    "reopened": "重办",
+    "transferred": "转办",
+    "dispatched": "派单",
+    "info_received": "居民补充",
     "other": "提醒",
 }
 #: The leading tag of a notice (bot.tickets.texts.STAFF_NOTICE) -> its kind; the notice row

@@ -37,12 +37,13 @@ from sqlmodel import col, select
 
 from bot.appkeys import RUNTIME
 from bot.console import g2_texts as t
+from bot.console.assets import setup_console_assets
 from bot.errors import BadInput, HandoffError, HandoffNotFound, HandoffNotOpen
 from bot.handoff.service import HandoffView
 from bot.staff.roles import ALL_ROLES, ScopeLevel
 from bot.staff.scope import can_see_ticket
 from bot.staff.service import StaffIdentity
-from bot.staff.web import CSRF_HEADER, PUBLIC, console_route, current_staff, route_rule
+from bot.staff.web import CSRF_HEADER, console_route, current_staff
 from bot.tickets.models import Ticket
 from bot.tickets.views import TicketDraft
 
@@ -50,9 +51,6 @@ if TYPE_CHECKING:
     from bot.runtime import Runtime
 
 HERE: Final = Path(__file__).resolve().parent
-STATIC_DIR: Final = HERE / "static"
-STATIC_PREFIX: Final = "/console/static/g2/"
-_STATIC_TYPES: Final = {".js": "text/javascript", ".css": "text/css"}
 
 #: Staff levels that see handoffs of residents not yet placed by any ticket.
 UNPLACED_LEVELS: Final = frozenset(
@@ -108,24 +106,6 @@ def error(status: int, code: str, message: str) -> web.Response:
 
 def see_other(location: str) -> web.Response:
     return web.Response(status=303, headers={hdrs.LOCATION: location})
-
-
-def setup_g2_static(app: web.Application) -> None:
-    """``GET /console/static/g2/{name}``: the G2 pages' scripts and stylesheet (CSP
-    ``default-src 'self'`` allows no inline ones). Idempotent: every G2 module calls it."""
-    path = STATIC_PREFIX + "{name}"
-    if route_rule(app, "GET", path) is not None:
-        return
-
-    async def static(request: web.Request) -> web.Response:
-        name = request.match_info["name"]
-        file = STATIC_DIR / name
-        kind = _STATIC_TYPES.get(file.suffix)
-        if kind is None or "/" in name or name.startswith(".") or not file.is_file():
-            raise web.HTTPNotFound()
-        return web.Response(body=file.read_bytes(), content_type=kind, charset="utf-8")
-
-    console_route(app, "GET", path, static, roles=PUBLIC)
 
 
 def catalog_choices(runtime: Runtime) -> list[tuple[str, str]]:
@@ -348,8 +328,8 @@ async def file_ticket(request: web.Request) -> web.Response:
 
 
 def setup_console_handoff(app: web.Application) -> None:
-    """Add the live-handoff routes (and the G2 static files)."""
-    setup_g2_static(app)
+    """Add the live-handoff routes (and the console's static files)."""
+    setup_console_assets(app)
     roles = ALL_ROLES
     console_route(app, "GET", "/console/handoffs", list_page, roles=roles)
     console_route(app, "GET", "/console/api/handoffs", list_api, roles=roles)

@@ -24,7 +24,10 @@ from bot.tickets.status import OPEN_STATUSES, TicketStatus, Urgency
 PER_PAGE = 30
 MAX_PER_PAGE = 100
 MAX_PAGE = 10_000
-GROUPS = frozenset({"all", "new", "urgent", "overdue", "escalated", "waiting"})
+GROUPS = frozenset({"all", "new", "urgent", "overdue", "escalated", "waiting", "handoff"})
+#: The group of residents waiting for a person (转人工): conversations, not tickets; the
+#: inbox lists them from the handoff service (see bot.console.handoff_web).
+HANDOFF_GROUP = "handoff"
 _OPEN = [s.value for s in OPEN_STATUSES]
 
 

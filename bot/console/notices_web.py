@@ -6,11 +6,13 @@ Routes (all staff roles):
 * ``GET /console/api/notices``  the same as JSON; ``?kind=red|urgent|escalated|overdue``
   keeps one kind
 
-A staff member's notices are the staff outbox rows (:func:`bot.tickets.staff_inbox`)
-addressed to them: the channel ids of their person in the address registry (when the
-account is tied to one with ``person_code``), and their unit's console inbox
-(``unit:<scope code>``, or ``dept:<code>`` for a department). That is the same mechanism
-that delivers to WeCom/Telegram once those connectors exist; the console only reads it.
+A staff member's notices come from the one staff notice feed
+(:func:`bot.staff.notices.notices_for`): notices about the tickets in their scope, plus
+those addressed to the channel ids of their person in the address registry (when the
+account is tied to one with ``person_code``) and to their unit's console inbox. The same
+rows are delivered to WeCom/Telegram by the dispatcher once those connectors exist; the
+console only reads them. The console's live alerts (``event: notice`` on
+``/console/api/events``) read the same feed.
 """
 
 from __future__ import annotations
@@ -22,11 +24,12 @@ from sqlmodel import select
 
 from bot.addresses.models import PersonChannel
 from bot.console import g2_texts as t
-from bot.console.handoff_web import html, runtime_of, setup_g2_static
-from bot.staff.roles import ALL_ROLES, ScopeLevel
+from bot.console.assets import setup_console_assets
+from bot.console.handoff_web import html, runtime_of
+from bot.staff.notices import Notice, notices_for, personal_ids
+from bot.staff.roles import ALL_ROLES
 from bot.staff.service import StaffIdentity
 from bot.staff.web import console_route, current_staff
-from bot.tickets.staff_inbox import StaffNotice, staff_inbox
 
 _LIMIT: Final = 100
 
@@ -40,11 +43,8 @@ def notice_kind(text: str) -> str:
 
 
 async def recipients_of(request: web.Request, staff: StaffIdentity) -> list[str]:
-    """The recipient ids whose notices this staff member reads."""
-    ids: list[str] = []
-    if staff.scope.code:
-        prefix = "dept" if staff.scope.level is ScopeLevel.DEPARTMENT else "unit"
-        ids.append(f"{prefix}:{staff.scope.code}")
+    """The recipient ids whose notices this staff member reads besides their scope."""
+    channel_ids: list[str] = []
     if staff.person_code:
         async with runtime_of(request).sessions() as session:
             rows = await session.exec(
@@ -52,12 +52,14 @@ async def recipients_of(request: web.Request, staff: StaffIdentity) -> list[str]
                     PersonChannel.person_code == staff.person_code
                 )
             )
-            ids += [user_id for user_id in rows if user_id]
-    return ids
+            channel_ids = [user_id for user_id in rows if user_id]
+    return personal_ids(staff.scope, channel_ids)
 
 
-def notice_json(notice: StaffNotice) -> dict[str, Any]:
-    kind = notice_kind(notice.text)
+def notice_json(notice: Notice) -> dict[str, Any]:
+    # Rows written before kinds were stored (or by hand) are read by their tag.
+    known = notice.kind != "other" and notice.kind in t.NOTICE_KIND_LABELS
+    kind = notice.kind if known else notice_kind(notice.text)
     return {
         "id": notice.id,
         "at": notice.created_at.isoformat() + "Z",
@@ -71,7 +73,7 @@ def notice_json(notice: StaffNotice) -> dict[str, Any]:
 async def _notices(request: web.Request) -> list[dict[str, Any]]:
     staff = current_staff(request).staff
     ids = await recipients_of(request, staff)
-    found = await staff_inbox(runtime_of(request).sessions, ids, limit=_LIMIT) if ids else []
+    found = await notices_for(runtime_of(request).sessions, staff.scope, ids, limit=_LIMIT)
     items = [notice_json(n) for n in found]
     kind = request.query.get("kind")
     if kind:
@@ -88,7 +90,7 @@ async def notices_page(request: web.Request) -> web.Response:
 
 
 def setup_console_notices(app: web.Application) -> None:
-    """Add the staff-notice routes (and the G2 static files)."""
-    setup_g2_static(app)
+    """Add the staff-notice routes (and the console's static files)."""
+    setup_console_assets(app)
     console_route(app, "GET", "/console/notices", notices_page, roles=ALL_ROLES)
     console_route(app, "GET", "/console/api/notices", notices_api, roles=ALL_ROLES)

@@ -62,6 +62,20 @@ PAGE: dict[str, str] = {
     "rating": "评价",
     "overdue": "已超期",
     "urgent": "紧急",
+    "urgings_heading": "居民已催办 {count} 次",
+    "urgings_last": "最近一次：{at}",
+    "urgings_more": "另有 {count} 次较早的催办，见办理记录。",
+    "staff_filed": "网格员代办",
+    "nav_inbox": "收件箱",
+    "nav_handoffs": "等待人工",
+    "nav_notices": "工作提醒",
+    "nav_file": "代办登记",
+    "nav_dashboard": "驾驶舱",
+    "handoff_empty": "目前没有等待人工服务的居民。",
+    "handoff_total": "{total} 位居民在等待人工",
+    "handoff_waiting_since": "等待自 {at}",
+    "handoff_answered": "已回复，未结束",
+    "handoff_open": "接待",
 }
 
 #: Inbox groups: (key, label). "all" is every ticket in scope.
@@ -72,6 +86,7 @@ GROUPS: tuple[tuple[str, str], ...] = (
     ("overdue", "超期"),
     ("escalated", "已提级"),
     ("waiting", "待回复"),
+    ("handoff", "等待人工"),
 )
 
 ROLE_LABELS: dict[str, str] = {
@@ -88,6 +103,7 @@ CHANNEL_LABELS: dict[str, str] = {
     "wecom": "企业微信",
     "telegram": "Telegram",
     "open311": "对接系统（Open311）",
+    "staff": "网格员代办",
 }
 
 EVENT_LABELS: dict[str, str] = {
@@ -102,7 +118,10 @@ EVENT_LABELS: dict[str, str] = {
     "reply": "回复居民",
     "info_requested": "请居民补充",
     "info_received": "居民补充",
-    "urge": "居民催办",
+    "urged": "居民催办",
+    "urgency": "列为高频事件",
+    "reminder": "提醒居民评价",
+    "auto_close": "自动归档",
 }
 
 DONE: dict[str, str] = {

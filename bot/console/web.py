@@ -10,7 +10,7 @@ Routes (all added with :func:`bot.staff.web.console_route`; see :func:`setup_rou
 - ``GET /console/tickets/{number}/evidence/{index}`` — one evidence file, staff in scope only
 - ``POST /console/tickets/{number}/{action}`` — claim, start, reply, request-info, transfer,
   dispatch, escalate, resolve (note + optional photo), reject
-- ``GET /console/static/{name}`` — the console's CSS and JS (public, fixed folder)
+- ``GET /console/static/{path}`` — the console's CSS and JS (bot.console.assets)
 
 A ticket outside the caller's scope is a 404, the same answer as a ticket that does not
 exist. The services come from :data:`CONSOLE_DEPS`, filled in by the composition root.
@@ -35,18 +35,19 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.addresses import AddressBook, UnknownAddress
 from bot.addresses.types import Contact
-from bot.console import inbox, texts
+from bot.console import handoff_web, inbox, notices_web, texts
+from bot.console.assets import setup_console_assets
 from bot.errors import BadInput, InvalidTransition, TicketNotFound
 from bot.media import MediaStore, content_type_of, key_from_url
 from bot.messages import MediaKind
 from bot.staff import texts as staff_texts
-from bot.staff.roles import ALL_ROLES, Role
+from bot.staff.notices import ALERT_KINDS, latest_notice_id, notices_for
+from bot.staff.roles import ALL_ROLES, Role, ScopeLevel
 from bot.staff.service import StaffIdentity
 from bot.staff.web import (
     CONSOLE_AUTH,
     COOKIE_NAME,
     CSRF_FIELD,
-    PUBLIC,
     console_route,
     current_staff,
 )
@@ -54,19 +55,13 @@ from bot.templating import page_templates
 from bot.tickets import TicketService
 from bot.tickets.catalog import Catalog
 from bot.tickets.clock import Clock, local_text, utcnow
+from bot.tickets.status import OPEN_STATUSES, TRANSITIONS, parse_status
 from bot.tickets.views import TicketView
 
 log = logging.getLogger(__name__)
 
 HERE = Path(__file__).resolve().parent
-STATIC_DIR = HERE / "static"
 HOME: Final = "/console/"
-STATIC_PREFIX: Final = "/console/static/"
-SAFE_STATIC = re.compile(r"^[a-z0-9][a-z0-9._-]{0,80}\.(css|js|svg|png|woff2|txt)$")
-STATIC_TYPES: Final = {
-    "css": "text/css", "js": "text/javascript", "svg": "image/svg+xml", "png": "image/png",
-    "woff2": "font/woff2", "txt": "text/plain",
-}
 #: Who may order a department to act directly (村居发令): the community and above.
 DISPATCH_ROLES: Final = frozenset(
     {Role.SECRETARY, Role.STREET_STAFF, Role.DISTRICT_STAFF, Role.ADMIN}
@@ -113,6 +108,25 @@ def _wants_json(request: web.Request) -> bool:
     )
 
 
+def scope_label(addresses: AddressBook, staff: StaffIdentity) -> str:
+    """"社区：城南社区" rather than the unit's code, where the registry knows the name."""
+    scope = staff.scope
+    name: str | None = None
+    try:
+        if scope.level is ScopeLevel.COMMUNITY and scope.code:
+            name = addresses.community_name(scope.code)
+        elif scope.level is ScopeLevel.GRID and scope.code:
+            route = addresses.grid_route(scope.code)
+            name = f"{route.community.name}{route.grid.name}"
+    except (UnknownAddress, KeyError):
+        name = None
+    if not name:
+        return scope.label_zh()
+    return staff_texts.SCOPE_TEXT.format(
+        level=staff_texts.LEVEL_LABELS[scope.level.value], code=name
+    )
+
+
 def _common(request: web.Request) -> dict[str, Any]:
     session = current_staff(request)
     staff = session.staff
@@ -120,7 +134,7 @@ def _common(request: web.Request) -> dict[str, Any]:
         "t": texts.PAGE,
         "staff": staff,
         "role_label": staff_texts.ROLE_LABELS.get(staff.role.value, staff.role.value),
-        "scope_label": staff.scope.label_zh(),
+        "scope_label": scope_label(request.app[CONSOLE_DEPS].addresses, staff),
         "csrf_token": session.csrf_token,
     }
 
@@ -149,15 +163,51 @@ async def _inbox(request: web.Request) -> tuple[inbox.InboxPage | None, str]:
     return await inbox.list_tickets(deps.sessions, staff.scope, wanted, deps.clock()), ""
 
 
+@dataclass(frozen=True, slots=True)
+class HandoffRow:
+    """A resident waiting for a person, as the inbox lists them."""
+
+    id: int
+    url: str
+    status: str
+    status_label: str
+    reason_label: str
+    address: str
+    last_line: str
+    since_text: str
+    waiting: bool
+
+
+async def _handoff_rows(request: web.Request) -> list[HandoffRow]:
+    """The open handoffs the caller may see (same rule as the live-handoff pages)."""
+    placed = await handoff_web.visible_handoffs(
+        handoff_web.runtime_of(request), current_staff(request).staff
+    )
+    rows = []
+    for item in placed:
+        summary = handoff_web.summary_json(item)
+        view = item.view
+        since = view.waiting_since or view.opened_at
+        rows.append(HandoffRow(
+            view.id, summary["url"], view.status, summary["status_label"],
+            summary["reason_label"], summary["address"], summary["last_line"],
+            local_text(since), view.waiting_since is not None,
+        ))
+    return rows
+
+
 async def inbox_page(request: web.Request) -> web.Response:
     page, error = await _inbox(request)
     if page is None:
         page = inbox.InboxPage([], 0, inbox.InboxFilter())
     deps = request.app[CONSOLE_DEPS]
+    handoffs = await _handoff_rows(request)
     context = {
         **_common(request),
         "page": page,
         "f": page.filter,
+        "handoffs": handoffs,
+        "handoff_count": sum(1 for h in handoffs if h.waiting),
         "error": error,
         "groups": texts.GROUPS,
         "statuses": list(_status_labels().items()),
@@ -178,6 +228,13 @@ async def api_tickets(request: web.Request) -> web.Response:
     page, error = await _inbox(request)
     if page is None:
         return web.json_response({"error": "bad_filter", "message": error}, status=400)
+    if page.filter.group == inbox.HANDOFF_GROUP:
+        placed = await handoff_web.visible_handoffs(
+            handoff_web.runtime_of(request), current_staff(request).staff
+        )
+        return web.json_response({
+            "handoffs": [handoff_web.summary_json(p) for p in placed], "total": len(placed),
+        })
     return web.json_response({
         "tickets": [row.as_json() for row in page.rows],
         "total": page.total,
@@ -218,12 +275,35 @@ async def api_events(request: web.Request) -> web.StreamResponse:
     auth = request.app[CONSOLE_AUTH]
     cookie = request.cookies.get(COOKIE_NAME)
     quiet = 0.0
+    waiting: object = None
+    notice_last = await latest_notice_id(deps.sessions)
+    channel_ids = await notices_web.recipients_of(request, staff)
     try:
         while True:
             for event in await inbox.events_since(deps.sessions, staff.scope, last):
                 data = json.dumps(event.as_json(), ensure_ascii=False)
                 await response.write(f"id: {event.id}\nevent: ticket\ndata: {data}\n\n".encode())
                 last = event.id
+                quiet = 0.0
+            now_waiting = await _waiting_handoffs(request)
+            if now_waiting != waiting:
+                # Residents waiting for a person: not ticket events, so sent as their own
+                # event whenever the set (or who is still unanswered) changes.
+                waiting = now_waiting
+                data = json.dumps(
+                    {"waiting": sum(1 for _, unanswered in now_waiting if unanswered),
+                     "open": len(now_waiting)},
+                )
+                await response.write(f"event: handoffs\ndata: {data}\n\n".encode())
+                quiet = 0.0
+            for notice in await notices_for(
+                deps.sessions, staff.scope, channel_ids, after_id=notice_last,
+                kinds=ALERT_KINDS, limit=20,
+            ):
+                # Red incidents, urgent, escalated and overdue tickets interrupt the page.
+                notice_last = max(notice_last, notice.id)
+                data = json.dumps(notices_web.notice_json(notice), ensure_ascii=False)
+                await response.write(f"event: notice\ndata: {data}\n\n".encode())
                 quiet = 0.0
             await asyncio.sleep(deps.poll_seconds)
             if _gone(request):
@@ -237,6 +317,12 @@ async def api_events(request: web.Request) -> web.StreamResponse:
     except (ConnectionResetError, ConnectionError):
         pass  # the browser left; the next poll would fail anyway
     return response
+
+
+async def _waiting_handoffs(request: web.Request) -> list[tuple[int, bool]]:
+    """(id, unanswered) of the open handoffs the caller may see."""
+    rows = await _handoff_rows(request)
+    return [(row.id, row.waiting) for row in rows]
 
 
 def _gone(request: web.Request) -> bool:
@@ -306,6 +392,8 @@ async def ticket_page(request: web.Request) -> web.Response:
         "people_roles": texts.ROLE_LABELS,
         "channel_labels": texts.CHANNEL_LABELS,
         "evidence": _evidence(view),
+        # 催办 first: what the resident is pressing for is read before anything else.
+        "urgings": [(local_text(e.at), e) for e in view.urgings],
         "history": [
             (local_text(e.at), e.actor, texts.EVENT_LABELS.get(e.kind, e.kind), e)
             for e in reversed(view.history)
@@ -313,10 +401,32 @@ async def ticket_page(request: web.Request) -> web.Response:
         "status_labels": _status_labels(),
         "departments": deps.catalog.departments(),
         "can_dispatch": staff.role in DISPATCH_ROLES,
+        "allowed": _allowed_actions(view.status),
         "done": done,
         "error": error,
     }
     return _html(_templates().get_template("ticket.html").render(**context))
+
+
+#: The status each state-changing action moves a ticket to (reply and request-info don't).
+_ACTION_TARGETS: Final = {
+    "claim": "accepted", "start": "in_progress", "transfer": "transferred",
+    "dispatch": "in_progress", "escalate": "escalated", "resolve": "resolved",
+    "reject": "rejected",
+}
+
+
+def _allowed_actions(status: str) -> frozenset[str]:
+    """The actions the ticket's status allows (the page offers only these)."""
+    allowed = {"reply"}
+    if status in {s.value for s in OPEN_STATUSES}:
+        allowed.add("request-info")
+    for action, target in _ACTION_TARGETS.items():
+        if target in {t.value for t in TRANSITIONS[parse_status(status)]}:
+            allowed.add(action)
+    if status in {s.value for s in OPEN_STATUSES}:
+        allowed.add("dispatch")  # 村居发令 re-dispatches an open ticket in any state
+    return frozenset(allowed)
 
 
 def _ticket_json(view: TicketView) -> dict[str, Any]:
@@ -328,6 +438,10 @@ def _ticket_json(view: TicketView) -> dict[str, Any]:
         "description": view.description,
         "address": view.address_text,
         "supporters": view.supporters,
+        "urge_count": view.urge_count,
+        "urgings": [
+            {"at": e.at.isoformat() + "Z", "note": e.note} for e in view.urgings
+        ],
         "evidence": [
             {"kind": item.kind, "url": item.url} for item in _evidence(view)
         ],
@@ -534,26 +648,11 @@ def action_handler(name: str) -> Callable[[web.Request], Awaitable[web.StreamRes
     return handle
 
 
-# -- static files ---------------------------------------------------------------------------
-
-
-async def static_file(request: web.Request) -> web.Response:
-    name = request.match_info["name"]
-    path = STATIC_DIR / name
-    if not SAFE_STATIC.match(name) or not path.is_file():
-        raise web.HTTPNotFound()
-    return web.Response(
-        body=await asyncio.to_thread(path.read_bytes),
-        content_type=STATIC_TYPES[name.rsplit(".", 1)[1]],
-        charset="utf-8" if name.endswith((".css", ".js", ".svg", ".txt")) else None,
-    )
-
-
 # -- wiring ---------------------------------------------------------------------------------
 
 
 def setup_routes(app: web.Application) -> None:
-    """Add the inbox, ticket, feed, evidence, action and static routes (each with its
+    """Add the inbox, ticket, feed, evidence, action and static-file routes (each with its
     rule). The app needs :data:`CONSOLE_DEPS` by the time requests arrive."""
     console_route(app, "GET", HOME, inbox_page, roles=ALL_ROLES)
     console_route(app, "GET", "/console/api/tickets", api_tickets, roles=ALL_ROLES)
@@ -569,5 +668,5 @@ def setup_routes(app: web.Application) -> None:
             app, "POST", f"/console/tickets/{{number}}/{name}", action_handler(name),
             roles=roles,
         )
-    console_route(app, "GET", STATIC_PREFIX + "{name}", static_file, roles=PUBLIC)
+    setup_console_assets(app)
 

@@ -12,6 +12,7 @@ import bot.handoff.models
 import bot.nlu_trust
 import bot.review
 import bot.staff.models
-import bot.tickets.models  # noqa: F401
+import bot.tickets.models
+import bot.uploads  # noqa: F401
 
 target_metadata = SQLModel.metadata

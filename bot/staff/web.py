@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import hmac
+import re
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -40,7 +41,6 @@ from bot.staff.service import ConsoleSession, StaffService
 from bot.templating import page_templates
 
 HERE = Path(__file__).resolve().parent
-CSS_PATH = HERE / "static" / "console.css"
 
 COOKIE_NAME: Final = "minsheng_console"
 CSRF_HEADER: Final = "X-CSRF-Token"
@@ -128,11 +128,21 @@ def console_route(
         rule = RouteRule(public=False, roles=allowed)
     method = method.upper()
     rules = _rules(app)
-    if (method, path) in rules:
+    # Rules are kept by the router's canonical path ("{path:.+}" reads "{path}"), the name
+    # the route table walk (unruled_console_routes) sees.
+    key = (method, _canonical(path))
+    if key in rules:
         raise ValueError(f"{method} {path} already has a rule")
-    rules[(method, path)] = rule
+    rules[key] = rule
     wrapped = handler if rule.public else require_staff(rule.roles, csrf=csrf)(handler)
     return app.router.add_route(method, path, wrapped)
+
+
+_PATTERN = re.compile(r"\{(\w+):[^}]*\}")
+
+
+def _canonical(path: str) -> str:
+    return _PATTERN.sub(r"{\1}", path)
 
 
 def _rules(app: web.Application) -> dict[tuple[str, str], RouteRule]:
@@ -144,6 +154,7 @@ def _rules(app: web.Application) -> dict[tuple[str, str], RouteRule]:
 def route_rule(app: web.Application, method: str, path: str) -> RouteRule | None:
     rules = app.get(ROUTE_RULES, {})
     method = method.upper()
+    path = _canonical(path)
     return rules.get((method, path)) or (rules.get(("GET", path)) if method == "HEAD" else None)
 
 
@@ -423,12 +434,6 @@ def setup_routes(
             "expires_at": session.expires_at.isoformat() + "Z",
         })
 
-    async def stylesheet(_: web.Request) -> web.Response:
-        return web.Response(
-            body=CSS_PATH.read_bytes(), content_type="text/css", charset="utf-8"
-        )
-
-    console_route(app, "GET", "/console/-/console.css", stylesheet, roles=PUBLIC)
     console_route(app, "GET", LOGIN_PATH, login_page, roles=PUBLIC)
     console_route(app, "POST", LOGIN_PATH, login, roles=PUBLIC)
     console_route(app, "POST", "/console/logout", logout, roles=ALL_ROLES)

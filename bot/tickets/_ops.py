@@ -18,7 +18,7 @@ from bot.errors import InvalidTransition
 from bot.messages import Button
 from bot.tickets import texts
 from bot.tickets.catalog import Catalog, CatalogItem
-from bot.tickets.clock import local_text
+from bot.tickets.clock import deadline_text
 from bot.tickets.deadlines import compute_deadline
 from bot.tickets.models import Ticket, TicketEvent, TicketSupporter
 from bot.tickets.outbox import Audience, add_message
@@ -42,6 +42,11 @@ class TicketPolicy:
     cluster_window_hours: float = 24.0
     cluster_radius_m: float = 300.0
     cluster_similarity: float = 0.4
+    #: Plausible residents (clusters.plausible_weight): an unverified resident's weight, the
+    #: most one client counts, the most unverified residents of one channel count (0: no cap).
+    cluster_anonymous_weight: float = 0.5
+    cluster_client_cap: float = 1.0
+    cluster_unverified_channel_cap: float = 0.0
     similar_lookback_hours: float = 72.0
     #: Channels to reach staff on, most wanted first (comma-separated names).
     staff_channel: str = "wecom,wechat,telegram"
@@ -56,6 +61,9 @@ class TicketPolicy:
             cluster_min_reporters=settings.ticket_cluster_min_reporters,
             cluster_window_hours=settings.ticket_cluster_window_hours,
             staff_channel=settings.ticket_staff_channel,
+            cluster_anonymous_weight=settings.ticket_cluster_anonymous_weight,
+            cluster_client_cap=settings.ticket_cluster_client_cap,
+            cluster_unverified_channel_cap=settings.ticket_cluster_unverified_channel_cap,
         )
 
 
@@ -78,7 +86,7 @@ def template_fields(ctx: Context, ticket: Ticket, **extra: object) -> dict[str, 
         "number": ticket.number,
         "category": item_of(ctx, ticket).name,
         "unit": ticket.responsible_unit,
-        "deadline": local_text(ticket.deadline),
+        "deadline": deadline_text(ticket.deadline),
         "address": full_address(ticket.address_text, ticket.unit, ticket.room),
         "description": short(ticket.description),
         "tier": texts.TIER_LABELS.get(ticket.tier, ticket.tier),
@@ -186,6 +194,7 @@ def notify_staff(
             now=now,
             audience=Audience.STAFF,
             ticket_id=ticket.id,
+            kind=key,
         )
 
 

@@ -190,6 +190,11 @@ class Catalog:
                 )
         return cls(items, departments, domains, calendar)
 
+    @property
+    def emergency_time_limit_hours(self) -> float:
+        """The time limit of a life-safety emergency: the shortest of the catalog's items."""
+        return min(item.time_limit_hours for item in self._items.values())
+
     def item(self, intent: str) -> CatalogItem:
         """The item for a demand intent.
 

@@ -31,6 +31,18 @@ def to_utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None)
 
 
+_WEEKDAYS = "一二三四五六日"
+
+
+def deadline_text(moment: datetime | None) -> str:
+    """A time limit as residents read it: ``12月3日（周四）18:00`` — a date and a time,
+    never "21 个工作小时" (which leaves the resident to count office hours)."""
+    if moment is None:
+        return ""
+    local = to_local(moment)
+    return f"{local.month}月{local.day}日（周{_WEEKDAYS[local.weekday()]}）{local:%H:%M}"
+
+
 def local_text(moment: datetime | None) -> str:
     """A naive UTC moment as residents read it: ``11月21日 17:30``."""
     if moment is None:

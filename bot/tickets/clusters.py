@@ -2,9 +2,10 @@
 
 Open tickets of the same category, in the same grid or within ``cluster_radius_m`` of each
 other, filed within ``cluster_window_hours`` and with similar text, are one incident. When the
-incident counts ``cluster_min_reporters`` distinct residents (reporters and followers), it
-turns red: every ticket in it becomes red, the street is notified at once and every resident
-hears that the problem is now handled as a priority. Resolving the incident resolves its
+incident counts ``cluster_min_reporters`` plausible residents (reporters and followers,
+weighed by :func:`plausible_weight`) from more than one client, it turns red: every ticket
+in it becomes red, the street is notified at once and every resident hears that the problem
+is now handled as a priority. Resolving the incident resolves its
 tickets and tells every reporter.
 
 Text similarity is rapidfuzz's token-set ratio over character bigrams: Chinese has no spaces,
@@ -15,6 +16,9 @@ from __future__ import annotations
 
 import math
 import zlib
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from rapidfuzz import fuzz
@@ -101,19 +105,91 @@ async def _candidates(session: AsyncSession, ctx: _ops.Context, ticket: Ticket) 
     ]
 
 
-async def distinct_residents(session: AsyncSession, incident_id: int) -> set[tuple[str, str]]:
-    """Everyone who reported or follows a ticket of the incident."""
+@dataclass(frozen=True, slots=True)
+class Resident:
+    """One reporter or follower as clusters see them."""
+
+    channel: str
+    user_id: str
+    client_key: str | None
+    verified: bool
+
+    @property
+    def client(self) -> str:
+        """The client they came from; without a key, the person is their own client."""
+        return self.client_key or f"person:{self.channel}\0{self.user_id}"
+
+
+async def residents(session: AsyncSession, incident_id: int) -> list[Resident]:
+    """Everyone who reported or follows a ticket of the incident, once each (a verified
+    appearance wins over an unverified one)."""
+    found: dict[tuple[str, str], Resident] = {}
+
+    def add(resident: Resident) -> None:
+        key = (resident.channel, resident.user_id)
+        known = found.get(key)
+        if known is None or (resident.verified and not known.verified):
+            found[key] = resident
+
     reporters = await session.exec(
-        select(Ticket.reporter_channel, Ticket.reporter_id).where(Ticket.incident_id == incident_id)
+        select(
+            Ticket.reporter_channel,
+            Ticket.reporter_id,
+            Ticket.reporter_client,
+            Ticket.reporter_verified,
+        ).where(Ticket.incident_id == incident_id)
     )
-    people = {(c, u) for c, u in reporters}
+    for channel, user_id, client_key, verified in reporters:
+        add(Resident(channel, user_id, client_key, bool(verified)))
     followers = await session.exec(
-        select(TicketSupporter.channel, TicketSupporter.user_id)
+        select(
+            TicketSupporter.channel,
+            TicketSupporter.user_id,
+            TicketSupporter.client_key,
+            TicketSupporter.verified,
+        )
         .join(Ticket, col(Ticket.id) == TicketSupporter.ticket_id)
         .where(Ticket.incident_id == incident_id)
     )
-    people.update((c, u) for c, u in followers)
-    return people
+    for channel, user_id, client_key, verified in followers:
+        add(Resident(channel, user_id, client_key, bool(verified)))
+    return list(found.values())
+
+
+async def distinct_residents(session: AsyncSession, incident_id: int) -> set[tuple[str, str]]:
+    """Everyone who reported or follows a ticket of the incident."""
+    return {(r.channel, r.user_id) for r in await residents(session, incident_id)}
+
+
+def plausible_weight(people: Sequence[Resident], policy: _ops.TicketPolicy) -> float:
+    """How many real residents ``people`` plausibly are.
+
+    A verified resident (bound phone, platform account) weighs 1, an unverified one (an
+    anonymous web sender) ``cluster_anonymous_weight``; everyone from one client (one
+    hashed IP, web session or device) together counts at most ``cluster_client_cap``; and
+    the unverified weight of one channel at most ``cluster_unverified_channel_cap`` (0: no
+    cap). Five invented sender ids from one client are thus one resident, not five.
+    """
+    by_client: dict[str, list[Resident]] = defaultdict(list)
+    for person in people:
+        by_client[person.client].append(person)
+    total = 0.0
+    unverified_by_channel: dict[str, float] = defaultdict(float)
+    for group in by_client.values():
+        verified = sum(1.0 for p in group if p.verified)
+        weight = min(verified, policy.cluster_client_cap)
+        room = policy.cluster_client_cap - weight
+        for person in group:
+            if person.verified or room <= 0:
+                continue
+            share = min(policy.cluster_anonymous_weight, room)
+            room -= share
+            unverified_by_channel[person.channel] += share
+        total += weight
+    for weight in unverified_by_channel.values():
+        cap = policy.cluster_unverified_channel_cap
+        total += min(weight, cap) if cap > 0 else weight
+    return total
 
 
 async def attach(
@@ -165,14 +241,18 @@ async def refresh(
     """Recount the incident's residents. Crossing the threshold turns every open ticket red
     and notifies the street; tickets joining an incident that is already red turn red too."""
     assert incident.id is not None
-    people = await distinct_residents(session, incident.id)
+    people = await residents(session, incident.id)
     incident.reporters = len(people)
     if incident.urgency == Urgency.RED:
         for member in joined or []:
             if member.status in OPEN_STATUSES and member.urgency != Urgency.RED:
                 await _make_red(session, ctx, member, incident, now)
         return
-    if incident.reporters < ctx.policy.cluster_min_reporters:
+    # Red needs enough plausible residents, and more than one client behind them: one
+    # script inventing senders must never notify a street.
+    clients = {person.client for person in people}
+    weight = plausible_weight(people, ctx.policy)
+    if len(clients) < 2 or weight + 1e-9 < ctx.policy.cluster_min_reporters:
         return
     incident.urgency = Urgency.RED.value
     incident.red_at = now

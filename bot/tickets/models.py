@@ -72,6 +72,14 @@ class Ticket(SQLModel, table=True):
             postgresql_where=text("status = 'resolved'"),
             sqlite_where=text("status = 'resolved'"),
         ),
+        # The console's inbox and dashboard read one unit's tickets, newest first or in a
+        # date range: (scope column, created_at) serves both as one range scan (0009).
+        Index("ix_ticket_district_created", "district_code", "created_at"),
+        Index("ix_ticket_street_created", "street_code", "created_at"),
+        Index("ix_ticket_community_created", "community_code", "created_at"),
+        Index("ix_ticket_grid_created", "grid_code", "created_at"),
+        Index("ix_ticket_department_created", "department", "created_at"),
+        Index("ix_ticket_dispatched_created", "dispatched_department", "created_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -100,6 +108,11 @@ class Ticket(SQLModel, table=True):
     reporter_channel: str = Field(max_length=32)
     reporter_id: str = Field(max_length=128)
     reporter_phone: str | None = Field(default=None, max_length=32)
+    # Who is plausibly behind it (clusters): the hashed client the report came from (IP,
+    # web session, device; ``InboundMessage`` metadata ``client_key``) and whether the
+    # platform vouches for the person (migration ``0009_abuse``).
+    reporter_client: str | None = Field(default=None, max_length=64)
+    reporter_verified: bool = True
     anonymous: bool = False
     # What happens to it.
     status: str = Field(default="submitted", max_length=16, index=True)
@@ -154,6 +167,8 @@ class TicketSupporter(SQLModel, table=True):
     ticket_id: int = Field(foreign_key="ticket.id", index=True)
     channel: str = Field(max_length=32)
     user_id: str = Field(max_length=128)
+    client_key: str | None = Field(default=None, max_length=64)
+    verified: bool = True
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -161,6 +176,8 @@ class TicketEvent(SQLModel, table=True):
     """One line of a ticket's history: who did what, when, from which status to which."""
 
     __tablename__ = "ticket_event"
+    # The inbox's "waiting for a reply" group reads each ticket's latest event (0009).
+    __table_args__ = (Index("ix_ticket_event_ticket_latest", "ticket_id", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="ticket.id", index=True)
@@ -178,12 +195,19 @@ class OutboxMessage(SQLModel, table=True):
     transaction as the change it announces so that no change goes unannounced."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+        # The staff notice feed: staff rows, newest first or after a cursor (0009).
+        Index("ix_outbox_audience_id", "audience", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     created_at: datetime = Field(default_factory=utcnow)
     ticket_id: int | None = Field(default=None, foreign_key="ticket.id", index=True)
     audience: str = Field(default="resident", max_length=16)
+    # What a staff notice is about (``STAFF_NOTICE`` key: new, urgent, red, escalated,
+    # overdue, ...); None for pushes to residents. Read by the staff notice feed.
+    kind: str | None = Field(default=None, max_length=24)
     channel: str = Field(max_length=32)
     recipient_id: str = Field(max_length=128)
     group_id: str | None = Field(default=None, max_length=128)

@@ -16,16 +16,18 @@ resident who sent them and the staff in charge, not to whoever reads a public fe
 from __future__ import annotations
 
 import hmac
+import json
 import math
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
 
-from bot.errors import AddressError, BadInput, TicketNotFound
+from bot.errors import AddressError, BadInput, RateLimited, TicketNotFound
 from bot.privacy import mask_text
+from bot.ratelimit import TOO_MANY_TEXT, RateLimiter, wait_seconds
 from bot.tickets import texts
-from bot.tickets.clock import local_text, to_local
+from bot.tickets.clock import deadline_text, to_local
 from bot.tickets.service import TicketService
 from bot.tickets.status import OPEN_STATUSES, TicketStatus
 from bot.tickets.views import TicketDraft, TicketView
@@ -34,6 +36,10 @@ OPEN311_CHANNEL = "open311"
 MAX_RESULTS = 1000
 DEFAULT_WINDOW = timedelta(days=90)
 _CLOSED = (TicketStatus.RESOLVED, TicketStatus.CLOSED, TicketStatus.REJECTED)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
 
 
 def w3c(moment: datetime | None) -> str | None:
@@ -75,9 +81,15 @@ def _status_filter(value: str) -> list[str]:
 class Open311:
     """Request handlers bound to the app key under which the ticket service lives."""
 
-    def __init__(self, service_key: web.AppKey[TicketService], api_keys: list[str] | None) -> None:
+    def __init__(
+        self,
+        service_key: web.AppKey[TicketService],
+        api_keys: list[str] | None,
+        limiter_key: web.AppKey[RateLimiter] | None = None,
+    ) -> None:
         self.service_key = service_key
         self.api_keys = api_keys
+        self.limiter_key = limiter_key
 
     def _service(self, request: web.Request) -> TicketService:
         return request.app[self.service_key]
@@ -187,6 +199,18 @@ class Open311:
         given = fields.get("api_key", "")
         if not keys or not any(hmac.compare_digest(given, key) for key in keys):
             return _error(403, "api_key is missing or not valid")
+        limiter = request.app.get(self.limiter_key) if self.limiter_key else None
+        if limiter is not None:
+            try:
+                await limiter.check("api_key", given)
+            except RateLimited as exc:
+                seconds = wait_seconds(exc)
+                return web.json_response(
+                    [{"code": 429, "description": TOO_MANY_TEXT.format(seconds=seconds)}],
+                    status=429,
+                    headers={"Retry-After": str(seconds)},
+                    dumps=_dumps,
+                )
         try:
             draft = self._draft(service, fields)
             view = await service.file(draft)
@@ -198,7 +222,7 @@ class Open311:
                 {
                     "service_request_id": view.number,
                     "service_notice": texts.OPEN311_NOTICE.format(
-                        standard=item.standard, deadline=local_text(view.deadline)
+                        standard=item.standard, deadline=deadline_text(view.deadline)
                     ),
                     "account_id": None,
                 }
@@ -258,9 +282,11 @@ def setup_routes(
     app: web.Application,
     service_key: web.AppKey[TicketService],
     api_keys: list[str] | None = None,
+    limiter_key: web.AppKey[RateLimiter] | None = None,
 ) -> None:
-    """Add the Open311 routes. ``api_keys`` defaults to the service's settings."""
-    handlers = Open311(service_key, api_keys)
+    """Add the Open311 routes. ``api_keys`` defaults to the service's settings; with
+    ``limiter_key``, POSTs are rate-limited per API key (``bot.ratelimit``)."""
+    handlers = Open311(service_key, api_keys, limiter_key)
     prefix = "/open311/v2"
     app.router.add_get(f"{prefix}/services.json", handlers.services)
     app.router.add_get(f"{prefix}/services/{{code}}.json", handlers.service_definition)

@@ -44,12 +44,14 @@ def add_message(
     ticket_id: int | None = None,
     buttons: Sequence[Button] = (),
     group_id: str | None = None,
+    kind: str | None = None,
 ) -> OutboxMessage:
     """Queue one push in the caller's transaction (it is sent only if that commits)."""
     row = OutboxMessage(
         created_at=now,
         ticket_id=ticket_id,
         audience=audience,
+        kind=kind,
         channel=channel,
         recipient_id=recipient_id,
         group_id=group_id,

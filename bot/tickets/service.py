@@ -141,6 +141,13 @@ class TicketService(TicketQueries):
         number = await allocate_number(self.session_factory, now)
         tier = item.first_tier
         unit = placement.unit_for(tier)
+        emergency = draft.urgency is Urgency.RED
+        if emergency:
+            # Someone is in danger: the shortest time limit the catalog knows, counted
+            # around the clock.
+            limit, working = self.catalog.emergency_time_limit_hours, False
+        else:
+            limit, working = item.time_limit_hours, item.working_hours
         ticket = Ticket(
             number=number,
             category=item.intent,
@@ -164,19 +171,18 @@ class TicketService(TicketQueries):
             reporter_channel=draft.reporter_channel,
             reporter_id=draft.reporter_id,
             reporter_phone=draft.reporter_phone,
+            reporter_client=draft.reporter_client,
+            reporter_verified=draft.reporter_verified,
             anonymous=draft.anonymous,
-            urgency=item.urgency.value,
+            urgency=Urgency.RED.value if emergency else item.urgency.value,
             department=item.department.code,
             tier=tier.value,
             responsible_unit=unit.name if unit else texts.TIER_LABELS[tier.value],
             deadline=compute_deadline(
-                now,
-                item.time_limit_hours,
-                working=item.working_hours,
-                calendar=self.catalog.calendar,
+                now, limit, working=working, calendar=self.catalog.calendar
             ),
-            expected_hours=item.time_limit_hours,
-            working_hours=item.working_hours,
+            expected_hours=limit,
+            working_hours=working,
             source_message_id=key,
             created_at=now,
             updated_at=now,
@@ -193,12 +199,12 @@ class TicketService(TicketQueries):
                 _ops.record(
                     session,
                     ticket,
-                    actor=texts.RESIDENT_ACTOR,
+                    actor=(draft.filed_by or "").strip()[:64] or texts.RESIDENT_ACTOR,
                     kind="filed",
                     now=now,
                     to_status=S.SUBMITTED.value,
                 )
-                notice = "urgent" if item.urgency is Urgency.HIGH else "new"
+                notice = "urgent" if emergency or item.urgency is Urgency.HIGH else "new"
                 _ops.notify_staff(
                     session,
                     self.ctx,
@@ -227,10 +233,19 @@ class TicketService(TicketQueries):
         log.info("ticket %s filed: %s, tier %s", number, item.intent, tier.value)
         return self._view(ticket, evidence=tuple(draft.evidence), history=history)
 
-    async def follow(self, number: str, channel: str, user_id: str) -> TicketView:
+    async def follow(
+        self,
+        number: str,
+        channel: str,
+        user_id: str,
+        *,
+        client_key: str | None = None,
+        verified: bool = True,
+    ) -> TicketView:
         """Follow a ticket ("我也反映"): its updates reach this resident too, and they count
-        as one more reporter of its incident. Following twice, or one's own ticket, is a
-        no-op."""
+        as one more reporter of its incident (weighed by ``client_key`` and ``verified`` as
+        in :func:`bot.tickets.clusters.plausible_weight`). Following twice, or one's own
+        ticket, is a no-op."""
         now = self.clock()
         try:
             async with self.session_factory() as session:
@@ -247,7 +262,12 @@ class TicketService(TicketQueries):
                     assert ticket.id is not None
                     session.add(
                         TicketSupporter(
-                            ticket_id=ticket.id, channel=channel, user_id=user_id, created_at=now
+                            ticket_id=ticket.id,
+                            channel=channel,
+                            user_id=user_id,
+                            client_key=client_key,
+                            verified=verified,
+                            created_at=now,
                         )
                     )
                     ticket.supporters += 1

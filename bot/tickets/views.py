@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.tickets import texts
-from bot.tickets.clock import local_text
+from bot.tickets._ops import STAFF_FILED_CHANNEL
+from bot.tickets.clock import deadline_text
 from bot.tickets.models import Ticket, TicketEvent
 from bot.tickets.routing import full_address
-from bot.tickets.status import is_open
+from bot.tickets.status import Urgency, is_open
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +41,19 @@ class TicketDraft:
     anonymous: bool = False
     evidence: tuple[tuple[str, str], ...] | list[tuple[str, str]] = ()
     source_message_id: str | None = None
+    # Who is plausibly behind it, for clusters: the connector's hashed client key and
+    # whether the platform vouches for the person. Drafts from accountable sources (staff,
+    # partner systems with an API key) keep the defaults; the resident flows pass what the
+    # message's channel proved (``bot.messages.client_key_of`` / ``is_verified``).
+    reporter_client: str | None = None
+    reporter_verified: bool = True
+    #: ``Urgency.RED`` for a life-safety emergency (someone trapped, a fire, a fight): filed
+    #: red with the catalog's shortest time limit and the handlers told at once, whatever
+    #: the category's own urgency. ``None`` keeps the category's.
+    urgency: Urgency | None = None
+    #: Who filed it when it was not the resident (代办: the staff member's name), written as
+    #: the actor of the ``filed`` event; None means the resident did.
+    filed_by: str | None = None
 
     def source_key(self) -> str | None:
         """The de-duplication key: (channel, sender, message id), hashed to a fixed width."""
@@ -132,6 +146,11 @@ class TicketView:
         return is_open(self.status)
 
     @property
+    def staff_filed(self) -> bool:
+        """Filed by a grid worker on someone's behalf (代办), counted apart from residents'."""
+        return self.reporter_channel == STAFF_FILED_CHANNEL
+
+    @property
     def urgings(self) -> tuple[EventView, ...]:
         """The residents' urgings (催办), newest first: what a handler reads before the rest
         of the history."""
@@ -182,7 +201,7 @@ class TicketView:
             tier=row.tier,
             tier_label_zh=texts.TIER_LABELS.get(row.tier, row.tier),
             deadline=row.deadline,
-            deadline_text_zh=local_text(row.deadline),
+            deadline_text_zh=deadline_text(row.deadline),
             expected_hours=row.expected_hours,
             working_hours=row.working_hours,
             overdue=row.overdue,

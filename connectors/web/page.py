@@ -7,6 +7,7 @@ Drawn large from the first byte when the resident chose elder mode (the
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,6 +16,7 @@ from aiohttp import web
 
 from bot.display import ELDER_COOKIE, ELDER_MAX_AGE, elder_switch, remember_elder, wants_elder
 from connectors.web import texts
+from connectors.web.session import BadSession, WebSessions
 
 if TYPE_CHECKING:
     from bot.gateway import Gateway
@@ -38,9 +40,14 @@ def _page_data(upload_max_bytes: int) -> str:
     return json.dumps(data, ensure_ascii=False).replace("<", "\\u003c")
 
 
-def setup_routes(
-    app: web.Application, static_dir: Path, gateway_key: web.AppKey[Gateway]
-) -> None:
+def make_chat_page(
+    gateway_key: web.AppKey[Gateway],
+    sessions: Callable[[], WebSessions | None],
+    secure: Callable[[], bool],
+) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """The page handler: drawn large for elder mode, and it hands the resident a signed
+    session cookie (the sender the server knows them by) unless they bring a valid one."""
+
     async def chat_page(request: web.Request) -> web.Response:
         elder = wants_elder(request)
         settings = request.app[gateway_key].settings
@@ -53,7 +60,25 @@ def setup_routes(
         switch = elder_switch(request)
         if switch is not None:
             remember_elder(response, switch)
+        signer = sessions()
+        if signer is not None:
+            try:
+                current = signer.from_request(request)
+            except BadSession:
+                current = None  # an altered cookie is replaced, not honoured
+            if current is None:
+                signer.set_cookie(response, signer.issue(), secure=secure())
         return response
 
-    app.router.add_get("/", chat_page)
+    return chat_page
+
+
+def setup_routes(
+    app: web.Application,
+    static_dir: Path,
+    gateway_key: web.AppKey[Gateway],
+    sessions: Callable[[], WebSessions | None] = lambda: None,
+    secure: Callable[[], bool] = lambda: False,
+) -> None:
+    app.router.add_get("/", make_chat_page(gateway_key, sessions, secure))
     app.router.add_static("/static/", static_dir, name="static")

@@ -13,6 +13,10 @@ ERRORS = {
     "unsupported_media": "只能上传照片（JPG/PNG/GIF/WEBP）、视频（MP4/WEBM）或语音（AMR/MP3/M4A/OGG/WAV/WEBM）。",
     "no_file": "没有收到文件，请重新选择后上传。",
     "not_found": "没有找到该文件。",
+    "bad_session": "会话凭证无效（可能被改动过或已过期），请求被拒绝。请刷新页面后重试。",
+    "session_required": "请先打开聊天页面（或调用 /webhooks/rest/session）获取会话凭证再发送。",
+    "upload_quota": "您今天上传的文件已达上限（{limit} 个），请明天再上传，或直接用文字描述问题。",
+    "not_ready": "服务正在启动，请稍后再试。",
 }
 
 # What each field of a REST body must be (said back when a client sends it wrong).

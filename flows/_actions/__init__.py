@@ -3,6 +3,7 @@ them all; each module holds the actions of one conversation topic."""
 
 from flows._actions import (
     contacts,
+    emergency,
     fallback,
     handoff,
     questions,
@@ -14,6 +15,7 @@ from flows._actions import (
 
 __all__ = [
     "contacts",
+    "emergency",
     "fallback",
     "handoff",
     "questions",

@@ -84,7 +84,7 @@ async def note_place(ctx: ActionContext) -> None:
     if resolution.status == "resolved" and resolution.building_code:
         values = building_values(turn, resolution.building_code, resolution.unit, resolution.room)
         if values is not None:
-            remember_building(turn, values["building_code"])
+            remember_building(turn, values["building_code"], stated=True)
             ctx.slots["place_noted"] = values["address"]
         return
     if resolution.status == "need_building" and resolution.question_choices:

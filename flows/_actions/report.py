@@ -6,27 +6,35 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from bot.messages import MediaKind
+from bot.addresses import distance_m
+from bot.messages import MediaKind, client_key_of, is_verified
 from bot.privacy import mask_phone
-from bot.tickets import TicketDraft, Urgency
+from bot.tickets import TicketDraft, TicketView, Urgency
 from flows._addressing import (
     ADDRESS_SLOTS,
     building_values,
     known_building,
+    locate_place,
     mentions_place,
     narrower_question,
     nearby_question,
     remember_building,
     resolve_near_home,
     route_of,
+    take_stated_building,
 )
-from flows._context import ActionContext
+from flows._clauses import matters
+from flows._context import ActionContext, Filled, FollowUp
+from flows._interpreter import MAX_LATER
 from flows._registry import action
+from flows._state import Frame
 from flows._validators import category_options, describe_media, strip_entities
 
 log = logging.getLogger(__name__)
 
 _MIN_DESCRIPTION_CHARS = 4
+# Two outdoor reports this close are about one spot (a crossing, a gate), farther apart two.
+SAME_SPOT_METRES = 150.0
 
 
 @action(
@@ -39,6 +47,7 @@ async def prefill_report(ctx: ActionContext) -> None:
     slots, turn = ctx.slots, ctx.turn
     slots["prefilled"] = True
     threshold = ctx.services.settings.flow_category_confirm_threshold
+    _split_matters(ctx, threshold)
     demand = turn.demand()
     if slots.get("category") is None:
         if demand is not None and demand[1] >= threshold:
@@ -64,6 +73,43 @@ async def prefill_report(ctx: ActionContext) -> None:
         ]
         if voice and slots.get("description") is None:
             slots["description"] = voice[0].strip()
+
+
+def _split_matters(ctx: ActionContext, threshold: float) -> None:
+    """"楼道灯坏了，而且门口垃圾好几天没人清": two matters. The first is this report; the
+    others are noted and offered one by one right after it is filed (or cancelled)."""
+    parse, slots, turn = ctx.services.parse, ctx.slots, ctx.turn
+    if parse is None or not turn.text or slots.get("category") is not None:
+        return
+    words = turn.responses.words
+    found = matters(
+        turn.text, words("another_matter"), parse, ctx.services.catalog.has, threshold,
+        remarks=words("same_matter"), not_before=words("not_another_matter"),
+    )
+    if len(found) == 1 and found[0].category:
+        demand = turn.demand()
+        if demand is None or demand[1] < threshold:
+            # "楼道灯坏了。已经好几天了，物业也不管": the remark blurs the whole message,
+            # the clause that reports the problem does not.
+            slots["category"] = found[0].category
+        return
+    if len(found) < 2:
+        return
+    first, *others = found
+    slots["category"] = first.category
+    slots["description"] = first.text
+    slots["category_options"] = None
+    later: list[dict[str, Any]] = turn.state.setdefault("later", [])
+    for other in others:
+        frame = Frame.new(
+            ctx.frame.flow,
+            ctx.frame.step,
+            turn.now,
+            {"prefilled": True, "category": other.category, "description": other.text},
+        )
+        later.append(frame.data)
+    del later[:-MAX_LATER]
+    ctx.say("two_matters", {"first": first.text, "second": others[0].text})
 
 
 @action("warn_if_urgent", sets=("urgent_warned",))
@@ -94,7 +140,7 @@ async def resolve_address(ctx: ActionContext) -> None:
         return
     slots["address_looked_up"] = True
     text = ctx.text
-    if text and mentions_place(ctx):
+    if text and (mentions_place(ctx) or turn.services.addresses.locate(text) is not None):
         resolution = resolve_near_home(turn, text)
         if resolution.status == "resolved" and resolution.building_code:
             values = building_values(
@@ -104,6 +150,15 @@ async def resolve_address(ctx: ActionContext) -> None:
                 slots.update(values)
                 remember_building(turn, values["building_code"])
                 return
+        # Not in a building: a crossing, a gate, a road ("世纪路和柳泉路路口红绿灯坏了").
+        located = locate_place(ctx, text, resolution, "address")
+        if isinstance(located, Filled):
+            slots.update(located.values)
+            return
+        if isinstance(located, FollowUp):
+            slots.update(located.values)
+            ctx.prompt_next("address", located.response, located.variables, located.choices)
+            return
         question = narrower_question(turn, text, resolution)
         if question is not None:
             key, variables, choices, keep = question
@@ -122,8 +177,9 @@ async def resolve_address(ctx: ActionContext) -> None:
         values = building_values(turn, code)
         if values is not None:
             slots.update(values)
-            # Named for an earlier report: confirm it before filing another one there.
-            slots["address_guessed"] = not scanned
+            # Named for an earlier report: confirm it before filing another one there. Said
+            # just before this report ("我住在长安新村12号楼", then the problem): taken.
+            slots["address_guessed"] = not scanned and not take_stated_building(turn)
 
 
 @action(
@@ -151,7 +207,10 @@ async def check_duplicates(ctx: ActionContext) -> None:
             category, building, None if building else grid
         )
         me = (ctx.message.channel, ctx.message.sender_id)
-        others = [t for t in similar if (t.reporter_channel, t.reporter_id) != me]
+        others = [
+            t for t in similar
+            if (t.reporter_channel, t.reporter_id) != me and (building or _same_spot(slots, t))
+        ]
         found = others[0] if others else None
     previous = slots.get("duplicate_number")
     if found is None:
@@ -174,12 +233,32 @@ async def check_duplicates(ctx: ActionContext) -> None:
         slots["follow_duplicate"] = None  # a different ticket: ask again
 
 
+def _same_spot(slots: dict[str, Any], ticket: TicketView) -> bool:
+    """An outdoor problem is the same as another ticket's only outdoors and close by: the
+    street lamp outside 锦园小区's east gate is not the stairwell light of its 2号楼, though
+    both are 路灯与楼道灯 in one grid."""
+    if ticket.building_code:
+        return False
+    lat, lng = slots.get("lat"), slots.get("lng")
+    if lat is not None and lng is not None and ticket.lat is not None and ticket.lng is not None:
+        return distance_m(float(lat), float(lng), ticket.lat, ticket.lng) <= SAME_SPOT_METRES
+    landmark = slots.get("landmark")
+    return bool(landmark) and landmark == ticket.landmark
+
+
 @action("follow_ticket", sets=("followed",))
 async def follow_ticket(ctx: ActionContext) -> None:
     """Follow the duplicate ticket: its updates reach this resident, who counts as a
     supporter."""
     number = ctx.slots["duplicate_number"]
-    view = await ctx.services.tickets.follow(number, ctx.message.channel, ctx.message.sender_id)
+    message = ctx.message
+    view = await ctx.services.tickets.follow(
+        number,
+        message.channel,
+        message.sender_id,
+        client_key=client_key_of(message),
+        verified=is_verified(message),
+    )
     ctx.slots["followed"] = number
     ctx.say(
         "followed_ticket",
@@ -277,20 +356,23 @@ async def file_ticket(ctx: ActionContext) -> None:
         # The confirming message files at most once, however often the channel retries it;
         # without a message id the frame (one report) does.
         source_message_id=message.message_id or f"{message.conversation_id}:{ctx.frame.id}",
+        # Clusters weigh the report by who plausibly sent it (one client counts once).
+        reporter_client=client_key_of(message),
+        reporter_verified=is_verified(message),
     )
     view = await ctx.services.tickets.file(draft)
     slots["ticket_number"] = view.number
     ctx.profile["phone"] = slots.get("phone") or ""
+    ctx.profile["building_stated"] = False  # a place stated for one report, not for all
     if view.building_code and ctx.profile.get("building_code") != view.building_code:
         remember_building(ctx.turn, view.building_code)
-    hours = f"{view.expected_hours:g}"
+    # The time limit as a date and time ("12月3日（周四）18:00"), never "21 个工作小时".
     ctx.say(
-        "ticket_filed_working_hours" if view.working_hours else "ticket_filed",
+        "ticket_filed",
         {
             "number": view.number,
             "category": view.category_name_zh,
             "unit": view.responsible_unit,
-            "hours": hours,
             "deadline": view.deadline_text_zh,
         },
     )

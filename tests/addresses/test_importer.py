@@ -58,7 +58,12 @@ async def test_demo_import_is_idempotent_and_loads(session_factory) -> None:
     assert len(book) == first.rows
     route = book.route("370303001001X01-002")
     assert route.community.name == "城南社区" and route.street.name == "车站街道"
-    assert {c.role for c in route.contacts} == {"secretary", "grid_worker", "police"}
+    # ...and 锦园小区's lift company, whose rescue line a resident trapped in a lift hears.
+    assert {c.role for c in route.contacts} == {
+        "secretary", "grid_worker", "police", "lift_rescue"
+    }
+    lift = route.contact("lift_rescue")
+    assert lift is not None and lift.level == "compound" and lift.phone == "0533-2876119"
 
 
 async def test_bad_rows_are_reported_by_line_and_good_rows_imported(

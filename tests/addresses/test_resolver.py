@@ -133,3 +133,26 @@ def test_answers_to_which_community_after_the_compound(demo_book: AddressBook) -
         assert r.status == "need_building" and r.compound_code == compound, answer
     r = demo_book.resolve("锦园小区2号楼东风社区")
     assert r.building_code == f"{JINYUAN_DONGFENG}-002"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "好多流浪狗 佳苑小区",
+        "好多流浪狗佳苑小区",
+        "佳苑小区 好多流浪狗",
+        "最近好多流浪狗在佳苑小区",
+        "流浪狗太多了，佳苑小区",
+    ],
+)
+def test_exact_name_wins_over_look_alikes_in_any_order(demo_book: AddressBook, text: str) -> None:
+    """Only one community has 佳苑小区 (others have 佳园小区, 嘉园小区): the exact name is no
+    重名, whatever stands before it."""
+    resolution = demo_book.resolve(text)
+    assert resolution.status == "need_building"
+    assert resolution.compound_code == "370303002003X03"
+
+
+def test_look_alike_still_found_without_the_exact_name(demo_book: AddressBook) -> None:
+    # A typo is nobody's exact name: the look-alikes still compete for it.
+    assert demo_book.resolve("佳圆小区3号楼").status in {"resolved", "need_community"}

@@ -25,7 +25,9 @@ def test_route_names_every_level_and_most_local_contacts_first(demo_book: Addres
     assert route.grid.code == route.building.grid_code
     assert (route.community.name, route.street.name, route.district.name) == (
         "城南社区", "车站街道", "张店区")
-    assert [c.role for c in route.contacts] == ["grid_worker", "secretary", "police"]
+    assert [c.role for c in route.contacts] == [
+        "grid_worker", "secretary", "police", "lift_rescue"
+    ]
     worker = route.contact("grid_worker")
     assert worker is not None and worker.level == "grid" and worker.scope_code == route.grid.code
     assert route.contact("secretary").scope_code == route.community.code

@@ -43,6 +43,7 @@ async def test_elder_mode_is_drawn_by_the_server_and_remembered(client: TestClie
 
 async def _upload(client: TestClient, data: bytes, name: str) -> Any:
     form = FormData()
+    form.add_field("sender", "voice-1")  # an upload belongs to its sender
     form.add_field("file", data, filename=name, content_type="application/octet-stream")
     return await client.post("/webhooks/rest/upload", data=form)
 

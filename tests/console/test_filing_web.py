@@ -46,7 +46,7 @@ async def test_grid_worker_files_in_scope_with_a_photo(client: TestClient) -> No
     html = await page.text()
     assert page.status == 200 and "代办登记" in html and 'enctype="multipart/form-data"' in html
     assert "<script>" not in html and "<style" not in html
-    assert (await client.get("/console/static/g2/filing.js")).status == 200
+    assert (await client.get("/console/static/filing.js")).status == 200
 
     form = FormData()
     for name, value in (
@@ -67,6 +67,11 @@ async def test_grid_worker_files_in_scope_with_a_photo(client: TestClient) -> No
     async with runtime_of(client).sessions() as session:
         [evidence] = (await session.exec(select(TicketEvidence))).all()
     assert evidence.kind == "image" and evidence.url.endswith(".png")
+    view = await runtime_of(client).tickets.get(ticket.number)
+    assert view.staff_filed
+    assert (view.history[0].kind, view.history[0].actor) == ("filed", "wang书记")
+    page = await (await client.get(f"/console/tickets/{ticket.number}")).text()
+    assert "网格员代办" in page
 
     # A double tap on 提交 (same nonce) files nothing twice.
     again = FormData()

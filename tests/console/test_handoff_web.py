@@ -117,8 +117,8 @@ async def test_secretary_answers_and_hands_back(client: TestClient) -> None:
     detail = await client.get(f"/console/handoffs/{handoff_id}")
     html = await detail.text()
     assert detail.status == 200 and "楼下垃圾三天没人清运了" in html
-    assert 'src="/console/static/g2/handoff.js"' in html
-    js = await client.get("/console/static/g2/handoff.js")
+    assert 'src="/console/static/handoff.js"' in html
+    js = await client.get("/console/static/handoff.js")
     assert js.status == 200 and js.content_type == "text/javascript"
 
     # No CSRF token: refused, nothing sent.

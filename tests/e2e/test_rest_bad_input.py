@@ -101,6 +101,7 @@ async def test_an_attachment_that_was_never_uploaded_is_refused(client: TestClie
 
 async def test_an_uploaded_photo_is_accepted(client: TestClient) -> None:
     form = FormData()
+    form.add_field("sender", "bad-input")  # the sender of body(): only they may attach it
     form.add_field("file", b"\xff\xd8\xff\xe0\x00\x10JFIF", filename="p.jpg")
     uploaded = await (await client.post("/webhooks/rest/upload", data=form)).json()
     response = await client.post(

@@ -28,11 +28,15 @@ SCRIPT = [
 ]
 
 
-def test_terminal_chat_files_and_reports_status(tmp_path: Path, default_model_dir: Path) -> None:
+def test_terminal_chat_files_and_reports_status(
+    tmp_path: Path, private_model_dir: Path, default_model_digest: str
+) -> None:
     env = {
         **os.environ,
         "MINSHENG_VAR_DIR": str(tmp_path / "var"),
-        "MINSHENG_MODEL_DIR": str(default_model_dir),
+        "MINSHENG_MODEL_DIR": str(private_model_dir),
+        # Pinned as an operator pins a copied-in model: loaded, not retrained.
+        "MINSHENG_NLU_TRUSTED_DIGESTS": f'["{default_model_digest}"]',
         "MINSHENG_DATABASE_URL": f"sqlite:///{tmp_path / 'chat.db'}",
         "MINSHENG_REDIS_URL": "",
     }

@@ -227,6 +227,7 @@ class Player:
         from aiohttp import FormData
 
         form = FormData()
+        form.add_field("sender", self.sender)  # an upload is attachable by its sender only
         form.add_field("file", _SAMPLE_MEDIA[kind], filename="evidence")
         response = await self.http.post("/webhooks/rest/upload", data=form)
         assert response.status == 201, await response.text()

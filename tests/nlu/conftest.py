@@ -8,7 +8,7 @@ import pytest
 
 from bot.config import PROJECT_ROOT
 from nlu import NLUModel, load_model
-from nlu.artifact import DEFAULT_MODEL_NAME
+from nlu.defaults import DEFAULT_MODEL_NAME
 
 DATA_DIR = Path(__file__).parent / "data"
 TRAINING_DATA = PROJECT_ROOT / "training_data"

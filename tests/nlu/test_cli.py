@@ -79,7 +79,7 @@ def test_train_then_test_on_any_rasa_file(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     out_dir = tmp_path / "results"
-    args = ("test", "--data", str(test_file), "--model", str(model_path), "--out-dir", str(out_dir))
+    args = ("test", "--data", str(test_file), "--model", str(model_path), "--out", str(out_dir))
     assert run(*args) == 0
     report = json.loads((out_dir / "intent_report.json").read_text("utf-8"))
     for key in ("accuracy", "macro avg", "weighted avg", "劳动和社会保障"):
@@ -96,7 +96,7 @@ def test_cross_validation_writes_reports(tmp_path: Path) -> None:
     out_dir = tmp_path / "cv"
     data = str(DATA_DIR / "hotline_long.yml")
     assert (
-        run("test", "--cross-validation", "--folds", "3", "--data", data, "--out-dir", str(out_dir))
+        run("test", "--cross-validation", "--folds", "3", "--data", data, "--out", str(out_dir))
         == 0
     )
     report = json.loads((out_dir / "intent_report.json").read_text("utf-8"))
@@ -146,7 +146,7 @@ def test_test_reports_entities_when_the_data_has_annotations(
             str(small_nlu_file),
             "--model",
             str(model_path),
-            "--out-dir",
+            "--out",
             str(out_dir),
         )
         == 0

@@ -9,7 +9,13 @@ import numpy as np
 import pytest
 
 from nlu import load_data, load_model
-from nlu.classifier import CANDIDATES, NB_MIN_EXAMPLES, ClassifierConfig, IntentClassifier
+from nlu.classifier import (
+    CANDIDATES,
+    NB_MIN_EXAMPLES,
+    ClassifierConfig,
+    IntentClassifier,
+    eligible_candidates,
+)
 from nlu.cli import main as nlu_main
 from nlu.data import TrainingData
 from nlu.features import FeatureConfig
@@ -19,6 +25,7 @@ from nlu.tokenizer import Tokenizer
 
 DATA_DIR = Path(__file__).parent / "data"
 COMPLAINTS = DATA_DIR / "hotline_complaints.yml"
+NB_KINDS = {name for name, c in CANDIDATES.items() if "nbsvm" in c.model}
 LABELS = ["城乡建设", "环境保护", "交通运输", "商贸旅游", "劳动和社会保障", "卫生计生", "教育文体"]
 
 
@@ -74,8 +81,8 @@ def test_selection_picks_nbsvm_on_long_complaints_only_with_enough_of_them(
     tokenizer = Tokenizer()
     full = IntentClassifier(tokenizer, config).fit(texts, labels)
     assert set(full.selection["macro_f1"]) == set(CANDIDATES)
-    assert full.selection["features"] == "nb-words+chars"
-    assert full.model_kind == "nbsvm"
+    assert full.selection["features"] in NB_KINDS
+    assert "nbsvm" in full.model_kind
     # Too few examples a label: NB-SVM's ratios are noise, so it is not even tried.
     few: list[int] = []
     for label in LABELS:
@@ -83,7 +90,7 @@ def test_selection_picks_nbsvm_on_long_complaints_only_with_enough_of_them(
     small = IntentClassifier(tokenizer, config).fit(
         [texts[i] for i in few], [labels[i] for i in few]
     )
-    assert "nb-words+chars" not in small.selection["macro_f1"]
+    assert not NB_KINDS & set(small.selection["macro_f1"])
     assert small.model_kind == "svm"
 
 
@@ -102,11 +109,14 @@ def test_train_then_test_on_held_out_long_complaints(
     assert sorted(load_model(model_path).intents) == sorted(LABELS)
     out = tmp_path / "results"
     argv = ["nlu", "test", "--data", str(tmp_path / "test.yml"), "--model", str(model_path)]
-    assert nlu_main([*argv, "--out-dir", str(out)]) == 0
+    assert nlu_main([*argv, "--out", str(out)]) == 0
     report = json.loads((out / "intent_report.json").read_text("utf-8"))
     # 5-fold CV of this pipeline measures 0.95-0.96 here (bench/nlu_long.py); a plain
     # TF-IDF + LinearSVC 0.91. One split of 93 messages swings by a few points.
-    assert report["macro avg"]["f1-score"] >= 0.9, report["macro avg"]
+    # Scored on the raw best intent, as published figures are; the report's main scores
+    # are the gateway's, where every nlu_fallback counts as an error.
+    assert report["raw_top_intent"]["macro_f1"] >= 0.9, report["raw_top_intent"]
+    assert report["macro avg"]["f1-score"] <= report["raw_top_intent"]["macro_f1"]
 
 
 def test_explicit_features_keep_their_model() -> None:
@@ -114,3 +124,26 @@ def test_explicit_features_keep_their_model() -> None:
     classifier = IntentClassifier(Tokenizer(), ClassifierConfig(features=features))
     classifier.fit(["楼道灯坏了", "路灯不亮", "你好", "您好"], ["light", "light", "hi", "hi"])
     assert classifier.model_kind == "svm" and classifier.selection == {}
+
+
+def test_the_ensemble_with_a_subject_line_scores_like_scikit_learn(
+    complaints: TrainingData,
+) -> None:
+    examples = complaints.examples
+    config = ClassifierConfig.pinned("nb+svm-words+chars+head")
+    classifier = IntentClassifier(Tokenizer(), config).fit(
+        [e.text for e in examples], [e.intent for e in examples]
+    )
+    assert classifier.model_kind == "nbsvm+svm"
+    texts = [e.text for e in examples[::9]] + ["", "市民来电反映噪音问题"]
+    assert np.allclose(classifier.rank(texts), classifier.rank_reference(texts), atol=1e-6)
+
+
+def test_subject_line_candidates_are_tried_on_long_messages_only(
+    complaints: TrainingData,
+) -> None:
+    heads = {name for name, c in CANDIDATES.items() if c.features.head_chars is not None}
+    labels = [e.intent for e in complaints.examples]
+    assert heads <= set(eligible_candidates([e.text for e in complaints.examples], labels))
+    short = [e.text[:12] for e in complaints.examples]
+    assert not heads & set(eligible_candidates(short, labels))

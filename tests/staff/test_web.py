@@ -11,6 +11,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 from sqlmodel import select
 
+from bot.console.assets import setup_console_assets
 from bot.db import create_engine_for, make_session_factory
 from bot.staff import ALL_ROLES, Role, ticket_filter
 from bot.staff.web import (
@@ -44,6 +45,7 @@ def build_app(world: StaffWorld, public_url: str = "http://127.0.0.1:8080") -> w
     app = web.Application()
     app[STAFF_SERVICE] = world.service
     setup_routes(app, STAFF_SERVICE, public_url=public_url)
+    setup_console_assets(app)  # the sign-in page's stylesheet
 
     async def secretary_only(request: web.Request) -> web.Response:
         staff = current_staff(request).staff
@@ -92,7 +94,7 @@ async def test_login_page_is_chinese_phone_friendly_and_locked_down(client: Clie
     assert 'name="viewport"' in html and 'type="password"' in html
     assert "<style" not in html and "<script" not in html  # CSP default-src 'self'
     assert_security_headers(response)
-    css = await client.get("/console/-/console.css")
+    css = await client.get("/console/static/signin.css")
     assert css.status == 200 and css.content_type == "text/css"
     assert_security_headers(css)
 

@@ -149,3 +149,72 @@ async def test_cluster_check_catches_reports_that_missed_each_other(
         assert await jobs.cluster_check(checker, world.clock()) == 0
     finally:
         await world.engine.dispose()
+
+
+async def anonymous_report(world: World, who: str, client: str, building: str = B1) -> str:
+    """A report as the web channel files it: an unverified sender from a hashed client."""
+    view = await world.service.file(
+        world.draft(
+            reporter_id=who,
+            building_code=building,
+            description="楼道灯坏了，晚上很黑",
+            reporter_client=client,
+            reporter_verified=False,
+        )
+    )
+    return view.number
+
+
+async def test_invented_senders_from_one_client_never_turn_red(world: World) -> None:
+    s = world.service  # threshold 3 in this world
+    numbers = [await anonymous_report(world, f"fake-{i}", "ip:aaaa") for i in range(5)]
+    incident_id = (await s.get(numbers[0])).incident_id
+    assert incident_id is not None
+    incident = await s.incident(incident_id)
+    assert incident.urgency == "normal" and incident.reporters == 5
+    assert not [m for m in await world.outbox(audience="staff") if "高频" in m.text]
+    # Following from the same client adds nothing either.
+    await s.follow(numbers[0], "web", "fake-9", client_key="ip:aaaa", verified=False)
+    assert (await s.incident(incident_id)).urgency == "normal"
+
+
+async def test_people_behind_one_client_count_once(world: World) -> None:
+    s = world.service
+    # Three verified residents behind one client (one shared phone): one resident.
+    numbers = [
+        (await s.file(world.draft(reporter_id=f"v{i}", reporter_client="dev:1"))).number
+        for i in range(3)
+    ]
+    incident_id = (await s.get(numbers[0])).incident_id
+    assert incident_id is not None
+    await s.file(world.draft(reporter_id="v8", reporter_client="dev:2", building_code=B2))
+    assert (await s.incident(incident_id)).urgency == "normal"  # two clients: 2 < 3
+    await s.file(world.draft(reporter_id="v9", reporter_client="dev:3", building_code=B2))
+    assert (await s.incident(incident_id)).urgency == "red"
+
+
+async def test_anonymous_senders_weigh_less_than_verified_ones(world: World) -> None:
+    s = world.service
+    # Three anonymous residents from three clients weigh 1.5 < 3: not red yet.
+    numbers = [await anonymous_report(world, f"a{i}", f"ip:{i}") for i in range(3)]
+    incident_id = (await s.get(numbers[0])).incident_id
+    assert incident_id is not None
+    assert (await s.incident(incident_id)).urgency == "normal"
+    # Three more from other clients: 3.0, red.
+    for i in range(3, 6):
+        await anonymous_report(world, f"a{i}", f"ip:{i}", B2)
+    assert (await s.incident(incident_id)).urgency == "red"
+
+
+def test_plausible_weight_caps_clients_and_channels() -> None:
+    from bot.tickets.clusters import Resident, plausible_weight
+
+    policy = TicketPolicy(cluster_unverified_channel_cap=1.0)
+    web = [Resident("web", f"u{i}", f"ip:{i}", False) for i in range(6)]
+    assert plausible_weight(web, TicketPolicy()) == 3.0
+    assert plausible_weight(web, policy) == 1.0  # at most 1 from anonymous web senders
+    one_client = [Resident("web", f"u{i}", "ip:x", False) for i in range(6)]
+    assert plausible_weight(one_client, TicketPolicy()) == 1.0
+    mixed = [Resident("wechat", "o1", "ip:x", True), Resident("web", "u1", "ip:x", False)]
+    assert plausible_weight(mixed, TicketPolicy()) == 1.0
+    assert plausible_weight([Resident("wechat", "o1", None, True)], policy) == 1.0

@@ -10,7 +10,7 @@ import pytest
 
 from bot.errors import BadInput, InvalidTransition
 from bot.tickets import jobs
-from bot.tickets.clock import local_text
+from bot.tickets.clock import deadline_text
 from tests.tickets.conftest import World, local
 
 
@@ -42,7 +42,7 @@ async def test_happy_path_announces_every_change(world: World) -> None:
     assert [m.recipient_id for m in pushes] == ["resident-1"] * 4
     texts = [m.text for m in pushes]
     assert f"（工单号 {number}）已受理" in texts[0] and "东风社区" in texts[0]
-    assert local_text(closed.deadline) in texts[0]
+    assert deadline_text(closed.deadline) in texts[0]  # a date, weekday and time
     assert "正在办理中" in texts[1]
     assert "已办结：已更换楼道灯" in texts[2]
     assert json.loads(pushes[2].buttons or "[]") == [

@@ -32,6 +32,55 @@ DEMO = Spec(
 )
 
 
+# The lift companies' rescue lines of some demo compounds (role lift_rescue, level
+# compound): told beside 119 to a resident trapped in a lift there. Appended after the
+# generated people, so the generated rows (and their random names) stay as they were.
+LIFT_RESCUE = (
+    ("370303001001X01", "奥星电梯淄博维保站", "0533-2876119"),
+    ("370303001001X03", "齐鲁通力电梯维保中心", "0533-3150962"),
+    ("370303002001X01", "奥星电梯淄博维保站", "0533-2876119"),
+    ("370303003003X02", "淄博三菱电梯服务站", "0533-2291196"),
+)
+
+
+def lift_rescue_people() -> list[dict[str, str]]:
+    return [
+        {"person_code": f"{code}-L", "role": "lift_rescue", "level": "compound",
+         "scope_code": code, "name": name, "phone": phone, "channels": ""}
+        for code, name, phone in LIFT_RESCUE
+    ]
+# Places that are not homes are address objects of a standard-address registry too: a park
+# and a square, each a "compound" whose "buildings" are its service houses, so residents'
+# "人民公园东门外" or "世纪广场门口" are placed like "锦园小区东门外". Appended after the
+# generated rows (the random draw of everything else stays byte-identical).
+# (model building code, compound code, name, aliases, buildings: number, name, plate, dlat, dlng)
+PLACES = (
+    ("370303001001X01-001", "370303001001X90", "人民公园", "", (
+        ("1", "公园管理处", "华光路60号", 0.0021, 0.0030),
+        ("2", "公园公厕", "华光路62号", 0.0012, 0.0042),
+    )),
+    ("370303002001X04-001", "370303002001X90", "世纪广场", "", (
+        ("1", "广场服务中心", "世纪路1号", -0.0015, 0.0021),
+        ("2", "广场公厕", "世纪路3号", -0.0022, 0.0029),
+    )),
+)
+
+
+def add_places(rows: list[dict[str, str]]) -> None:
+    by_code = {row["building_code"]: row for row in rows}
+    for model, compound, name, aliases, buildings in PLACES:
+        base = by_code[model]
+        for number, building_name, plate, dlat, dlng in buildings:
+            row = dict(base)
+            row.update(
+                compound_code=compound, compound_name=name, compound_aliases=aliases,
+                building_code=f"{compound}-{int(number):03d}", building_number=number,
+                building_name=building_name, building_aliases="", units="1", door_plate=plate,
+                lat=f"{float(base['lat']) + dlat:.6f}", lng=f"{float(base['lng']) + dlng:.6f}",
+            )
+            rows.append(row)
+
+
 def write(path: Path, columns: tuple[str, ...], rows: list[dict[str, str]]) -> None:
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
@@ -41,8 +90,9 @@ def write(path: Path, columns: tuple[str, ...], rows: list[dict[str, str]]) -> N
 
 def main() -> None:
     data = generate(DEMO)
+    add_places(data.buildings)
     write(HERE / "buildings.csv", BUILDING_COLUMNS, data.buildings)
-    write(HERE / "people.csv", PEOPLE_COLUMNS, data.people)
+    write(HERE / "people.csv", PEOPLE_COLUMNS, [*data.people, *lift_rescue_people()])
     communities = {row["community_code"] for row in data.buildings}
     grids = {row["grid_code"] for row in data.buildings}
     compounds = {row["compound_code"] for row in data.buildings}

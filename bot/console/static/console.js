@@ -27,6 +27,39 @@
   var source = new EventSource("/console/api/events");
   source.onopen = function () { status(true); };
   source.onerror = function () { status(false); };
+  // Residents waiting for a person (转人工): the count on the inbox group, and the list
+  // itself when that group is shown.
+  source.addEventListener("handoffs", function (event) {
+    var data = {};
+    try { data = JSON.parse(event.data); } catch (e) { return; }
+    var count = document.getElementById("handoff-count");
+    if (count) {
+      count.textContent = String(data.waiting || 0);
+      count.className = data.waiting ? "count hot" : "count";
+    }
+    var list = document.getElementById("ticket-list");
+    if (page === "inbox" && list && list.getAttribute("data-group") === "handoff") {
+      if (pending) { clearTimeout(pending); }
+      pending = setTimeout(refreshList, 300);
+    }
+  });
+  // Red incidents, urgent, escalated and overdue tickets (the staff notice feed): a bar on
+  // top of whatever page is open, linking to the ticket.
+  source.addEventListener("notice", function (event) {
+    var data = {};
+    try { data = JSON.parse(event.data); } catch (e) { return; }
+    var box = document.getElementById("alerts");
+    if (!box) { return; }
+    var item = document.createElement(data.ticket_number ? "a" : "div");
+    item.className = "alert " + (data.kind || "other");
+    if (data.ticket_number) { item.href = "/console/tickets/" + encodeURIComponent(data.ticket_number); }
+    var kind = document.createElement("b");
+    kind.textContent = data.kind_label || "";
+    item.appendChild(kind);
+    item.appendChild(document.createTextNode(" " + (data.text || "")));
+    box.insertBefore(item, box.firstChild);
+    while (box.children.length > 3) { box.removeChild(box.lastChild); }
+  });
   source.addEventListener("ticket", function (event) {
     var data = {};
     try { data = JSON.parse(event.data); } catch (e) { return; }

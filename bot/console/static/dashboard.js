@@ -106,11 +106,12 @@
     var most = points.reduce(function (m, g) { return Math.max(m, g.count); }, 1);
     chart("chart-heat", {
       tooltip: { formatter: function (p) { return p.data[3] + "：" + p.data[2]; } },
-      grid: { left: 56, right: 24, top: 16, bottom: 56 },
+      grid: { left: 56, right: 64, top: 16, bottom: 40 },
       xAxis: { type: "value", name: t.lng, scale: true, splitLine: { show: false } },
       yAxis: { type: "value", name: t.lat, scale: true, splitLine: { show: false } },
-      visualMap: { min: 0, max: most, dimension: 2, orient: "horizontal", left: "center",
-        bottom: 0, calculable: true, inRange: { color: ["#ffe08a", "#ff8a3d", "#d7301f"] } },
+      // On the right, not under the x axis, where its labels ran into the axis's.
+      visualMap: { min: 0, max: most, dimension: 2, orient: "vertical", right: 0,
+        top: "middle", itemHeight: 100, calculable: true, inRange: { color: ["#ffe08a", "#ff8a3d", "#d7301f"] } },
       series: [{ type: "scatter",
         symbolSize: function (v) { return 10 + 30 * Math.sqrt(v[2] / most); },
         data: points.map(function (g) { return [g.lng, g.lat, g.count, g.name]; }) }]

@@ -297,7 +297,8 @@
   // ------------------------------------------------------------------ pushes
   async function poll() {
     try {
-      const resp = await fetch("/webhooks/rest/inbox?sender=" + encodeURIComponent(me) + "&after=" + lastPush);
+      // The session cookie names the resident: no sender in the URL (URLs are logged).
+      const resp = await fetch("/webhooks/rest/inbox?after=" + lastPush);
       if (resp.ok) {
         const items = await resp.json();
         items.forEach(function (item) {
