@@ -290,7 +290,7 @@ async def test_retries_refusals_groups_locations_and_media_limits(
     assert await _post(client, neighbour.message(group=GROUP, photo=party)) == 200
     assert len(fake.sent("sendMessage")) == before
     assert len(fake.sent("getFile")) == fetched, "a neighbour's photo is not our evidence"
-    mention = f"@{BOT_USERNAME} 3号楼电梯又坏了，困了好几个人"
+    mention = f"@{BOT_USERNAME} 3号楼楼道灯坏了好几天了，晚上很黑"
     assert await _post(client, neighbour.text(mention, group=GROUP, entities=[
         {"type": "mention", "offset": 0, "length": len(BOT_USERNAME) + 1}
     ])) == 200
