@@ -86,9 +86,17 @@ class Settings(BaseSettings):
     wechat_status_template_id: str = ""
     # Micro-grid group robots: grid code -> webhook URL (JSON object), for announcements.
     wechat_group_webhooks: dict[str, str] = Field(default_factory=dict)
+    # Telegram bot (connectors/telegram): on when the token is set; the webhook checks the
+    # secret token Telegram echoes in X-Telegram-Bot-Api-Secret-Token (required with it).
     telegram_token: str = ""
     telegram_secret: str = ""
     telegram_api_base: str = "https://api.telegram.org"
+    # Staff groups: community or street code -> Telegram chat id (JSON object); staff
+    # notices of a ticket there go to the group (community first) instead of privately.
+    telegram_staff_groups: dict[str, str] = Field(default_factory=dict)
+    # Long polling instead of the webhook (set by ``minsheng telegram poll``; a pilot
+    # without a public URL).
+    telegram_poll: bool = False
     open311_api_keys: list[str] = Field(default_factory=list)
     ticket_cluster_min_reporters: int = Field(5, ge=2)
     ticket_cluster_window_hours: float = Field(24.0, gt=0)
