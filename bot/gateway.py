@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import hashlib
 import hmac
 import logging
@@ -28,7 +29,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.errors import RateLimited
-from bot.messages import InboundMessage, OutboundMessage
+from bot.messages import CLIENT_KEY, InboundMessage, OutboundMessage
 from bot.ports import OutputRegistry
 from bot.ratelimit import RATE_LIMITED_TEXT, RateLimiter, wait_seconds
 from bot.server_secret import derive_key
@@ -195,7 +196,16 @@ class Gateway:
             log.info("sender on %s over the rate limit", message.channel)
             text = RATE_LIMITED_TEXT.format(seconds=wait_seconds(exc))
             return [OutboundMessage(recipient_id=message.sender_id, text=text)]
-        return await self._engine.handle(message)
+        return await self._engine.handle(self._with_client_key(message))
+
+    def _with_client_key(self, message: InboundMessage) -> InboundMessage:
+        """Every message names its client for clusters: a connector that knows more (the
+        web channel's address) sets it; otherwise the platform account itself is the client
+        (a WeChat openid, a Telegram user), hashed like every other key."""
+        if message.metadata.get(CLIENT_KEY):
+            return message
+        key = self.client_key("account", f"{message.channel}:{message.sender_id}")
+        return dataclasses.replace(message, metadata={**message.metadata, CLIENT_KEY: key})
 
     async def receive_within(
         self, message: InboundMessage, seconds: float

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 from telegram import CallbackQuery, Message, MessageEntity, Update, User
 
-from bot.messages import ChatType, InboundMessage, Location, MediaKind
+from bot.messages import VERIFIED_IDENTITY, ChatType, InboundMessage, Location, MediaKind
 from connectors.telegram import texts
 from connectors.text import clean_text
 
@@ -203,7 +203,7 @@ def classify(update: Update, me: Me, *, media_limit: int) -> Action:
         group_id=chat_id if group else None,
         mentioned=mentioned,
         location=location,
-        metadata={"telegram_chat": chat_id},
+        metadata={"telegram_chat": chat_id, VERIFIED_IDENTITY: True},
         **values,  # type: ignore[arg-type]
     )
     return Action(update.update_id, chat_id, message=inbound, media=media)
@@ -241,7 +241,7 @@ def _callback(update_id: int, query: CallbackQuery) -> Action:
         chat_type=ChatType.GROUP if group else ChatType.PRIVATE,
         group_id=chat_id if group else None,
         mentioned=group,
-        metadata={"telegram_chat": chat_id},
+        metadata={"telegram_chat": chat_id, VERIFIED_IDENTITY: True},
     )
     return Action(update_id, chat_id, message=inbound, callback_id=query.id)
 

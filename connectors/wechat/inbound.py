@@ -27,7 +27,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.messages import InboundMessage, Location, MediaKind
+from bot.messages import VERIFIED_IDENTITY, InboundMessage, Location, MediaKind
 from connectors.text import clean_text
 from connectors.wechat import texts
 
@@ -115,7 +115,7 @@ class _From:
     def message(self, **values: Any) -> InboundMessage:
         return InboundMessage(
             channel=CHANNEL, sender_id=self.openid, message_id=self.key,
-            metadata={"wechat_account": self.account}, **values,
+            metadata={"wechat_account": self.account, VERIFIED_IDENTITY: True}, **values,
         )
 
 
