@@ -39,12 +39,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings(args)
     check_worker_setup(settings)
     if settings.workers > 1:
-        # The guard above is in place for several workers; forking them is not (yet): say so.
+        from bot.serve import exec_gunicorn
+
         print(
-            f"minsheng: MINSHENG_WORKERS={settings.workers} accepted (shared state in Redis); "
-            "this build still serves from one process",
+            f"minsheng: preparing the database and model, then starting {settings.workers} "
+            f"workers (gunicorn) on http://{settings.host}:{settings.port}/",
             flush=True,
         )
+        exec_gunicorn(settings)  # does not return
+        return 0
     print(
         f"minsheng: starting on http://{settings.host}:{settings.port}/ "
         f"(the first start also trains the NLU model and loads the demo data)",
@@ -115,8 +118,8 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     serve.add_argument(
         "--workers",
         type=int,
-        help="worker processes (MINSHENG_WORKERS, default 1); more than one needs "
-        "MINSHENG_REDIS_URL",
+        help="worker processes (MINSHENG_WORKERS, default 1) behind one port, run by "
+        "gunicorn; more than one needs MINSHENG_REDIS_URL and a PostgreSQL database",
     )
     serve.add_argument(
         "--no-demo",
@@ -222,16 +225,21 @@ def _nlu_defaults() -> NluCliDefaults:
     return cli_defaults(load_settings())
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser(argv)
-    args = parser.parse_args(argv)
+def configure_logging(*, verbose: bool = False) -> None:
+    """Log lines to stderr, every handler behind the privacy filter."""
     logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
+        level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     # Residents write phones and names into everything; no log line may carry them.
     for handler in logging.getLogger().handlers:
         handler.addFilter(PrivacyLogFilter())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser(argv)
+    args = parser.parse_args(argv)
+    configure_logging(verbose=args.verbose)
     try:
         return int(args.handler(args) or 0)
     except ConfigError as exc:

@@ -184,16 +184,28 @@ class Settings(BaseSettings):
 
 
 def check_worker_setup(settings: Settings) -> None:
-    """Refuse several workers on the in-process state store: each worker would keep its own
-    conversations, locks and de-duplication, so a resident's next message could land on a
-    worker that never saw the previous one."""
-    if settings.workers > 1 and not settings.redis_url:
+    """Refuse several workers on the in-process state store or on SQLite: each worker would
+    keep its own conversations, locks and de-duplication (so a resident's next message could
+    land on a worker that never saw the previous one), and SQLite's single writer would make
+    the workers queue behind each other's write locks."""
+    if settings.workers <= 1:
+        return
+    if not settings.redis_url:
         raise ConfigError(
             f"多个工作进程（MINSHENG_WORKERS={settings.workers}）必须共享对话状态，"
             "请设置 MINSHENG_REDIS_URL（例如 redis://127.0.0.1:6379/0），"
             "或把 MINSHENG_WORKERS 设为 1。"
             f" / {settings.workers} workers (MINSHENG_WORKERS) need a shared state store: "
             "set MINSHENG_REDIS_URL (e.g. redis://127.0.0.1:6379/0) or use one worker."
+        )
+    if not settings.effective_database_url.startswith(("postgresql", "postgres")):
+        raise ConfigError(
+            f"多个工作进程（MINSHENG_WORKERS={settings.workers}）需要 PostgreSQL 数据库，"
+            "请设置 MINSHENG_DATABASE_URL（例如 postgresql://user@127.0.0.1/minsheng），"
+            "或把 MINSHENG_WORKERS 设为 1（SQLite 只适合单进程）。"
+            f" / {settings.workers} workers (MINSHENG_WORKERS) need PostgreSQL: set "
+            "MINSHENG_DATABASE_URL to a postgresql:// URL or use one worker (SQLite has a "
+            "single writer)."
         )
 
 

@@ -10,5 +10,7 @@ ERRORS = {
     "unknown_address": "没有找到这个地址编码。",
     "busy": "系统正忙，请稍后再试。",
     "unavailable": "服务暂时不可用，请稍后再试。",
+    "temporarily_unavailable": "系统正在恢复，您这条消息还没有处理，请过几秒钟再发一次。"
+    "已经提交成功的诉求不受影响。",
     "internal_error": "抱歉，系统出了点问题，这条消息没有处理成功，请稍后再发一次。",
 }

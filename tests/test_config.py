@@ -47,10 +47,25 @@ def test_several_workers_need_redis() -> None:
     from bot.config import check_worker_setup
 
     check_worker_setup(load_settings(workers=1, redis_url=""))
-    check_worker_setup(load_settings(workers=4, redis_url="redis://127.0.0.1:6379/0"))
+    check_worker_setup(
+        load_settings(
+            workers=4,
+            redis_url="redis://127.0.0.1:6379/0",
+            database_url="postgresql://postgres@127.0.0.1/test",
+        )
+    )
     with pytest.raises(ConfigError) as info:
         check_worker_setup(load_settings(workers=2, redis_url=""))
     assert "MINSHENG_REDIS_URL" in str(info.value) and "工作进程" in str(info.value)
+    # Redis alone is not enough: SQLite has one writer, so several workers need PostgreSQL.
+    for database_url in ("", "sqlite:///var/x.db"):
+        with pytest.raises(ConfigError) as info:
+            check_worker_setup(
+                load_settings(
+                    workers=2, redis_url="redis://127.0.0.1:6379/0", database_url=database_url
+                )
+            )
+        assert "MINSHENG_DATABASE_URL" in str(info.value) and "PostgreSQL" in str(info.value)
 
 
 def test_serve_refuses_several_workers_on_the_memory_store(

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -82,7 +83,9 @@ class RedisStateStore(StateStore):
     @asynccontextmanager
     async def lock(self, name: str, *, timeout: float = 30.0) -> AsyncIterator[None]:
         key = self._k(f"lock:{name}")
-        token = uuid.uuid4().hex
+        # The owner's pid in the token tells an operator (and the fault tests) which worker
+        # holds a conversation; the random part keeps tokens unique across hosts.
+        token = f"{os.getpid()}:{uuid.uuid4().hex}"
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         delay = 0.005
