@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import logging
 import math
 import time
 from collections import OrderedDict
@@ -49,8 +50,11 @@ from typing import TYPE_CHECKING, Protocol
 
 from aiohttp import web
 from aiohttp.typedefs import Middleware
+from redis.exceptions import RedisError
 
 from bot.errors import RateLimited
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -204,6 +208,7 @@ class RateLimiter:
         self.backend: Backend = backend or MemoryBackend()
         self.enabled = enabled
         self._clock = clock
+        self._backend_down = False
 
     async def check(self, name: str, key: str) -> None:
         """Count one request of ``key`` against the limit ``name``.
@@ -216,7 +221,19 @@ class RateLimiter:
         if not self.enabled or limit.unlimited:
             return
         digest = hashlib.sha256(f"{name}\0{key}".encode("utf-8", "surrogatepass")).hexdigest()
-        wait = await self.backend.hit(f"{name}:{digest[:32]}", limit, self._clock())
+        try:
+            wait = await self.backend.hit(f"{name}:{digest[:32]}", limit, self._clock())
+        except (RedisError, OSError) as exc:
+            # Fail open: a limiter that cannot count must not turn every request away; what
+            # needs Redis to work answers its own temporary error. Said once per outage.
+            if not self._backend_down:
+                log.warning("rate limits not enforced: the limiter's store is unreachable (%s)",
+                            type(exc).__name__)
+                self._backend_down = True
+            return
+        if self._backend_down:
+            log.info("rate limits enforced again: the limiter's store is back")
+            self._backend_down = False
         if wait > 0:
             raise RateLimited(f"rate limit {name!r} exceeded", retry_after=wait)
 
