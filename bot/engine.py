@@ -28,7 +28,7 @@ STATE_RETENTION_SECONDS = 24 * 3600
 
 
 class Parser(Protocol):
-    def parse(self, text: str) -> ParseResult: ...
+    async def parse_message(self, text: str, message_id: str | None = None) -> ParseResult: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +137,7 @@ class Engine:
 
             state = await self._store.get(self._state_key(message)) or {}
             said = message.said
-            parse = self._nlu.parse(said) if said else None
+            parse = await self._nlu.parse_message(said, message.message_id) if said else None
             if parse is not None and self._is_uncertain and self._is_uncertain(parse):
                 await self._record_uncertain(message, parse)
 

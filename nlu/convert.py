@@ -132,8 +132,7 @@ def to_csv_text(data: TrainingData) -> tuple[str, CsvReport]:
         dropped_synonyms=len(data.synonyms),
         dropped_regexes=len(data.regexes),
         dropped_lookups=len(data.lookups),
-        dropped_metadata=sum(1 for e in data.examples if e.metadata)
-        + len(data.intent_metadata),
+        dropped_metadata=sum(1 for e in data.examples if e.metadata) + len(data.intent_metadata),
     )
     return out.getvalue(), report
 

@@ -181,9 +181,7 @@ def read_domain_text(text: str, location: str = "<string>") -> RasaDomain:
         where = f"{location} responses.{name}"
         if not isinstance(variations, list) or not variations:
             raise _fail("domain_variation", where)
-        responses[str(name)] = [
-            _variation(v, f"{where}[{i}]") for i, v in enumerate(variations)
-        ]
+        responses[str(name)] = [_variation(v, f"{where}[{i}]") for i, v in enumerate(variations)]
     other = {k: v for k, v in doc.items() if k not in ("version", "responses")}
     version = doc.get("version")
     return RasaDomain(
@@ -223,8 +221,7 @@ def to_domain_document(domain: RasaDomain) -> dict[str, Any]:
     body.update(domain.other)
     if domain.responses:
         body["responses"] = {
-            name: [v.to_dict() for v in variations]
-            for name, variations in domain.responses.items()
+            name: [v.to_dict() for v in variations] for name, variations in domain.responses.items()
         }
     ordered = {k: body[k] for k in _DOMAIN_ORDER if k in body}
     ordered.update({k: v for k, v in body.items() if k not in ordered})

@@ -104,7 +104,9 @@ def test_csv_round_trip_keeps_annotations() -> None:
 
 def test_csv_from_excel_gb18030_with_chinese_headers(tmp_path: Path) -> None:
     sheet = tmp_path / "标注.csv"
-    sheet.write_bytes("例句,意图,备注\r\n小区门口路灯坏了,report_problem,张三\r\n".encode("gb18030"))
+    sheet.write_bytes(
+        "例句,意图,备注\r\n小区门口路灯坏了,report_problem,张三\r\n".encode("gb18030")
+    )
     data = read_csv(sheet)
     assert [(e.text, e.intent) for e in data.examples] == [("小区门口路灯坏了", "report_problem")]
 
