@@ -95,6 +95,9 @@ class Settings(BaseSettings):
     wechat_status_template_id: str = ""
     # Micro-grid group robots: grid code -> webhook URL (JSON object), for announcements.
     wechat_group_webhooks: dict[str, str] = Field(default_factory=dict)
+    # Rasa callback channel (connectors/callback): bot messages are POSTed to this URL.
+    callback_url: str = ""
+    callback_timeout_seconds: float = Field(10.0, gt=0, le=60)
     telegram_token: str = ""
     telegram_secret: str = ""
     telegram_api_base: str = "https://api.telegram.org"

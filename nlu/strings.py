@@ -109,6 +109,7 @@ REVIEW_GROUP = (
 # --------------------------------------------------------------------- HTTP API errors
 HTTP_BAD_JSON = "请求体必须是 JSON 对象"
 HTTP_NO_TEXT = "请求缺少字符串字段 text"
+HTTP_BAD_MESSAGE_ID = "message_id 必须是字符串"
 HTTP_BAD_TEXT = "text 含有无效字符(孤立的 UTF-16 代理项)"
 HTTP_TOO_LONG = "text 太长(最多 {limit} 个字符)"
 
