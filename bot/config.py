@@ -98,6 +98,8 @@ class Settings(BaseSettings):
     # Rasa callback channel (connectors/callback): bot messages are POSTed to this URL.
     callback_url: str = ""
     callback_timeout_seconds: float = Field(10.0, gt=0, le=60)
+    # Rasa action server (connectors/rasa_actions): on when set; Rasa sends it as ?token=.
+    rasa_actions_token: str = ""
     telegram_token: str = ""
     telegram_secret: str = ""
     telegram_api_base: str = "https://api.telegram.org"
