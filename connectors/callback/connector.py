@@ -19,7 +19,7 @@ from connectors.base import Connector
 from connectors.callback.output import CallbackOutput
 from connectors.errors import error_response
 from connectors.web.body import MAX_BODY_BYTES, BadField, BodyTooDeep, inbound_from_rest, loads
-from connectors.web.rest import _read_body, field_error, json_error
+from connectors.web.rest import field_error, json_error, read_body
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -48,7 +48,7 @@ class CallbackConnector(Connector):
 
     def setup_routes(self, app: web.Application, gateway_key: web.AppKey[Gateway]) -> None:
         async def webhook(request: web.Request) -> web.StreamResponse:
-            raw = await _read_body(request)
+            raw = await read_body(request)
             if raw is None:
                 return json_error(413, "body_too_large", limit_kb=MAX_BODY_BYTES // 1024)
             try:
