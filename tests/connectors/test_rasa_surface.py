@@ -138,3 +138,36 @@ async def test_a_refusing_callback_is_not_retried_forever(
         Dispatcher(runtime.sessions, runtime.outputs, base_backoff=timedelta(0)).drain(), 30
     )
     assert report.sent == 0 and report.dead >= 1 and report.retried == 0
+
+
+async def test_settings_wire_a_rasa_server_as_the_nlu(
+    make_settings: Any, aiohttp_client: Any, aiohttp_server: Any
+) -> None:
+    """MINSHENG_NLU_BACKEND=rasa: the engine's parse of a REST message comes from Rasa."""
+    asked: list[dict[str, Any]] = []
+
+    async def parse(request: web.Request) -> web.Response:
+        asked.append(await request.json())
+        text = asked[-1]["text"]
+        return web.json_response(
+            {"text": text, "intent": {"name": "greet", "confidence": 0.99}, "entities": []}
+        )
+
+    rasa = web.Application()
+    rasa.router.add_post("/model/parse", parse)
+    server = await aiohttp_server(rasa)
+    settings = make_settings(nlu_backend="rasa", rasa_url=str(server.make_url("/")))
+    client = await aiohttp_client(create_app(settings, background=False))
+    body = {"sender": "r-9", "message": "锦园小区2号楼楼道灯坏了", "metadata": {"message_id": "q1"}}
+    response = await client.post("/webhooks/rest/webhook", json=body)
+    assert response.status == 200 and await response.json()
+    assert asked == [{"text": "锦园小区2号楼楼道灯坏了", "message_id": "q1"}]
+    health = await (await client.get("/healthz")).json()
+    assert health["nlu"]["backend"] == "rasa"
+
+
+def test_rasa_backend_without_a_url_fails_at_start_up(make_settings: Any) -> None:
+    from bot.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="MINSHENG_RASA_URL"):
+        make_settings(nlu_backend="rasa")
