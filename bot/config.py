@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal, Self
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.errors import ConfigError
@@ -42,6 +43,14 @@ class Settings(BaseSettings):
     # Digests of NLU artifacts trained elsewhere that this gateway may load (besides those
     # `minsheng nlu train` and the gateway itself recorded in the database).
     nlu_trusted_digests: list[str] = Field(default_factory=list)
+    # "rasa": each message goes to a Rasa server's POST /model/parse first; the embedded
+    # model answers whenever Rasa is slower than the timeout, down, or answers garbage.
+    nlu_backend: Literal["embedded", "rasa"] = "embedded"
+    rasa_url: str = ""
+    rasa_timeout_seconds: float = Field(2.0, gt=0, le=30)
+    rasa_token: str = ""  # Rasa's --auth-token, if the server was started with one
+    # Seconds the embedded model answers alone after a Rasa failure before Rasa is retried.
+    rasa_retry_seconds: float = Field(30.0, ge=0)
 
     load_demo_data: bool = True
     upload_max_bytes: int = Field(10 * 1024 * 1024, gt=0)
@@ -86,6 +95,11 @@ class Settings(BaseSettings):
     wechat_status_template_id: str = ""
     # Micro-grid group robots: grid code -> webhook URL (JSON object), for announcements.
     wechat_group_webhooks: dict[str, str] = Field(default_factory=dict)
+    # Rasa callback channel (connectors/callback): bot messages are POSTed to this URL.
+    callback_url: str = ""
+    callback_timeout_seconds: float = Field(10.0, gt=0, le=60)
+    # Rasa action server (connectors/rasa_actions): on when set; Rasa sends it as ?token=.
+    rasa_actions_token: str = ""
     # Telegram bot (connectors/telegram): on when the token is set; the webhook checks the
     # secret token Telegram echoes in X-Telegram-Bot-Api-Secret-Token (required with it).
     telegram_token: str = ""
@@ -170,6 +184,14 @@ class Settings(BaseSettings):
         if value and not value.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("MINSHENG_REDIS_URL must be a redis:// URL")
         return value
+
+    @model_validator(mode="after")
+    def _rasa_needs_url(self) -> Self:
+        if self.nlu_backend == "rasa" and not self.rasa_url.startswith(("http://", "https://")):
+            raise ValueError(
+                "MINSHENG_NLU_BACKEND=rasa needs MINSHENG_RASA_URL (http://host:5005)"
+            )
+        return self
 
     @property
     def effective_database_url(self) -> str:

@@ -28,7 +28,7 @@ STATE_RETENTION_SECONDS = 24 * 3600
 
 
 class Parser(Protocol):
-    def parse(self, text: str) -> ParseResult: ...
+    async def parse_message(self, text: str, message_id: str | None = None) -> ParseResult: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +137,7 @@ class Engine:
 
             state = await self._store.get(self._state_key(message)) or {}
             said = message.said
-            parse = await self._parse(said) if said else None
+            parse = await self._nlu.parse_message(said, message.message_id) if said else None
             if parse is not None and self._is_uncertain and self._is_uncertain(parse):
                 await self._record_uncertain(message, parse)
 
@@ -158,15 +158,6 @@ class Engine:
                     ttl=self._dedupe_ttl,
                 )
             return replies
-
-    async def _parse(self, text: str) -> ParseResult:
-        """Parse off the event loop when the parser can: a parse is milliseconds of CPU
-        (jieba, the classifier), during which every other conversation would wait."""
-        parse_async = getattr(self._nlu, "parse_async", None)
-        if parse_async is not None:
-            result: ParseResult = await parse_async(text)
-            return result
-        return self._nlu.parse(text)
 
     async def _record_uncertain(self, message: InboundMessage, parse: ParseResult) -> None:
         if self._on_uncertain is None:

@@ -22,7 +22,8 @@ from nlu import NLUModel
 from nlu import ensure_model as _ensure_model
 from nlu.artifact import default_model_path
 from nlu.cli import NluCliDefaults, ReviewRequest
-from nlu.service import NLUService
+from nlu.rasa_backend import RasaNLUClient
+from nlu.service import NLUService, RemoteParser
 
 T = TypeVar("T")
 
@@ -57,7 +58,21 @@ async def start_nlu(settings: Settings, sessions: async_sessionmaker[AsyncSessio
     model = await asyncio.to_thread(ensure_model, settings, trusted)
     if model.artifact_digest is not None and model.artifact_digest not in trusted:
         await record_trusted(sessions, model.artifact_digest, model_path(settings))
-    return NLUService(model, trusted_digests=known)
+    return NLUService(
+        model,
+        trusted_digests=known,
+        remote=remote_backend(settings),
+        remote_retry_seconds=settings.rasa_retry_seconds,
+    )
+
+
+def remote_backend(settings: Settings) -> RemoteParser | None:
+    """The external NLU the settings name (``MINSHENG_NLU_BACKEND=rasa``), or None."""
+    if settings.nlu_backend != "rasa":
+        return None
+    return RasaNLUClient(
+        settings.rasa_url, timeout=settings.rasa_timeout_seconds, token=settings.rasa_token
+    )
 
 
 def cli_defaults(settings: Settings) -> NluCliDefaults:

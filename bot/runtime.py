@@ -256,6 +256,7 @@ class Runtime:
             store = await stack.enter_async_context(state_store(settings))
             addresses = await address_book(settings, sessions)
             nlu = await start_nlu(settings, sessions)
+            stack.push_async_callback(nlu.aclose)
             catalog = Catalog.load(catalog_path(settings))
             tickets = TicketService(sessions, catalog, addresses, settings=settings)
             handoff = HandoffService.from_settings(sessions, settings)
@@ -387,7 +388,7 @@ class Runtime:
             "status": "ok" if database_ok and store_ok else "degraded",
             "database": {"ok": database_ok, "backend": self.db_engine.dialect.name},
             "state_store": {"ok": store_ok, "kind": self.store.kind},
-            "nlu": {"ok": True, "model_version": model.version},
+            "nlu": {"ok": True, "model_version": model.version, "backend": self.nlu.backend},
             "addresses": {"buildings": len(self.addresses)},
             "connectors": [c.name for c in self.connectors],
         }

@@ -394,6 +394,11 @@ def register_cli(
     review.add_argument("--database-url", help=strings.ARG_DATABASE_URL)
     review.set_defaults(handler=cmd_review)
 
+    # Rasa YAML <-> spreadsheet CSV lives in its own module.
+    from nlu.convert_cli import register as register_convert
+
+    register_convert(sub)
+
 
 def _add_model_kind(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(

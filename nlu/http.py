@@ -1,7 +1,7 @@
 """``POST /model/parse``: Rasa's NLU endpoint, same request and response shape.
 
-Request ``{"text": "...", "message_id": "..."?}``; response ``{"text", "intent":
-{"name", "confidence"}, "entities": [...], "intent_ranking": [...]}``. Bad requests get
+Request ``{"text": "...", "message_id": "..."?}``; response ``{"text", "message_id"?,
+"intent": {"name", "confidence"}, "entities": [...], "intent_ranking": [...]}``. Bad requests get
 ``400 {"error": {"code", "message"}}`` like every other API of the gateway.
 """
 
@@ -46,12 +46,18 @@ def make_parse_handler(service_key: web.AppKey[NLUService]) -> Any:
             return _error("bad_text", strings.HTTP_BAD_TEXT)
         if len(text) > MAX_TEXT_CHARS:
             return _error("text_too_long", strings.HTTP_TOO_LONG.format(limit=MAX_TEXT_CHARS))
+        message_id = body.get("message_id")
+        if message_id is not None and not isinstance(message_id, str):
+            return _error("bad_message_id", strings.HTTP_BAD_MESSAGE_ID)
         service = request.app[service_key]
         if len(text) > THREAD_ABOVE_CHARS:
             result = await service.parse_async(text)
         else:
             result = service.parse(text)
-        return web.json_response(result.to_dict(), dumps=_dumps)
+        answer = result.to_dict()
+        if message_id is not None:
+            answer["message_id"] = message_id  # Rasa echoes the id it was given
+        return web.json_response(answer, dumps=_dumps)
 
     return parse
 

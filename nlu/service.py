@@ -5,10 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable, Collection
 from pathlib import Path
+from typing import Protocol
 
 from nlu.artifact import load_model
+from nlu.errors import NLUError
 from nlu.model import NLUModel
 from nlu.types import ParseResult
 
@@ -18,6 +21,58 @@ log = logging.getLogger(__name__)
 # The digests of trusted artifacts, fetched when a reload needs them (they may live in a
 # database the library knows nothing of).
 TrustedDigests = Callable[[], Awaitable[Collection[str]]]
+
+# After a remote failure the embedded model answers alone for this long before the remote
+# backend is tried again: during an outage no resident waits for the remote's timeout.
+REMOTE_RETRY_SECONDS = 30.0
+
+
+class RemoteParser(Protocol):
+    """An NLU backend in another process (a Rasa server); raises NLUError when it fails."""
+
+    backend: str
+
+    async def parse(self, text: str, message_id: str | None = None) -> ParseResult: ...
+
+    async def aclose(self) -> None: ...
+
+
+class _Outage:
+    """Logs a remote backend's outage once when it starts and once when it ends, and says
+    when to try the remote again."""
+
+    def __init__(self, name: str, retry_seconds: float, clock: Callable[[], float]) -> None:
+        self._name = name
+        self._retry = retry_seconds
+        self._clock = clock
+        self._since: float | None = None
+        self._next_try = 0.0
+
+    @property
+    def ongoing(self) -> bool:
+        return self._since is not None
+
+    def should_try(self) -> bool:
+        return self._since is None or self._clock() >= self._next_try
+
+    def failed(self, error: Exception) -> None:
+        now = self._clock()
+        if self._since is None:
+            self._since = now
+            log.warning(
+                "NLU backend %s failed (%s): the embedded model answers until it is back",
+                self._name,
+                error,
+            )
+        self._next_try = now + self._retry
+
+    def recovered(self) -> None:
+        if self._since is not None:
+            log.warning(
+                "NLU backend %s is back after %.0f s", self._name, self._clock() - self._since
+            )
+            self._since = None
+
 
 class NLUService:
     """The gateway's NLU: ``parse`` with the current model, ``reload`` to replace it.
@@ -36,6 +91,9 @@ class NLUService:
         fallback_threshold: float | None = None,
         ambiguity_threshold: float | None = None,
         trusted_digests: TrustedDigests | None = None,
+        remote: RemoteParser | None = None,
+        remote_retry_seconds: float = REMOTE_RETRY_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """Serve ``model``; thresholds left ``None`` keep the ones the model was loaded with.
 
@@ -43,7 +101,14 @@ class NLUService:
         loaded from (``model.source_path``). With ``trusted_digests`` (the digests of the
         artifacts the trainers' own command wrote), a reload refuses any other artifact:
         whoever can write to the model folder must not be able to run code here.
+
+        With ``remote`` (an external Rasa server), :meth:`parse_message` asks it first and
+        falls back to the embedded model when it fails; the embedded model stays loaded.
         """
+        self.remote = remote
+        self._outage = _Outage(
+            remote.backend if remote is not None else "", remote_retry_seconds, clock
+        )
         self._trusted_digests = trusted_digests
         source = path if path is not None else model.source_path
         self.path = Path(source) if source is not None else None
@@ -66,6 +131,37 @@ class NLUService:
 
     def parse(self, text: str) -> ParseResult:
         return self._model.parse(text)
+
+    @property
+    def backend(self) -> str:
+        """Which NLU answers messages now: the remote backend's name, or "embedded"."""
+        if self.remote is None or self._outage.ongoing:
+            return "embedded"
+        return self.remote.backend
+
+    async def parse_message(self, text: str, message_id: str | None = None) -> ParseResult:
+        """Parse a resident's message with the configured backend.
+
+        A remote backend that fails (down, slow, an error, garbage) is logged once per
+        outage and the embedded model answers; the remote is tried again after
+        ``remote_retry_seconds``.
+        """
+        if self.remote is not None and self._outage.should_try():
+            try:
+                result = await self.remote.parse(text, message_id)
+            except NLUError as exc:
+                self._outage.failed(exc)
+            else:
+                self._outage.recovered()
+                return result
+        # Off the event loop: a parse is milliseconds of CPU (jieba, the classifier) during
+        # which every other conversation of this worker would wait.
+        return await self.parse_async(text)
+
+    async def aclose(self) -> None:
+        """Close the remote backend's client, if any."""
+        if self.remote is not None:
+            await self.remote.aclose()
 
     async def parse_async(self, text: str) -> ParseResult:
         """Parse off the event loop (for long texts or busy servers)."""

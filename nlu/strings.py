@@ -28,6 +28,13 @@ PROBLEMS: dict[str, str] = {
     "examples_type": "`examples:` 必须是「|」文本块或列表",
     "json_not_mapping": "`rasa_nlu_data` 必须是映射",
     "json_example": "例句需要 `text` 和 `intent`",
+    # domain files and the spreadsheet (CSV) form of the data
+    "domain_responses": "`responses:` 必须是映射(回复名 → 变体列表)",
+    "domain_variation": "回复必须是非空的变体列表,每个变体是映射(text、buttons、image、custom ...)",
+    "domain_button": "按钮必须是含 `title`(和 `payload`)的映射",
+    "csv_encoding": "无法识别文件编码(支持 UTF-8 与 Excel 的 GB18030)",
+    "csv_header": "第一行必须是表头 text,intent(可另有其他列),实际为:{header}",
+    "csv_row": "第 {line} 行:{detail}",
     # validation
     "no_data": "没有找到任何训练例句",
     "one_intent": "只有一个意图「{name}」,至少需要两个意图才能训练分类器",
@@ -118,6 +125,7 @@ REVIEW_GROUP = (
 # --------------------------------------------------------------------- HTTP API errors
 HTTP_BAD_JSON = "请求体必须是 JSON 对象"
 HTTP_NO_TEXT = "请求缺少字符串字段 text"
+HTTP_BAD_MESSAGE_ID = "message_id 必须是字符串"
 HTTP_BAD_TEXT = "text 含有无效字符(孤立的 UTF-16 代理项)"
 HTTP_TOO_LONG = "text 太长(最多 {limit} 个字符)"
 

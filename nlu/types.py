@@ -29,9 +29,11 @@ class Entity:
     value: str
     confidence_entity: float = 1.0
     extractor: str = "RuleEntityExtractor"
+    role: str | None = None  # Rasa's entity roles and groups, when an extractor gives them
+    group: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        body: dict[str, Any] = {
             "entity": self.entity,
             "start": self.start,
             "end": self.end,
@@ -39,6 +41,11 @@ class Entity:
             "confidence_entity": round(float(self.confidence_entity), 6),
             "extractor": self.extractor,
         }
+        if self.role is not None:
+            body["role"] = self.role
+        if self.group is not None:
+            body["group"] = self.group
+        return body
 
 
 @dataclass(frozen=True, slots=True)

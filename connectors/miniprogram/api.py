@@ -336,7 +336,7 @@ async def _place(gateway: Gateway, form: ReportForm) -> tuple[str, str] | web.Re
 
 async def _categories(gateway: Gateway, text: str) -> list[dict[str, Any]]:
     """The NLU's demand categories for ``text``, best first (at most three)."""
-    parse = await gateway.nlu.parse_async(text)
+    parse = await gateway.nlu.parse_message(text)
     catalog = gateway.tickets.catalog
     ranked: list[dict[str, Any]] = []
     for score in parse.intent_ranking or [parse.intent]:

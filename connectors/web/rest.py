@@ -65,8 +65,10 @@ def field_error(field: str, *, code: str = "bad_field") -> web.Response:
     return _json_error(400, code, message, field=field)
 
 
-async def _read_body(request: web.Request) -> bytes | None:
-    """The raw body, or None when it is bigger than any chat message (chunked or not)."""
+async def read_body(request: web.Request) -> bytes | None:
+    """The raw body, or None when it is bigger than any chat message (chunked or not).
+
+    Also read by the callback channel, which takes the same body."""
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
         return None
     data = bytearray()
@@ -170,7 +172,7 @@ class _Handlers:
         return response
 
     async def webhook(self, request: web.Request) -> web.Response:
-        raw = await _read_body(request)
+        raw = await read_body(request)
         if raw is None:
             return json_error(413, "body_too_large", limit_kb=MAX_BODY_BYTES // 1024)
         try:
