@@ -200,7 +200,7 @@ def private_model_dir(tmp_path: Path, default_model_dir: Path) -> Path:
     """A copy of the shared model for one test's gateway: whatever that gateway writes to its
     model directory (a retrained artifact) stays in this test. Written into the shared one,
     it would no longer match the pinned digest, and every later gateway would retrain."""
-    target = tmp_path / "models"
+    target = tmp_path / "model-copy"
     shutil.copytree(default_model_dir, target, dirs_exist_ok=True)
     return target
 
