@@ -25,11 +25,11 @@ from aiohttp import web
 from bot.addresses.strings import ROLE_LABELS
 from bot.errors import AddressError, BadInput, InvalidTransition, MinshengError, RateLimited
 from bot.gateway import Gateway
+from bot.ratelimit import Limit, client_ip
 from bot.tickets.views import TicketDraft
 from connectors.errors import dumps, error_response, json_error
 from connectors.miniprogram import texts, views
 from connectors.miniprogram.form import FormError, ReportForm, read_form
-from connectors.miniprogram.ratelimit import RateLimiter
 from connectors.miniprogram.session import SessionSigner
 from connectors.miniprogram.wxapi import Code2Session, WeChatUnavailable
 from connectors.text import clean_text, has_unstorable
@@ -94,24 +94,33 @@ class MiniProgramApi:
         self.key = gateway_key
         self.signer = signer
         self.wechat = wechat
-        self.session_limit = RateLimiter(per_session)
-        self.ip_limit = RateLimiter(per_ip)
+        # The deployment's one limiter (shared through Redis by every worker), with the
+        # API's own two limits added to it.
+        self.limits = {"mp_session": Limit(per_session, 60), "mp_ip": Limit(per_ip, 60)}
 
     # -- plumbing -------------------------------------------------------------------------
 
-    def _limit_ip(self, request: web.Request) -> None:
-        self.ip_limit.hit(request.remote or "?")
+    async def _limit(self, request: web.Request, name: str, key: str) -> None:
+        gateway = request.app[self.key]
+        limiter = gateway.limiter
+        for limit_name, limit in self.limits.items():
+            limiter.limits.extra.setdefault(limit_name, limit)
+        await limiter.check(name, key)
+
+    async def _limit_ip(self, request: web.Request) -> None:
+        settings = request.app[self.key].settings
+        await self._limit(request, "mp_ip", client_ip(request, tuple(settings.trusted_proxies)))
 
     def authed(self, handler: Authed) -> Handler:
         async def handle(request: web.Request) -> web.StreamResponse:
             try:
-                self._limit_ip(request)
+                await self._limit_ip(request)
                 header = request.headers.get("Authorization", "")
                 scheme, _, token = header.partition(" ")
                 openid = self.signer.verify(token.strip()) if scheme == "Bearer" else None
                 if openid is None:
                     return fail(401, "unauthorized")
-                self.session_limit.hit(openid)
+                await self._limit(request, "mp_session", openid)
                 return await handler(request, openid)
             except RateLimited as exc:
                 return too_many(exc)
@@ -131,7 +140,7 @@ class MiniProgramApi:
 
     async def login(self, request: web.Request) -> web.Response:
         try:
-            self._limit_ip(request)
+            await self._limit_ip(request)
             body = await _json_body(request)
         except RateLimited as exc:
             return too_many(exc)

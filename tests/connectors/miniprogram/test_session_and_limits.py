@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from bot.errors import RateLimited
-from connectors.miniprogram.ratelimit import RateLimiter
 from connectors.miniprogram.session import SessionSigner
 
 
@@ -36,22 +34,3 @@ def test_a_tampered_token_is_refused(mangle) -> None:  # type: ignore[no-untyped
 def test_another_secret_does_not_verify() -> None:
     token, _ = SessionSigner("a" * 20, 3600).issue("openid-1", now=0)
     assert SessionSigner("b" * 20, 3600).verify(token, now=1) is None
-
-
-def test_the_limiter_counts_per_key_in_a_sliding_window() -> None:
-    limiter = RateLimiter(2, window=60)
-    limiter.hit("a", now=0)
-    limiter.hit("a", now=10)
-    with pytest.raises(RateLimited) as refused:
-        limiter.hit("a", now=20)
-    assert refused.value.retry_after == pytest.approx(40)
-    limiter.hit("b", now=20)  # others are not held back
-    limiter.hit("a", now=61)  # the first hit has left the window
-
-
-def test_the_limiter_forgets_idle_keys_when_full() -> None:
-    limiter = RateLimiter(1, window=60, max_keys=3)
-    for i, key in enumerate("abc"):
-        limiter.hit(key, now=i)
-    limiter.hit("d", now=100)
-    assert set(limiter._hits) == {"d"}
