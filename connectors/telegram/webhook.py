@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 from telegram import Update
 
+from connectors.body import read_capped
 from connectors.errors import error_response, json_error
 from connectors.telegram import texts
 
@@ -36,16 +37,6 @@ def _error(status: int, code: str, **fmt: object) -> web.Response:
     return json_error(status, code, texts.ERRORS[code].format(**fmt))
 
 
-async def _read_capped(request: web.Request) -> bytes | None:
-    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
-        return None
-    data = bytearray()
-    while chunk := await request.content.read(16 * 1024):
-        data.extend(chunk)
-        if len(data) > MAX_BODY_BYTES:
-            return None
-    return bytes(data)
-
 
 class TelegramWebhook:
     def __init__(self, secret: str) -> None:
@@ -58,7 +49,7 @@ class TelegramWebhook:
         if not hmac.compare_digest(given, self._secret):
             log.warning("Telegram webhook call without the right secret token refused")
             return _error(403, "bad_secret")
-        raw = await _read_capped(request)
+        raw = await read_capped(request, MAX_BODY_BYTES)
         if raw is None:
             return _error(413, "body_too_large", limit_kb=MAX_BODY_BYTES // 1024)
         try:

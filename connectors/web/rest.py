@@ -25,6 +25,7 @@ from bot.media import content_type_of
 from bot.messages import CLIENT_KEY, InboundMessage, outbound_to_dict
 from bot.ratelimit import client_ip
 from bot.uploads import UploadQuotaExceeded
+from connectors.body import read_capped
 from connectors.errors import dumps, error_response
 from connectors.errors import json_error as _json_error
 from connectors.text import clean_text
@@ -69,14 +70,7 @@ async def read_body(request: web.Request) -> bytes | None:
     """The raw body, or None when it is bigger than any chat message (chunked or not).
 
     Also read by the callback channel, which takes the same body."""
-    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
-        return None
-    data = bytearray()
-    while chunk := await request.content.read(16 * 1024):
-        data.extend(chunk)
-        if len(data) > MAX_BODY_BYTES:
-            return None
-    return bytes(data)
+    return await read_capped(request, MAX_BODY_BYTES)
 
 
 async def _foreign_uploads(message: InboundMessage, gateway: Gateway) -> bool:

@@ -24,6 +24,7 @@ from aiohttp import web
 from bot.errors import ConfigError, SignatureError
 from bot.gateway import LATE_FAILURE_TEXT, Gateway
 from bot.messages import Attachment, InboundMessage, OutboundMessage
+from connectors.body import read_capped
 from connectors.errors import error_response, json_error
 from connectors.web.media import sniff
 from connectors.wechat import texts
@@ -55,16 +56,6 @@ class MediaRefused(Exception):
 def _error(status: int, code: str, **fmt: object) -> web.Response:
     return json_error(status, code, texts.ERRORS[code].format(**fmt))
 
-
-async def _read_capped(request: web.Request) -> bytes | None:
-    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
-        return None
-    data = bytearray()
-    while chunk := await request.content.read(16 * 1024):
-        data.extend(chunk)
-        if len(data) > MAX_BODY_BYTES:
-            return None
-    return bytes(data)
 
 
 class WeChatWebhook:
@@ -102,7 +93,7 @@ class WeChatWebhook:
 
     async def receive(self, request: web.Request) -> web.Response:
         query = request.query
-        raw = await _read_capped(request)
+        raw = await read_capped(request, MAX_BODY_BYTES)
         if raw is None:
             log.info("WeChat callback refused: body over %s bytes", MAX_BODY_BYTES)
             return _error(413, "body_too_large", limit_kb=MAX_BODY_BYTES // 1024)
