@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 import pytest
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -13,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.config import load_settings
 from bot.db import create_engine_for, make_session_factory
 from bot.gateway import LATE_FAILURE_TEXT, Gateway
-from bot.messages import Button, ChatType, InboundMessage, OutboundMessage
+from bot.messages import CLIENT_KEY, Button, ChatType, InboundMessage, OutboundMessage
 from bot.ports import CollectingOutput, OutputRegistry
 from bot.tickets import Dispatcher
 from bot.tickets.models import OutboxMessage
@@ -89,7 +90,9 @@ async def test_too_slow_returns_none_and_the_replies_are_delivered_later(session
     assert report.sent == 2
     assert [m.text for m in sink.messages] == ["已收到您的反映", "请选择"]
     assert sink.messages[1].buttons == (Button("是", "/yes"),)
-    assert engine.handled == [message]  # handled once, never twice
+    # Handled once, never twice (the gateway adds the client key clusters count by).
+    assert [replace(m, metadata={}) for m in engine.handled] == [message]
+    assert CLIENT_KEY in engine.handled[0].metadata
 
 
 async def test_a_late_failure_still_answers_politely(sessions) -> None:  # type: ignore[no-untyped-def]
