@@ -78,6 +78,9 @@ def is_outage(exc: BaseException) -> bool:
             "ConnectionDoesNotExistError",
             "AdminShutdownError",
             "ConnectionFailureError",
+            # Raised by the pool's ping when the server drops the connection mid-ping
+            # (asyncpg: "cannot switch to state …; another operation is in progress").
+            "InternalClientError",
         }:
             return True
         current = current.__cause__ or current.__context__
