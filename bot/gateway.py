@@ -22,8 +22,8 @@ import hashlib
 import hmac
 import logging
 import secrets
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -277,15 +277,21 @@ class Gateway:
 
     async def aclose(self, *, grace: float = 10.0) -> None:
         """Let late messages finish and be queued (up to ``grace`` seconds), then cancel."""
-        pending = list(self._late)
-        if not pending:
-            return
-        _, stuck = await asyncio.wait(pending, timeout=grace)
-        for task in stuck:
-            task.cancel()
-        for task in stuck:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await finish_or_cancel(self._late, grace)
+
+
+async def finish_or_cancel(tasks: Iterable[asyncio.Task[Any]], grace: float) -> None:
+    """Give running tasks ``grace`` seconds to finish, then cancel the rest and wait for them
+    (how a connector's own late-reply tasks are wound down too)."""
+    pending = list(tasks)
+    if not pending:
+        return
+    _, stuck = await asyncio.wait(pending, timeout=grace)
+    for task in stuck:
+        task.cancel()
+    for task in stuck:
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 def _outbox_text(reply: OutboundMessage) -> str:

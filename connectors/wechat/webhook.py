@@ -14,7 +14,6 @@ follow as customer-service messages through the outbox (:meth:`Gateway.receive_w
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -22,7 +21,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from bot.errors import ConfigError, SignatureError
-from bot.gateway import LATE_FAILURE_TEXT, Gateway
+from bot.gateway import LATE_FAILURE_TEXT, Gateway, finish_or_cancel
 from bot.messages import Attachment, InboundMessage, OutboundMessage
 from connectors.body import read_capped
 from connectors.errors import error_response, json_error
@@ -260,15 +259,7 @@ class WeChatWebhook:
         return await gateway.media.save(downloaded.data, sniffed.kind, sniffed.content_type)
 
     async def aclose(self, grace: float = 10.0) -> None:
-        pending = list(self._late)
-        if not pending:
-            return
-        _, stuck = await asyncio.wait(pending, timeout=grace)
-        for task in stuck:
-            task.cancel()
-        for task in stuck:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await finish_or_cancel(self._late, grace)
 
 
 def _origin(action: Action) -> InboundMessage:
