@@ -114,6 +114,14 @@ class Ticket(SQLModel, table=True):
     reporter_client: str | None = Field(default=None, max_length=64)
     reporter_verified: bool = True
     anonymous: bool = False
+    # Where it came in (migration ``0011_ticket_source``): the resident's channel (web,
+    # wechat, ...), ``staff`` for 代办, or an intake source (a 12345 hotline, another
+    # platform, a sensor network) with that source's own number in ``source_ref``. Pushes
+    # still go to ``reporter_channel``; the source is what the console and dashboard show.
+    source: str = Field(default="", max_length=32)
+    source_ref: str | None = Field(default=None, max_length=64)
+    # The category was predicted by the NLU (an order without one): staff confirm or fix it.
+    category_predicted: bool = False
     # What happens to it.
     status: str = Field(default="submitted", max_length=16, index=True)
     urgency: str = Field(default="normal", max_length=8)

@@ -54,6 +54,12 @@ class TicketDraft:
     #: Who filed it when it was not the resident (代办: the staff member's name), written as
     #: the actor of the ``filed`` event; None means the resident did.
     filed_by: str | None = None
+    #: Where it came in when that is not ``reporter_channel`` (an intake source such as
+    #: ``12345``), and that source's own number for it; see ``Ticket.source``.
+    source: str | None = None
+    source_ref: str | None = None
+    #: The category came from the NLU, not from the reporter or the source: staff confirm it.
+    category_predicted: bool = False
 
     def source_key(self) -> str | None:
         """The de-duplication key: (channel, sender, message id), hashed to a fixed width."""
@@ -138,6 +144,9 @@ class TicketView:
     resolved_at: datetime | None
     urge_count: int = 0
     last_urged_at: datetime | None = None
+    source: str = ""
+    source_ref: str | None = None
+    category_predicted: bool = False
     evidence: tuple[tuple[str, str], ...] = ()
     history: tuple[EventView, ...] = field(default=())
 
@@ -215,6 +224,9 @@ class TicketView:
             resolved_at=row.resolved_at,
             urge_count=row.urge_count,
             last_urged_at=row.last_urged_at,
+            source=row.source or row.reporter_channel,
+            source_ref=row.source_ref,
+            category_predicted=row.category_predicted,
             evidence=evidence,
             history=history,
         )
