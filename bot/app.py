@@ -16,6 +16,8 @@ from bot.appkeys import (
     TICKET_SERVICE,
 )
 from bot.config import Settings, check_worker_setup, get_settings
+from bot.intake.sources import SourceRegistry
+from bot.intake.web import INTAKE_SOURCES
 from bot.runtime import Runtime, build_connectors
 from bot.staff.web import STAFF_SERVICE
 from bot.surfaces import setup_all
@@ -36,6 +38,7 @@ def _runtime_context(
         app[ADDRESS_BOOK] = runtime.addresses
         app[TICKET_SERVICE] = runtime.tickets
         app[STAFF_SERVICE] = runtime.staff
+        app[INTAKE_SOURCES] = SourceRegistry(runtime.tickets.session_factory)
         log.info(
             "minsheng ready: database=%s state=%s model=%s connectors=%s",
             runtime.db_engine.dialect.name,

@@ -157,7 +157,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
 
 # The areas that add command groups, and the top-level commands each one adds.
 _AREAS: tuple[str, ...] = (
-    "nlu", "addresses", "tickets", "flows", "handoff", "staff", "demo", "connectors",
+    "nlu", "addresses", "tickets", "flows", "handoff", "staff", "demo", "intake", "connectors",
 )
 _AREA_OF_COMMAND = {
     "nlu": "nlu",
@@ -168,6 +168,7 @@ _AREA_OF_COMMAND = {
     "handoff": "handoff",
     "staff": "staff",
     "demo": "demo",
+    "intake": "intake",
 }
 
 
@@ -208,6 +209,10 @@ def _register_area(area: str, sub: argparse._SubParsersAction) -> None:  # type:
         from bot.demo_history import register_cli as demo
 
         demo(sub)
+    elif area == "intake":
+        from bot.intake.cli import register_cli as intake
+
+        intake(sub)
     elif area == "connectors":
         # Each connector adds its own commands (``minsheng wechat menu``, ...); found through
         # the registry, so adding one touches only its folder.
