@@ -79,6 +79,9 @@ STAFF_NOTICE: dict[str, str] = {
 
 #: Open311 ``service_notice`` of a new request. fields: standard, deadline
 OPEN311_NOTICE = "{standard}预计 {deadline} 前办结。"
+#: Open311 discovery: whom a partner system asks, and how it gets an api_key.
+OPEN311_CONTACT = "请联系本平台的运维单位。"
+OPEN311_KEY_SERVICE = "api_key 由本平台的运维单位发放，提交诉求（POST requests）时需要。"
 
 ESCALATION_REASON_OVERDUE = "超过办理时限自动提级"
 ESCALATION_REASON_MANUAL = "承办单位申请提级办理"
