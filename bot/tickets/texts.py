@@ -89,6 +89,9 @@ UNSATISFIED_REASON = "居民对办理结果不满意"
 #: Longest staff reply or information request (one history note holds 500 characters).
 MAX_REPLY_CHARS = 500
 URGE_DEFAULT_NOTE = "居民催办"
+#: History notes of staff confirming a predicted category, or setting another.
+CATEGORY_CONFIRMED = "确认类别：{name}"
+CATEGORY_CHANGED = "类别由“{old}”改为“{new}”"
 
 
 def status_label(status: str) -> str:
