@@ -112,6 +112,9 @@ class Settings(BaseSettings):
     # without a public URL).
     telegram_poll: bool = False
     open311_api_keys: list[str] = Field(default_factory=list)
+    # The Open311 jurisdiction_id(s) this gateway answers for, comma-separated; a request
+    # naming another is a 404. Empty: any jurisdiction_id is accepted (one jurisdiction).
+    open311_jurisdiction_id: str = ""
     ticket_cluster_min_reporters: int = Field(5, ge=2)
     ticket_cluster_window_hours: float = Field(24.0, gt=0)
     #: Channels staff notices go to, most wanted first; a person without an id on any of

@@ -23,6 +23,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.addresses.models import AddrBuilding, AddrGrid
 from bot.console import dashboard_texts as texts
+from bot.console.inbox import source_column
+from bot.console.texts import source_label
 from bot.staff.scope import Scope, ScopedAccount, ticket_filter
 from bot.tickets.models import Incident, Ticket
 from bot.tickets.status import TicketStatus
@@ -139,8 +141,10 @@ async def dashboard_data(
     now: datetime,
     days: int = 30,
     category_names: Mapping[str, str] | None = None,
+    source_labels: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Everything the dashboard page shows, for what ``who`` may see, as JSON-ready data."""
+    """Everything the dashboard page shows, for what ``who`` may see, as JSON-ready data
+    (``source_labels``: labels of sources beyond ``console.texts.SOURCE_LABELS``)."""
     names = category_names or {}
     window = Window.last_days(now, days)
     scope = ticket_filter(who)
@@ -176,6 +180,7 @@ async def dashboard_data(
             if status in DONE and tier:
                 by_tier[tier] = by_tier.get(tier, 0) + int(n)
         by_category = await _grouped(conn, col(Ticket.category), in_window)
+        by_source = await _grouped(conn, source_column(), in_window)
         grids = await _grids(conn, in_window)
         hot = await _hot(conn, scope, names)
         self_compare = await _self_compare(conn, scope, now)
@@ -199,6 +204,13 @@ async def dashboard_data(
         "by_category": [
             {"category": c, "label": names.get(c, c), "count": n}
             for c, n in sorted(by_category.items(), key=lambda kv: (-kv[1], kv[0]))
+        ],
+        "by_source": [
+            {
+                "source": code, "label": source_label(code, source_labels), "count": n,
+                "share": _rate(n, summary["total"]),
+            }
+            for code, n in sorted(by_source.items(), key=lambda kv: (-kv[1], kv[0]))
         ],
         "tiers": [
             {
@@ -373,6 +385,7 @@ async def export_rows(
     days: int = 30,
     category_names: Mapping[str, str] | None = None,
     batch: int = 2000,
+    source_labels: Mapping[str, str] | None = None,
 ) -> AsyncIterator[list[list[str]]]:
     """The scoped tickets of the window as batches of CSV rows (the header alone first),
     streamed from the database. No resident's name, phone, id or words: figures only."""
@@ -385,7 +398,7 @@ async def export_rows(
             col(Ticket.urgency), col(Ticket.street_name), col(Ticket.community_name),
             col(Ticket.grid_name), col(Ticket.created_at), col(Ticket.deadline),
             col(Ticket.resolved_at), col(Ticket.resolved_tier), col(Ticket.rating),
-            col(Ticket.incident_id),
+            col(Ticket.incident_id), source_column(),
         )
         .where(
             ticket_filter(who), col(Ticket.created_at) >= window.start,
@@ -397,17 +410,19 @@ async def export_rows(
         conn = await session.connection()
         result = await conn.stream(query)
         async for chunk in result.partitions(batch):
-            yield from_chunk(chunk, names)
+            yield from_chunk(chunk, names, source_labels)
 
 
 def _when(moment: datetime | None) -> str:
     return f"{moment + LOCAL_OFFSET:%Y-%m-%d %H:%M}" if moment else ""
 
 
-def from_chunk(chunk: Any, names: Mapping[str, str]) -> list[list[str]]:
+def from_chunk(
+    chunk: Any, names: Mapping[str, str], source_labels: Mapping[str, str] | None = None
+) -> list[list[str]]:
     rows = []
     for (number, category, domain, status, urgency, street, community, grid, created,
-         deadline, resolved, tier, rating, incident) in chunk:
+         deadline, resolved, tier, rating, incident, source) in chunk:
         on_time = ""
         if resolved is not None and deadline is not None:
             on_time = texts.CSV_YES if resolved <= deadline else texts.CSV_NO
@@ -416,7 +431,7 @@ def from_chunk(chunk: Any, names: Mapping[str, str]) -> list[list[str]]:
             URGENCY_LABELS.get(urgency, urgency), street or "", community or "", grid or "",
             _when(created), _when(deadline), _when(resolved),
             TIER_LABELS.get(tier or "", ""), on_time, "" if rating is None else str(rating),
-            "" if incident is None else str(incident),
+            "" if incident is None else str(incident), source_label(source, source_labels),
         ])
     return rows
 

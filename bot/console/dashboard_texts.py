@@ -22,6 +22,11 @@ PAGE: Final[dict[str, str]] = {
     "by_day": "每日诉求量",
     "by_status": "按状态",
     "by_category": "按类别（前 10）",
+    "by_source": "按来源",
+    "source": "来源",
+    "count": "件数",
+    "share": "占比",
+    "source_none": "统计区间内没有诉求",
     "tiers": "分级办结占比（目标 60/30/10）",
     "tiers_actual": "实际",
     "tiers_target": "目标",
@@ -49,7 +54,7 @@ PAGE: Final[dict[str, str]] = {
 #: CSV column headings of the ticket export.
 CSV_HEADER: Final = (
     "工单编号", "类别", "领域", "状态", "紧急程度", "街道", "社区", "网格", "受理时间",
-    "办理时限", "办结时间", "办结层级", "是否按时", "评价", "热点事件",
+    "办理时限", "办结时间", "办结层级", "是否按时", "评价", "热点事件", "来源",
 )
 CSV_YES: Final = "是"
 CSV_NO: Final = "否"

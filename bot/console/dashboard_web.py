@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -25,7 +26,7 @@ from bot.appkeys import RUNTIME
 from bot.console import dashboard_texts as texts
 from bot.console.assets import asset_url, setup_console_assets
 from bot.console.dashboard import dashboard_data, export_rows
-from bot.console.web import scope_label
+from bot.console.web import CONSOLE_DEPS, scope_label
 from bot.staff.roles import Role
 from bot.staff.texts import ROLE_LABELS
 from bot.staff.web import console_route, current_staff
@@ -61,6 +62,11 @@ def _category_names(request: web.Request) -> dict[str, str]:
     return {item.intent: item.name for item in catalog.items()}
 
 
+def _source_labels(request: web.Request) -> Mapping[str, str]:
+    deps = request.app.get(CONSOLE_DEPS)
+    return deps.source_labels if deps is not None else {}
+
+
 async def dashboard_page(request: web.Request) -> web.Response:
     session = current_staff(request)
     staff = session.staff
@@ -82,7 +88,7 @@ async def dashboard_api(request: web.Request) -> web.Response:
     staff = current_staff(request).staff
     data = await dashboard_data(
         request.app[RUNTIME].sessions, staff.scope, now=utcnow(), days=_days(request),
-        category_names=_category_names(request),
+        category_names=_category_names(request), source_labels=_source_labels(request),
     )
     data["scope"] = staff.scope.as_json()
     data["labels"] = texts.PAGE
@@ -101,7 +107,7 @@ async def dashboard_csv(request: web.Request) -> web.StreamResponse:
     await response.write(UTF8_BOM.encode("utf-8"))
     async for batch in export_rows(
         request.app[RUNTIME].sessions, staff.scope, now=now, days=_days(request),
-        category_names=_category_names(request),
+        category_names=_category_names(request), source_labels=_source_labels(request),
     ):
         buffer = io.StringIO()
         csv.writer(buffer, lineterminator="\r\n").writerows(batch)

@@ -5,6 +5,7 @@ outside the scope is answered exactly like a ticket that does not exist.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -14,6 +15,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.console import texts
 from bot.errors import BadInput
 from bot.staff.scope import Scope, ticket_filter
 from bot.tickets import texts as ticket_texts
@@ -33,7 +35,8 @@ _OPEN = [s.value for s in OPEN_STATUSES]
 
 @dataclass(frozen=True, slots=True)
 class InboxFilter:
-    """What the inbox shows: one group, optional status/category/grid, a local date range."""
+    """What the inbox shows: one group, optional status/category/grid/source, a local date
+    range."""
 
     group: str = "all"
     status: str = ""
@@ -43,6 +46,7 @@ class InboxFilter:
     until: date | None = None
     page: int = 1
     per_page: int = PER_PAGE
+    source: str = ""
 
     @classmethod
     def parse(cls, query: Any) -> InboxFilter:
@@ -69,7 +73,10 @@ class InboxFilter:
             raise BadInput("bad date or page", code="bad_filter") from None
         if not 1 <= page <= MAX_PAGE or not 1 <= per_page <= MAX_PER_PAGE:
             raise BadInput("page out of range", code="bad_filter")
-        return cls(group, status, text("category"), text("grid"), since, until, page, per_page)
+        return cls(
+            group, status, text("category"), text("grid"), since, until, page, per_page,
+            text("source", 32),
+        )
 
     def query_string(self, **changes: Any) -> str:
         """This filter as a query string (for links), with ``changes`` applied."""
@@ -81,6 +88,7 @@ class InboxFilter:
             "status": current.status,
             "category": current.category,
             "grid": current.grid,
+            "source": current.source,
             "since": current.since.isoformat() if current.since else "",
             "until": current.until.isoformat() if current.until else "",
             "page": str(current.page) if current.page != 1 else "",
@@ -128,6 +136,12 @@ def _group_clause(group: str, now: datetime) -> ColumnElement[bool] | None:
     return None
 
 
+def source_column() -> ColumnElement[str]:
+    """Where a ticket came in; rows written before ``source`` existed came in through the
+    channel they are pushed to (as migration 0011 filled them in)."""
+    return func.coalesce(func.nullif(col(Ticket.source), ""), col(Ticket.reporter_channel))
+
+
 def _where(staff: Scope, f: InboxFilter, now: datetime) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = [ticket_filter(staff)]
     group = _group_clause(f.group, now)
@@ -139,6 +153,8 @@ def _where(staff: Scope, f: InboxFilter, now: datetime) -> list[ColumnElement[bo
         where.append(col(Ticket.category) == f.category)
     if f.grid:
         where.append(col(Ticket.grid_code) == f.grid)
+    if f.source:
+        where.append(source_column() == f.source)
     if f.since:
         where.append(col(Ticket.created_at) >= _local_midnight(f.since))
     if f.until:
@@ -163,17 +179,26 @@ class InboxRow:
     created_at: datetime
     created_text: str
     deadline_text: str
+    source: str = ""
+    source_label: str = ""
+    source_ref: str | None = None
+    category_predicted: bool = False
 
     @classmethod
-    def of(cls, row: Ticket, now: datetime) -> InboxRow:
+    def of(
+        cls, row: Ticket, now: datetime, source_labels: Mapping[str, str] | None = None
+    ) -> InboxRow:
         overdue = row.overdue or (
             row.status in _OPEN and row.deadline is not None and row.deadline < now
         )
+        source = row.source or row.reporter_channel
         return cls(
             row.number, row.status, ticket_texts.status_label(row.status), row.category,
             row.description[:80], row.address_text, row.grid_code, row.grid_name, row.urgency,
             overdue, row.escalations, row.supporters, row.created_at,
             local_text(row.created_at), local_text(row.deadline),
+            source, texts.source_label(source, source_labels), row.source_ref,
+            row.category_predicted,
         )
 
     def as_json(self) -> dict[str, Any]:
@@ -191,6 +216,10 @@ class InboxRow:
             "escalations": self.escalations,
             "supporters": self.supporters,
             "created_at": self.created_at.isoformat() + "Z",
+            "source": self.source,
+            "source_label": self.source_label,
+            "source_ref": self.source_ref,
+            "category_predicted": self.category_predicted,
         }
 
 
@@ -210,8 +239,10 @@ async def list_tickets(
     staff: Scope,
     f: InboxFilter,
     now: datetime,
+    source_labels: Mapping[str, str] | None = None,
 ) -> InboxPage:
-    """One page of the tickets ``staff`` may see that match ``f``, newest first."""
+    """One page of the tickets ``staff`` may see that match ``f``, newest first
+    (``source_labels``: labels of sources registered beyond :data:`texts.SOURCE_LABELS`)."""
     where = _where(staff, f, now)
     async with sessions() as session:
         total = (
@@ -224,7 +255,7 @@ async def list_tickets(
             .offset((f.page - 1) * f.per_page)
             .limit(f.per_page)
         )
-        return InboxPage([InboxRow.of(r, now) for r in rows], int(total), f)
+        return InboxPage([InboxRow.of(r, now, source_labels) for r in rows], int(total), f)
 
 
 async def grids_in_scope(
@@ -240,6 +271,21 @@ async def grids_in_scope(
             .limit(500)
         )
         return [(code, name or code) for code, name in rows if code]
+
+
+async def sources_in_scope(
+    sessions: async_sessionmaker[AsyncSession],
+    staff: Scope,
+    source_labels: Mapping[str, str] | None = None,
+) -> list[tuple[str, str]]:
+    """(source, label) of the sources the staff member's tickets came from (for the filter)."""
+    source = source_column()
+    async with sessions() as session:
+        rows = await session.exec(
+            select(source).where(ticket_filter(staff)).group_by(source).order_by(source)
+            .limit(100)
+        )
+        return [(code, texts.source_label(code, source_labels)) for code in rows if code]
 
 
 async def scoped_row(

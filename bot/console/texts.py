@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 PAGE: dict[str, str] = {
     "inbox_title": "工单收件箱 · 民生诉求工作台",
     "inbox_heading": "工单收件箱",
@@ -66,6 +68,12 @@ PAGE: dict[str, str] = {
     "urgings_last": "最近一次：{at}",
     "urgings_more": "另有 {count} 次较早的催办，见办理记录。",
     "staff_filed": "网格员代办",
+    "source": "来源",
+    "source_ref": "来源编号",
+    "predicted": "分类由系统预测，请确认",
+    "predicted_short": "分类待确认",
+    "confirm_category": "确认分类",
+    "confirm_hint": "系统根据诉求内容预测了类别；如不正确，请选择正确的类别后确认。",
     "nav_inbox": "收件箱",
     "nav_handoffs": "等待人工",
     "nav_notices": "工作提醒",
@@ -95,16 +103,39 @@ ROLE_LABELS: dict[str, str] = {
     "police": "社区民警",
 }
 
-#: Channels a resident reports through, as staff read them.
-CHANNEL_LABELS: dict[str, str] = {
+#: Where tickets come in, as staff read them: the channels residents report through, 代办
+#: by staff, partner systems, and the intake sources named so far. An intake source added
+#: later brings its own label (:func:`source_label`'s ``extra``).
+SOURCE_LABELS: dict[str, str] = {
     "web": "网页聊天",
     "wechat": "微信公众号",
     "miniprogram": "微信小程序",
     "wecom": "企业微信",
     "telegram": "Telegram",
+    "callback": "对接渠道（回调）",
     "open311": "对接系统（Open311）",
     "staff": "网格员代办",
+    "12345": "12345热线",
+    "sensor": "物联感知设备",
+    "demo_history": "演示数据",
 }
+#: The reporter's channel on the ticket page (the same words).
+CHANNEL_LABELS = SOURCE_LABELS
+#: A source nobody has named yet: its code shows, so staff can still tell sources apart.
+UNKNOWN_SOURCE = "其他来源（{source}）"
+NO_SOURCE = "来源不明"
+
+
+def source_label(source: str | None, extra: Mapping[str, str] | None = None) -> str:
+    """The Chinese label of where a ticket came in: ``extra`` first (labels of intake
+    sources registered elsewhere), then :data:`SOURCE_LABELS`, else a fallback that
+    still shows the code."""
+    if not source:
+        return NO_SOURCE
+    if extra and source in extra:
+        return extra[source]
+    return SOURCE_LABELS.get(source) or UNKNOWN_SOURCE.format(source=source)
+
 
 EVENT_LABELS: dict[str, str] = {
     "filed": "提交工单",
@@ -122,6 +153,7 @@ EVENT_LABELS: dict[str, str] = {
     "urgency": "列为高频事件",
     "reminder": "提醒居民评价",
     "auto_close": "自动归档",
+    "category": "确认分类",
 }
 
 DONE: dict[str, str] = {
@@ -134,6 +166,7 @@ DONE: dict[str, str] = {
     "escalate": "已提级。",
     "resolve": "已办结，已请居民评价。",
     "reject": "已标记为不予受理。",
+    "confirm-category": "分类已确认。",
 }
 
 ERRORS: dict[str, str] = {
@@ -146,4 +179,5 @@ ERRORS: dict[str, str] = {
     "bad_input": "填写的内容有误，请检查后重试。",
     "not_found": "未找到该工单，或您无权查看。",
     "bad_filter": "筛选条件有误。",
+    "unknown_category": "请选择有效的类别。",
 }

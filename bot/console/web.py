@@ -9,7 +9,8 @@ Routes (all added with :func:`bot.staff.web.console_route`; see :func:`setup_rou
 - ``GET /console/tickets/{number}`` — one ticket: details, address people, evidence, history
 - ``GET /console/tickets/{number}/evidence/{index}`` — one evidence file, staff in scope only
 - ``POST /console/tickets/{number}/{action}`` — claim, start, reply, request-info, transfer,
-  dispatch, escalate, resolve (note + optional photo), reject
+  dispatch, escalate, resolve (note + optional photo), reject, confirm-category (the
+  category the system predicted, or the ``category`` staff choose instead)
 - ``GET /console/static/{path}`` — the console's CSS and JS (bot.console.assets)
 
 A ticket outside the caller's scope is a 404, the same answer as a ticket that does not
@@ -22,8 +23,8 @@ import asyncio
 import json
 import logging
 import re
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Final
@@ -68,7 +69,7 @@ DISPATCH_ROLES: Final = frozenset(
 )
 ACTIONS: Final = (
     "claim", "start", "reply", "request-info", "transfer", "dispatch", "escalate", "resolve",
-    "reject",
+    "reject", "confirm-category",
 )
 
 
@@ -84,6 +85,9 @@ class ConsoleDeps:
     clock: Clock = utcnow
     poll_seconds: float = 2.0
     max_photo_bytes: int = 10 * 1024 * 1024
+    #: Labels of ticket sources beyond texts.SOURCE_LABELS (intake sources registered
+    #: elsewhere), fed to texts.source_label.
+    source_labels: Mapping[str, str] = field(default_factory=dict)
 
 
 CONSOLE_DEPS: web.AppKey[ConsoleDeps] = web.AppKey("console_deps", ConsoleDeps)
@@ -160,7 +164,10 @@ async def _inbox(request: web.Request) -> tuple[inbox.InboxPage | None, str]:
     except BadInput:
         return None, texts.ERRORS["bad_filter"]
     staff = current_staff(request).staff
-    return await inbox.list_tickets(deps.sessions, staff.scope, wanted, deps.clock()), ""
+    page = await inbox.list_tickets(
+        deps.sessions, staff.scope, wanted, deps.clock(), deps.source_labels
+    )
+    return page, ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,6 +220,9 @@ async def inbox_page(request: web.Request) -> web.Response:
         "statuses": list(_status_labels().items()),
         "categories": [(item.intent, item.name) for item in deps.catalog.items()],
         "grids": await inbox.grids_in_scope(deps.sessions, current_staff(request).staff.scope),
+        "sources": await inbox.sources_in_scope(
+            deps.sessions, current_staff(request).staff.scope, deps.source_labels
+        ),
     }
     name = "_rows.html" if request.query.get("partial") == "1" else "inbox.html"
     return _html(_templates().get_template(name).render(**context), 400 if error else 200)
@@ -381,7 +391,7 @@ async def ticket_page(request: web.Request) -> web.Response:
     deps = request.app[CONSOLE_DEPS]
     staff = current_staff(request).staff
     if _wants_json(request):
-        return web.json_response(_ticket_json(view))
+        return web.json_response(_ticket_json(view, deps.source_labels))
     done = texts.DONE.get(request.query.get("done", ""), "")
     error = texts.ERRORS.get(request.query.get("error", ""), "")
     context = {
@@ -391,6 +401,8 @@ async def ticket_page(request: web.Request) -> web.Response:
         "people": _people(deps.addresses, view),
         "people_roles": texts.ROLE_LABELS,
         "channel_labels": texts.CHANNEL_LABELS,
+        "source_label": texts.source_label(view.source, deps.source_labels),
+        "categories": [(item.intent, item.name) for item in deps.catalog.items()],
         "evidence": _evidence(view),
         # 催办 first: what the resident is pressing for is read before anything else.
         "urgings": [(local_text(e.at), e) for e in view.urgings],
@@ -429,12 +441,16 @@ def _allowed_actions(status: str) -> frozenset[str]:
     return frozenset(allowed)
 
 
-def _ticket_json(view: TicketView) -> dict[str, Any]:
+def _ticket_json(view: TicketView, source_labels: Mapping[str, str]) -> dict[str, Any]:
     return {
         "number": view.number,
         "status": view.status,
         "status_label": view.status_label_zh,
         "category": view.category,
+        "category_predicted": view.category_predicted,
+        "source": view.source,
+        "source_label": texts.source_label(view.source, source_labels),
+        "source_ref": view.source_ref,
         "description": view.description,
         "address": view.address_text,
         "supporters": view.supporters,
@@ -572,6 +588,10 @@ async def _reject(d: ConsoleDeps, n: str, actor: str, f: Form) -> TicketView:
     return await d.tickets.reject(n, actor, _reason(f))
 
 
+async def _confirm_category(d: ConsoleDeps, n: str, actor: str, f: Form) -> TicketView:
+    return await d.tickets.confirm_category(n, actor, _field(f, "category") or None)
+
+
 def _image_type(head: bytes) -> str | None:
     """The content type of a photo by its first bytes (the declared type is not trusted)."""
     if head.startswith(b"\xff\xd8\xff"):
@@ -589,7 +609,7 @@ def _image_type(head: bytes) -> str | None:
 _HANDLERS: Final[dict[str, Action]] = {
     "claim": _claim, "start": _start, "reply": _reply, "request-info": _request_info,
     "transfer": _transfer, "dispatch": _dispatch, "escalate": _escalate,
-    "resolve": _resolve, "reject": _reject,
+    "resolve": _resolve, "reject": _reject, "confirm-category": _confirm_category,
 }
 
 

@@ -3,7 +3,8 @@
 Residents' side (called by flows): :meth:`file`, :meth:`find_similar_open`, :meth:`follow`,
 :meth:`get`, :meth:`list_for_reporter`, :meth:`rate`. Staff side (console, scheduler):
 :meth:`transition`, :meth:`claim`, :meth:`start`, :meth:`resolve`, :meth:`reject`,
-:meth:`transfer`, :meth:`escalate`, :meth:`dispatch`, :meth:`reply`, :meth:`request_info`
+:meth:`transfer`, :meth:`escalate`, :meth:`dispatch`, :meth:`reply`, :meth:`request_info`,
+:meth:`confirm_category`
 (answered through :meth:`attach_resident_message`), :meth:`resolve_incident`, and the
 periodic :meth:`escalate_overdue`. Every change commits its ticket row, an event row and its
 outbox rows in one transaction.
@@ -550,6 +551,55 @@ class TicketService(TicketQueries):
             _ops.record(session, ticket, actor=actor, kind="reply", now=now, note=body)
             await _ops.push_residents(session, self.ctx, ticket, "reply", now, note=body)
             await session.commit()
+        return await self.get(number)
+
+    async def confirm_category(
+        self, number: str, actor: str, category: str | None = None
+    ) -> TicketView:
+        """Staff confirm the ticket's category, or set the right one (``category``): the
+        ``category_predicted`` flag is cleared and a ``category`` event records who and
+        what. A changed category brings its domain and department (unless a department
+        was dispatched) and, for an open ticket that is not an emergency, the time limit
+        it would have had from the start. Nothing is pushed to the resident.
+        Confirming a category nobody predicted, without a change, changes nothing.
+
+        Raises:
+            BadInput: ``category`` is not in the catalog (code ``unknown_category``).
+            TicketNotFound: no such ticket.
+        """
+        if category is not None and not self.catalog.has(category):
+            raise BadInput(f"unknown ticket category {category!r}", code="unknown_category")
+        now = self.clock()
+        async with self.session_factory() as session:
+            ticket = await self._load(session, number, lock=True)
+            old = self.catalog.item(ticket.category) if self.catalog.has(ticket.category) else None
+            old_name = old.name if old else ticket.category
+            if category is None or category == ticket.category:
+                if not ticket.category_predicted:
+                    return await self.get(number)
+                note = texts.CATEGORY_CONFIRMED.format(name=old_name)
+            else:
+                item = self.catalog.item(category)
+                note = texts.CATEGORY_CHANGED.format(old=old_name, new=item.name)
+                ticket.category = item.intent
+                ticket.domain = item.domain
+                if not ticket.dispatched_department:
+                    ticket.department = item.department.code
+                if (
+                    ticket.status in {s.value for s in OPEN_STATUSES}
+                    and ticket.urgency != Urgency.RED.value
+                ):
+                    ticket.deadline = compute_deadline(
+                        ticket.created_at, item.time_limit_hours,
+                        working=item.working_hours, calendar=self.catalog.calendar,
+                    )
+                    ticket.expected_hours = item.time_limit_hours
+                    ticket.working_hours = item.working_hours
+            ticket.category_predicted = False
+            ticket.updated_at = now
+            _ops.record(session, ticket, actor=actor, kind="category", now=now, note=note)
+            await session.commit()
+        log.info("ticket %s category confirmed by staff", number)
         return await self.get(number)
 
     async def request_info(self, number: str, actor: str, question: str) -> TicketView:

@@ -79,6 +79,9 @@ STAFF_NOTICE: dict[str, str] = {
 
 #: Open311 ``service_notice`` of a new request. fields: standard, deadline
 OPEN311_NOTICE = "{standard}预计 {deadline} 前办结。"
+#: Open311 discovery: whom a partner system asks, and how it gets an api_key.
+OPEN311_CONTACT = "请联系本平台的运维单位。"
+OPEN311_KEY_SERVICE = "api_key 由本平台的运维单位发放，提交诉求（POST requests）时需要。"
 
 ESCALATION_REASON_OVERDUE = "超过办理时限自动提级"
 ESCALATION_REASON_MANUAL = "承办单位申请提级办理"
@@ -86,6 +89,9 @@ UNSATISFIED_REASON = "居民对办理结果不满意"
 #: Longest staff reply or information request (one history note holds 500 characters).
 MAX_REPLY_CHARS = 500
 URGE_DEFAULT_NOTE = "居民催办"
+#: History notes of staff confirming a predicted category, or setting another.
+CATEGORY_CONFIRMED = "确认类别：{name}"
+CATEGORY_CHANGED = "类别由“{old}”改为“{new}”"
 
 
 def status_label(status: str) -> str:

@@ -5,6 +5,7 @@ daily quota and the clean-up of unused ones."""
 from __future__ import annotations
 
 import logging
+import xml.etree.ElementTree as ET
 from datetime import timedelta
 from typing import Any
 
@@ -154,6 +155,13 @@ async def test_limits_are_answered_429_in_chinese(
     )
     assert first.status == 400 and second.status == 429
     assert "请求太频繁了" in (await second.json())[0]["description"]
+    as_xml = await client.post(
+        "/open311/v2/requests.xml", data=form, headers={"X-Forwarded-For": "203.0.113.7"}
+    )
+    assert as_xml.status == 429 and int(as_xml.headers["Retry-After"]) >= 1
+    errors = ET.fromstring(await as_xml.read())
+    assert errors.findtext("error/code") == "429"
+    assert "请求太频繁了" in (errors.findtext("error/description") or "")
     # Chat platforms that must be answered 200 get one polite line instead.
     gateway = client.app[GATEWAY]
     message = InboundMessage(channel="wechat", sender_id="o-fast", text="你好")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import xml.etree.ElementTree as ET
 from typing import Any
 
 import pytest
@@ -258,3 +259,153 @@ async def test_public_feed_masks_every_form_of_personal_data(
     (entry,) = single
     assert entry["description"].startswith("楼道灯坏了。")
     assert entry["status_notes"].startswith("已办结：已修好")
+
+
+# --- XML, GeoReport v2's default format, from the same model as JSON ----------------------
+
+
+def xml_of(body: str) -> ET.Element:
+    return ET.fromstring(body.encode("utf-8"))
+
+
+def as_dict(element: ET.Element) -> dict[str, str | None]:
+    return {child.tag: child.text for child in element}
+
+
+async def test_services_in_xml_match_json(client: TestClient, world: World) -> None:
+    response = await client.get(f"{BASE}/services.xml")
+    assert response.status == 200 and response.content_type == "text/xml"
+    root = xml_of(await response.text())
+    assert root.tag == "services"
+    services = root.findall("service")
+    as_json = await (await client.get(f"{BASE}/services.json")).json()
+    assert len(services) == len(as_json) == len(world.catalog.items())
+    lighting = next(s for s in services if s.findtext("service_code") == "report_lighting")
+    assert as_dict(lighting) == {
+        "service_code": "report_lighting",
+        "service_name": "路灯与楼道灯",
+        "description": world.catalog.item("report_lighting").standard,
+        "metadata": "false",
+        "type": "realtime",
+        "keywords": "城乡建设",
+        "group": "城乡建设",
+    }
+    definition = xml_of(await (await client.get(f"{BASE}/services/report_lighting.xml")).text())
+    assert definition.tag == "service_definition"
+    assert definition.findtext("service_code") == "report_lighting"
+    attributes = definition.find("attributes")
+    assert attributes is not None and len(attributes) == 0
+    missing = await client.get(f"{BASE}/services/report_ufo.xml")
+    assert missing.status == 404
+    errors = xml_of(await missing.text())
+    assert errors.tag == "errors"
+    assert as_dict(errors.find("error")) == {  # type: ignore[arg-type]
+        "code": "404", "description": "service_code report_ufo not found"
+    }
+    assert (await client.get(f"{BASE}/services.csv")).status == 404
+
+
+async def test_post_and_read_back_in_xml_without_personal_data(
+    client: TestClient, world: World
+) -> None:
+    form = {
+        "api_key": "secret-key",
+        "service_code": "report_lighting",
+        "description": "1号楼3单元楼道灯坏了，联系我13812345678\x07",
+        "address_id": B1,
+        "first_name": "欧阳",
+        "phone": "13812345678",
+        "media_url": "https://img.example.com/a.jpg",
+    }
+    refused = await client.post(f"{BASE}/requests.xml", data=dict(form, api_key="wrong"))
+    assert refused.status == 403
+    assert xml_of(await refused.text()).findtext("error/code") == "403"
+    bad = await client.post(f"{BASE}/requests.xml", data=dict(form, service_code=""))
+    assert bad.status == 400
+    described = xml_of(await bad.text()).findtext("error/description") or ""
+    assert "service_code is required" in described
+
+    response = await client.post(f"{BASE}/requests.xml", data=form)
+    assert response.status == 201
+    root = xml_of(await response.text())
+    assert root.tag == "service_requests"
+    created = as_dict(root.find("request"))  # type: ignore[arg-type]
+    assert created["service_request_id"] == "20261118-0001"
+    assert "预计" in (created["service_notice"] or "") and created["account_id"] is None
+
+    number = created["service_request_id"]
+    single = await (await client.get(f"{BASE}/requests/{number}.xml")).text()
+    listed = await (await client.get(f"{BASE}/requests.xml")).text()
+    (entry,) = xml_of(single).findall("request")
+    fields = as_dict(entry)
+    as_json = (await (await client.get(f"{BASE}/requests/{number}.json")).json())[0]
+    assert set(fields) == set(as_json)
+    # A control character a resident typed cannot be carried by XML 1.0: dropped there.
+    assert as_json["description"] == "1号楼*单元楼道灯坏了，联系我138****5678\x07"
+    as_json["description"] = as_json["description"].rstrip("\x07")
+    for name, value in as_json.items():  # one model, two renderings
+        assert fields[name] == (None if value is None else str(value)), name
+    assert [r.findtext("service_request_id") for r in xml_of(listed)] == [number]
+    for text in (single, listed):
+        for personal in ("13812345678", "欧阳", "img.example.com", "resident"):
+            assert personal not in text
+    missing = await client.get(f"{BASE}/requests/20991231-0001.xml")
+    assert missing.status == 404 and xml_of(await missing.text()).findtext("error/code") == "404"
+    wrong = await client.get(f"{BASE}/requests.xml?status=maybe")
+    assert wrong.status == 400 and xml_of(await wrong.text()).tag == "errors"
+
+
+@pytest.fixture
+async def zibo(world: World, aiohttp_client: Any) -> TestClient:
+    app = web.Application()
+    app[KEY] = world.service
+    setup_routes(app, KEY, api_keys=["secret-key"], jurisdictions=["zibo.gov.cn", "370399"])
+    return await aiohttp_client(app)  # type: ignore[no-any-return]
+
+
+async def test_jurisdiction_id_on_every_endpoint(zibo: TestClient, world: World) -> None:
+    view = await world.service.file(world.draft())
+    paths = [
+        "services.{f}", "services/report_lighting.{f}", "requests.{f}",
+        f"requests/{view.number}.{{f}}", "discovery.{f}",
+    ]
+    for fmt in ("xml", "json"):
+        for path in paths:
+            url = f"{BASE}/{path.format(f=fmt)}"
+            for query in ("", "?jurisdiction_id=zibo.gov.cn", "?jurisdiction_id=370399"):
+                assert (await zibo.get(url + query)).status == 200, (url, query)
+            if path.startswith("discovery"):
+                continue  # discovery lists the endpoints; it serves no jurisdiction
+            other = await zibo.get(f"{url}?jurisdiction_id=sf.gov")
+            assert other.status == 404, url
+            body = await other.text()
+            if fmt == "json":
+                assert json.loads(body) == [
+                    {"code": 404, "description": "jurisdiction_id sf.gov not found"}
+                ]
+            else:
+                assert xml_of(body).findtext("error/description") == (
+                    "jurisdiction_id sf.gov not found"
+                )
+    form = {"api_key": "secret-key", "service_code": "report_lighting",
+            "description": "灯坏了", "address_id": B1}
+    wrong = await zibo.post(f"{BASE}/requests.xml", data=dict(form, jurisdiction_id="sf.gov"))
+    assert wrong.status == 404
+    in_query = await zibo.post(f"{BASE}/requests.json?jurisdiction_id=sf.gov", data=form)
+    assert in_query.status == 404
+    right = await zibo.post(f"{BASE}/requests.xml", data=dict(form, jurisdiction_id="370399"))
+    assert right.status == 201
+
+
+async def test_discovery_names_the_endpoint_and_both_formats(client: TestClient) -> None:
+    as_json = await (await client.get("/open311/discovery.json")).json()
+    (endpoint,) = as_json["endpoints"]
+    assert endpoint["specification"] == "http://wiki.open311.org/GeoReport_v2"
+    assert endpoint["url"].endswith("/open311/v2") and endpoint["type"] == "production"
+    assert endpoint["formats"] == ["text/xml", "application/json"]
+    root = xml_of(await (await client.get(f"{BASE}/discovery.xml")).text())
+    assert root.tag == "discovery" and root.findtext("contact") == as_json["contact"]
+    assert [f.text for f in root.findall("endpoints/endpoint/formats/format")] == [
+        "text/xml", "application/json"
+    ]
+    assert root.findtext("endpoints/endpoint/url") == endpoint["url"]

@@ -52,6 +52,42 @@
     });
   }
 
+  function sourceTable(rows, t) {
+    // Where demands came in; each source opens the inbox filtered to it.
+    var table = document.getElementById("by-source");
+    table.textContent = "";
+    var head = el("tr");
+    [t.source, t.count, t.share, ""].forEach(function (title) { head.appendChild(el("th", title)); });
+    table.appendChild(head);
+    if (!rows.length) {
+      var none = el("tr");
+      var cell = el("td", t.source_none);
+      cell.colSpan = 4;
+      none.appendChild(cell);
+      table.appendChild(none);
+      return;
+    }
+    rows.forEach(function (row) {
+      var tr = el("tr");
+      tr.setAttribute("data-source", row.source);
+      var name = el("td");
+      var link = el("a", row.label);
+      link.href = "/console/?source=" + encodeURIComponent(row.source);
+      name.appendChild(link);
+      tr.appendChild(name);
+      tr.appendChild(el("td", row.count));
+      tr.appendChild(el("td", pct(row.share)));
+      var bar = el("td");
+      var meter = el("meter");
+      meter.min = 0;
+      meter.max = 1;
+      meter.value = row.share || 0;
+      bar.appendChild(meter);
+      tr.appendChild(bar);
+      table.appendChild(tr);
+    });
+  }
+
   function hotList(items, t) {
     var list = document.getElementById("hot");
     list.textContent = "";
@@ -131,6 +167,7 @@
       ]
     });
     hotList(data.hot, t);
+    sourceTable(data.by_source, t);
     rankTable("rank-streets", data.ranking.streets, t);
     rankTable("rank-communities", data.ranking.communities, t);
     document.getElementById("status").hidden = true;
