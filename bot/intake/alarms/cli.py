@@ -182,9 +182,7 @@ def cmd_rules_check(args: argparse.Namespace) -> int:
 
 def _options(parser: argparse.ArgumentParser, *, source: bool = True) -> None:
     if source:
-        parser.add_argument(
-            "--source", help="the alarms source (default: the only one registered)"
-        )
+        parser.add_argument("--source", help="the alarms source (default: the only one registered)")
     parser.add_argument("--database-url", help="overrides MINSHENG_DATABASE_URL")
 
 

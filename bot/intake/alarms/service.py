@@ -424,19 +424,73 @@ class AlarmService:
             r if isinstance(r, ReadingOutcome) else None for r in readings
         ]
         wanted = {r.device_id for r in readings if isinstance(r, ReadingIn)}
-        devices: dict[str, SensorDevice] = {}
-        if wanted:
-            async with self.session_factory() as session:
-                rows = await session.exec(
-                    select(SensorDevice).where(
-                        SensorDevice.source == source,
-                        col(SensorDevice.device_id).in_(wanted),
-                        col(SensorDevice.enabled).is_(True),
-                    )
-                )
-                devices = {d.device_id: d for d in rows}
+        if not wanted:
+            return IngestReport([o or ReadingOutcome("rejected") for o in outcomes])
         accepted: dict[int, _Accepted] = {}
-        rows_to_insert: list[dict[str, object]] = []
+        inserted: set[tuple[int, str]] = set()
+        # One session for the common path (a normal reading of a device with no open
+        # case): the devices and their open cases in one query, the insert, one commit.
+        async with self.session_factory() as session:
+            found = await session.exec(
+                select(SensorDevice, SensorCase)
+                .join(
+                    SensorCase,
+                    and_(
+                        col(SensorCase.device_pk) == col(SensorDevice.id),
+                        col(SensorCase.status) == "open",
+                    ),
+                    isouter=True,
+                )
+                .where(
+                    SensorDevice.source == source,
+                    col(SensorDevice.device_id).in_(wanted),
+                    col(SensorDevice.enabled).is_(True),
+                )
+            )
+            devices: dict[str, SensorDevice] = {}
+            open_cases: dict[int, SensorCase] = {}
+            for device, current in found:
+                devices[device.device_id] = device
+                if current is not None and device.id is not None:
+                    open_cases[device.id] = current
+            rows_to_insert = self._check_readings(readings, devices, outcomes, accepted, now)
+            if rows_to_insert:
+                insert = _insert_for(session)
+                statement = (
+                    insert(SensorReading)
+                    .values(rows_to_insert)
+                    .on_conflict_do_nothing(index_elements=["device_pk", "reading_id"])
+                    .returning(col(SensorReading.device_pk), col(SensorReading.reading_id))
+                )
+                result = await session.exec(statement)
+                inserted = {(pk, rid) for pk, rid in result.all() if rid is not None}
+                await session.commit()
+        fresh: dict[int, list[_Accepted]] = {}
+        for index, item in accepted.items():
+            reading = readings[index]
+            assert isinstance(reading, ReadingIn) and item.device.id is not None
+            if reading.reading_id is not None and (item.device.id, reading.reading_id) not in (
+                inserted
+            ):
+                outcomes[index] = ReadingOutcome("duplicate")
+                continue
+            outcomes[index] = ReadingOutcome("accepted")
+            fresh.setdefault(item.device.id, []).append(item)
+        report = IngestReport([o or ReadingOutcome("rejected") for o in outcomes])
+        for device_pk, items in fresh.items():
+            await self._evaluate(items, open_cases.get(device_pk), report, now)
+        return report
+
+    def _check_readings(
+        self,
+        readings: Sequence[ReadingIn | ReadingOutcome],
+        devices: dict[str, SensorDevice],
+        outcomes: list[ReadingOutcome | None],
+        accepted: dict[int, _Accepted],
+        now: datetime,
+    ) -> list[dict[str, object]]:
+        """The rows to insert; refusals go into ``outcomes``, keepers into ``accepted``."""
+        rows: list[dict[str, object]] = []
         seen_ids: set[tuple[int, str]] = set()
         for index, reading in enumerate(readings):
             if not isinstance(reading, ReadingIn):
@@ -464,7 +518,7 @@ class AlarmService:
                 seen_ids.add(key)
             exceeded = rule.exceeded(reading.value)
             accepted[index] = _Accepted(device, rule, reading.at, reading.value, exceeded)
-            rows_to_insert.append(
+            rows.append(
                 {
                     "device_pk": device.id,
                     "at": reading.at,
@@ -475,49 +529,37 @@ class AlarmService:
                     "received_at": now,
                 }
             )
-        inserted: set[tuple[int, str]] = set()
-        if rows_to_insert:
-            async with self.session_factory() as session:
-                insert = _insert_for(session)
-                statement = (
-                    insert(SensorReading)
-                    .values(rows_to_insert)
-                    .on_conflict_do_nothing(index_elements=["device_pk", "reading_id"])
-                    .returning(col(SensorReading.device_pk), col(SensorReading.reading_id))
-                )
-                result = await session.exec(statement)
-                inserted = {(pk, rid) for pk, rid in result.all() if rid is not None}
-                await session.commit()
-        fresh: dict[int, list[_Accepted]] = {}
-        for index, item in accepted.items():
-            reading = readings[index]
-            assert isinstance(reading, ReadingIn) and item.device.id is not None
-            if reading.reading_id is not None and (item.device.id, reading.reading_id) not in (
-                inserted
-            ):
-                outcomes[index] = ReadingOutcome("duplicate")
-                continue
-            outcomes[index] = ReadingOutcome("accepted")
-            fresh.setdefault(item.device.id, []).append(item)
-        report = IngestReport([o or ReadingOutcome("rejected") for o in outcomes])
-        for items in fresh.values():
-            await self._evaluate(items, report, now)
-        return report
+        return rows
 
     # --- cases --------------------------------------------------------------------------
 
-    async def _evaluate(self, items: list[_Accepted], report: IngestReport, now: datetime) -> None:
+    async def _evaluate(
+        self,
+        items: list[_Accepted],
+        seen_open: SensorCase | None,
+        report: IngestReport,
+        now: datetime,
+    ) -> None:
+        """``seen_open``: the device's open case as the insert's session saw it."""
         device, rule = items[0].device, items[0].rule
         assert device.id is not None
         exceeding = sorted((i for i in items if i.exceeded), key=lambda i: i.at)
-        async with self.session_factory() as session:
-            current = await self._open_case(session, device.id)
-            if current is None and exceeding:
-                current = await self._maybe_open(session, device, rule, exceeding, report)
-            elif current is not None and exceeding:
-                await self._add_exceedances(session, device, rule, current, exceeding, now)
-        if current is not None and any(not i.exceeded for i in items):
-            closed = await self._maybe_close(device, rule, current.id, now)  # type: ignore[arg-type]
+        current = seen_open
+        if exceeding:
+            # Read again after the commit: the case may have opened or closed meanwhile.
+            async with self.session_factory() as session:
+                current = await self._open_case(session, device.id)
+                if current is None:
+                    current = await self._maybe_open(session, device, rule, exceeding, report)
+                else:
+                    await self._add_exceedances(session, device, rule, current, exceeding, now)
+        if current is None or current.id is None:
+            return
+        latest_normal = max((i.at for i in items if not i.exceeded), default=None)
+        clear = timedelta(minutes=rule.clear_after_minutes)
+        # Without a normal reading late enough there is nothing to check in the database.
+        if latest_normal is not None and latest_normal >= current.last_exceed_at + clear:
+            closed = await self._maybe_close(device, rule, current.id, now)
             if closed is not None:
                 report.closed.append(closed)
 
