@@ -458,11 +458,13 @@ class AlarmService:
                 insert = _insert_for(session)
                 statement = (
                     insert(SensorReading)
-                    .values(rows_to_insert)
                     .on_conflict_do_nothing(index_elements=["device_pk", "reading_id"])
                     .returning(col(SensorReading.device_pk), col(SensorReading.reading_id))
                 )
-                result = await session.exec(statement)
+                # Parameters apart from the statement: compiled once and cached, sent as
+                # one multi-row INSERT ("insertmanyvalues") whatever the batch's size.
+                connection = await session.connection()
+                result = await connection.execute(statement, rows_to_insert)
                 inserted = {(pk, rid) for pk, rid in result.all() if rid is not None}
                 await session.commit()
         fresh: dict[int, list[_Accepted]] = {}
