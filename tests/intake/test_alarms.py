@@ -41,6 +41,9 @@ async def test_a_fume_sensor_makes_one_case_and_it_closes(alarms: AlarmWorld) ->
     assert body["opened"] == [] and body["closed"] == []
     [case] = await alarms.cases()
     assert case.exceed_count == 6 and len(await alarms.tickets()) == 1
+    # One progress note on the ticket, not one per reading (at most one an hour).
+    notes = [e for e in (await alarms.world.service.get(ticket.number)).history if e.kind == "note"]
+    assert len(notes) == 1 and "累计" in (notes[0].note or "")
 
     # Normal for less than 30 minutes after the last exceedance (minute 70): still open.
     body = await alarms.send("F-001", [(80, 1.1), (95, 0.9)])
@@ -84,6 +87,23 @@ async def test_staff_closing_first_just_closes_the_case(alarms: AlarmWorld) -> N
     assert case.closed_reason == "staff"
     ticket = await alarms.world.service.get(opened["ticket_number"])
     assert ticket.status == "resolved"
+
+
+async def test_staff_closing_while_it_still_smokes_makes_a_new_case(alarms: AlarmWorld) -> None:
+    await alarms.service.add_device(SOURCE, "F-8", "fume", building_code=B1)
+    [opened] = (await alarms.send("F-8", [(0, 3), (1, 3), (2, 3)]))["opened"]
+    await alarms.world.service.resolve(opened["ticket_number"], "张网格", "已劝导")
+    # The next exceedance (past the note interval) sees the ticket closed: the case ends.
+    alarms.now_is(70)
+    body = await alarms.send("F-8", [(70, 3)])
+    assert body["opened"] == []
+    [case] = await alarms.cases()
+    assert case.status == "closed" and case.closed_reason == "staff"
+    # That reading still belonged to the old case; three more make the new one.
+    body = await alarms.send("F-8", [(71, 3), (72, 3), (73, 3)])
+    assert (
+        len(body["opened"]) == 1 and body["opened"][0]["ticket_number"] != opened["ticket_number"]
+    )
 
 
 async def test_duplicate_reading_ids_are_kept_once(alarms: AlarmWorld) -> None:
@@ -198,7 +218,12 @@ async def test_the_sweep_flags_a_silent_device_and_files_what_a_crash_left(
     async with alarms.world.sessions() as session:
         await session.exec(update(SensorCase).values(ticket_number=None))
         await session.commit()
-    assert (await alarms.service.sweep())["filed"] == 1
+    # Through the leased job, as every worker's scheduler runs it.
+    from bot.intake.alarms.web import alarm_jobs
+    from bot.tickets.scheduler import Scheduler
+
+    scheduler = Scheduler(alarms.world.sessions, alarm_jobs(alarms.service))
+    assert await scheduler.run_due_jobs(alarms.clock.now) == ["alarm_sweep"]
     [case] = await alarms.cases()
     assert case.ticket_number == opened["ticket_number"]  # idempotent on the case
     assert len(await alarms.tickets()) == 1
