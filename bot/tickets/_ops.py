@@ -34,9 +34,7 @@ DEMO_HISTORY_CHANNEL = "demo_history"
 INTAKE_CHANNEL = "intake"
 #: Channels a ticket can be filed through that have no way to push back (API callers poll;
 #: staff see their own tickets in the console; demo residents have nowhere to be told).
-NO_PUSH_CHANNELS = frozenset(
-    {"open311", STAFF_FILED_CHANNEL, DEMO_HISTORY_CHANNEL, INTAKE_CHANNEL}
-)
+NO_PUSH_CHANNELS = frozenset({"open311", STAFF_FILED_CHANNEL, DEMO_HISTORY_CHANNEL, INTAKE_CHANNEL})
 
 
 @dataclass(frozen=True, slots=True)
