@@ -105,7 +105,9 @@ def cmd_device_add(args: argparse.Namespace) -> int:
 def print_import(report: ImportReport, source: str) -> int:
     if report.bad_rows:
         for line, reason in report.bad_rows:
-            print(texts.CLI_BAD_ROW.format(line=line, reason=reason), file=sys.stderr)
+            # Line 0: the whole file or the source, not one row.
+            text = texts.CLI_BAD_ROW.format(line=line, reason=reason) if line else reason
+            print(text, file=sys.stderr)
         print(texts.CLI_IMPORT_REFUSED.format(count=len(report.bad_rows)), file=sys.stderr)
         return 1
     count = report.added + report.updated

@@ -636,7 +636,13 @@ class AlarmService:
                     await self._extend(session, winner.id, exceeding[-1].at)
                     await session.commit()
                 return winner
-            view = await self._file_ticket(device, rule, row)
+            try:
+                view = await self._file_ticket(device, rule, row)
+            except Exception:
+                # The readings and the case are committed; the sensor must not resend
+                # them. The sweep files the ticket once whatever failed is fixed.
+                log.exception("sensor case %s: ticket not filed yet", row.id)
+                view = self._case_view(row, device.device_id)
             report.opened.append(view)
             return row
         return None
