@@ -18,7 +18,9 @@ async def test_keys_are_shown_once_and_checked(database_url: str) -> None:
     engine = create_engine_for(database_url)
     registry = SourceRegistry(make_session_factory(engine))
     try:
-        source, key = await registry.add("12345", "12345热线", callback_url="http://127.0.0.1:9/cb")
+        source, key = await registry.add(
+            "12345", "12345热线", callback_url="http://127.0.0.1:9/cb"
+        )
         assert source.callback_secret and source.kind == "orders"
         found = await registry.authenticate(key)
         assert found is not None and found.name == "12345" and found.label == "12345热线"
@@ -66,10 +68,9 @@ def test_cli_adds_lists_rotates_and_disables(
     async def check() -> bool:
         engine = create_engine_for(url)
         try:
-            return (
-                await SourceRegistry(make_session_factory(engine)).authenticate(key.group(0))
-                is None
-            )
+            return await SourceRegistry(make_session_factory(engine)).authenticate(
+                key.group(0)
+            ) is None
         finally:
             await engine.dispose()
 
