@@ -35,6 +35,11 @@ class Settings(BaseSettings):
     redis_url: str = ""
 
     training_data_dir: Path = PROJECT_ROOT / "training_data"
+    # Sensor alarm rules (bot/intake/alarms), a YAML file staff read; unset: the
+    # training data's alarm_rules.yml, beside the service catalog.
+    alarm_rules_file: Path | None = None
+    # Most readings one POST /intake/v1/alarms may carry.
+    alarm_batch_max: int = Field(1000, ge=1, le=100_000)
     model_dir: Path = Path("var/models")
     nlu_fallback_threshold: float = Field(0.35, ge=0.0, le=1.0)
     nlu_ambiguity_threshold: float = Field(0.08, ge=0.0, le=1.0)
@@ -195,6 +200,10 @@ class Settings(BaseSettings):
                 "MINSHENG_NLU_BACKEND=rasa needs MINSHENG_RASA_URL (http://host:5005)"
             )
         return self
+
+    @property
+    def effective_alarm_rules_file(self) -> Path:
+        return self.alarm_rules_file or self.training_data_dir / "alarm_rules.yml"
 
     @property
     def effective_database_url(self) -> str:

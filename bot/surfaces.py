@@ -63,6 +63,13 @@ def setup_open311(app: web.Application) -> None:
     setup_routes(app, TICKET_SERVICE, limiter_key=RATE_LIMITER)
 
 
+def setup_intake_alarms(app: web.Application) -> None:
+    """``POST /intake/v1/alarms``: sensor readings; devices that keep exceeding make cases."""
+    from bot.intake.alarms.web import setup_gateway_alarms
+
+    setup_gateway_alarms(app, RUNTIME)
+
+
 def setup_connectors(app: web.Application, connectors: Sequence[RoutedConnector]) -> None:
     """Each connector's own routes; they reach the core through :data:`GATEWAY`."""
     for connector in connectors:
@@ -144,4 +151,5 @@ def setup_all(
     setup_nlu(app)
     setup_door_plates(app)
     setup_open311(app)
+    setup_intake_alarms(app)
     setup_console(app, public_url)

@@ -9,6 +9,7 @@ from sqlmodel import SQLModel
 
 import bot.addresses.models
 import bot.handoff.models
+import bot.intake.alarms.models
 import bot.intake.models
 import bot.nlu_trust
 import bot.review

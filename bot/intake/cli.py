@@ -133,3 +133,7 @@ def register_cli(subparsers: argparse._SubParsersAction) -> None:  # type: ignor
     listing = source_sub.add_parser("list", help="list the registered sources")
     db_option(listing)
     listing.set_defaults(handler=cmd_source_list)
+
+    from bot.intake.alarms.cli import register_device_cli
+
+    register_device_cli(sub)

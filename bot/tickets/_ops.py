@@ -29,9 +29,12 @@ from bot.tickets.status import TicketStatus, Tier, check_transition
 STAFF_FILED_CHANNEL = "staff"
 #: Made-up tickets of `minsheng demo history` (their residents do not exist).
 DEMO_HISTORY_CHANNEL = "demo_history"
+#: Tickets a partner system filed through /intake/v1 (sensor alarms; ``reporter_id`` is the
+#: source's name): no resident to tell; a source hears back through its own callback.
+INTAKE_CHANNEL = "intake"
 #: Channels a ticket can be filed through that have no way to push back (API callers poll;
 #: staff see their own tickets in the console; demo residents have nowhere to be told).
-NO_PUSH_CHANNELS = frozenset({"open311", STAFF_FILED_CHANNEL, DEMO_HISTORY_CHANNEL})
+NO_PUSH_CHANNELS = frozenset({"open311", STAFF_FILED_CHANNEL, DEMO_HISTORY_CHANNEL, INTAKE_CHANNEL})
 
 
 @dataclass(frozen=True, slots=True)

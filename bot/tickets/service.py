@@ -602,6 +602,22 @@ class TicketService(TicketQueries):
         log.info("ticket %s category confirmed by staff", number)
         return await self.get(number)
 
+    async def note(self, number: str, actor: str, text: str) -> None:
+        """Write a ``note`` on the ticket's history for staff, pushed to nobody (e.g. how a
+        sensor alarm goes on while its case is open).
+
+        Raises:
+            BadInput: empty or longer than ``texts.MAX_REPLY_CHARS``.
+            TicketNotFound: no such ticket.
+        """
+        body = _staff_text(text)
+        now = self.clock()
+        async with self.session_factory() as session:
+            ticket = await self._load(session, number, lock=True)
+            ticket.updated_at = now
+            _ops.record(session, ticket, actor=actor, kind="note", now=now, note=body)
+            await session.commit()
+
     async def request_info(self, number: str, actor: str, question: str) -> TicketView:
         """Ask the resident for more information. The ``info_requested`` event is the flag:
         until an ``info_received`` follows it, :meth:`awaiting_info` names this ticket and
