@@ -197,13 +197,17 @@ async def run_import(
     """Take every row of ``path``, one order at a time (each filed in its own transaction:
     a crash loses nothing already filed, and a re-run skips it as a duplicate)."""
     report = ImportReport()
+    seen: set[str] = set()
     try:
         for row in read_orders(path):
             error = row.error
             if row.order is not None:
                 try:
                     if dry_run:
-                        new = await intake.check(source, row.order)
+                        # Nothing is written, so an order twice in the file is counted here.
+                        number = row.order.source_number
+                        new = number not in seen and await intake.check(source, row.order)
+                        seen.add(number)
                     else:
                         new = not (await intake.take(source, row.order)).duplicate
                 except OrderRejected as exc:
