@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,8 +16,8 @@ from typing import TYPE_CHECKING, TypeVar
 
 from bot.config import Settings, load_settings
 from bot.intake import texts
-from bot.intake.importer import ImportFileError, read_orders
-from bot.intake.orders import IsUrgent, OrderIntake, OrderRejected
+from bot.intake.importer import ImportFileError, Row, read_orders
+from bot.intake.orders import IsUrgent, Order, OrderIntake, OrderRejected
 from bot.intake.sources import SourceRegistry, SourceView
 
 if TYPE_CHECKING:
@@ -113,7 +114,13 @@ def cmd_import(args: argparse.Namespace, is_urgent: IsUrgent | None = None) -> i
     settings = settings_of(args)
     return asyncio.run(
         import_file(
-            settings, path, args.source, dry_run=args.dry_run, is_urgent=is_urgent, out=print
+            settings,
+            path,
+            args.source,
+            dry_run=args.dry_run,
+            jobs=args.jobs,
+            is_urgent=is_urgent,
+            out=print,
         )
     )
 
@@ -124,6 +131,7 @@ async def import_file(
     source_name: str,
     *,
     dry_run: bool = False,
+    jobs: int = 4,
     is_urgent: IsUrgent | None = None,
     out: Callable[[str], None] = print,
 ) -> int:
@@ -137,7 +145,7 @@ async def import_file(
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     url = settings.effective_database_url
     await upgrade(url)
-    engine = create_engine_for(url)
+    engine = create_engine_for(url, pool_size=max(jobs, 1))
     nlu: NLUService | None = None
     try:
         sessions = make_session_factory(engine)
@@ -155,17 +163,20 @@ async def import_file(
         catalog = Catalog.load(settings.training_data_dir / "catalog.yml")
         tickets = TicketService(sessions, catalog, book, settings=settings)
 
+        loading = asyncio.Lock()
+
         async def parse(text: str) -> ParseResult:
             # Loaded on the first order without a usable category: most exports have one.
             nonlocal nlu
-            if nlu is None:
-                from bot.nlu_setup import start_nlu
+            async with loading:
+                if nlu is None:
+                    from bot.nlu_setup import start_nlu
 
-                nlu = await start_nlu(settings, sessions)
+                    nlu = await start_nlu(settings, sessions)
             return await nlu.parse_async(text)
 
         intake = OrderIntake(tickets, book, catalog, parse=parse, is_urgent=is_urgent)
-        report = await run_import(intake, source, path, dry_run=dry_run, out=out)
+        report = await run_import(intake, source, path, dry_run=dry_run, jobs=jobs, out=out)
         if report is None:
             return 2
         return 0 if report.bad == 0 else 1
@@ -192,34 +203,70 @@ async def run_import(
     path: Path,
     *,
     dry_run: bool = False,
+    jobs: int = 1,
     out: Callable[[str], None] = print,
 ) -> ImportReport | None:
-    """Take every row of ``path``, one order at a time (each filed in its own transaction:
-    a crash loses nothing already filed, and a re-run skips it as a duplicate)."""
+    """Take every row of ``path``; each order is filed in its own transaction, so a crash
+    loses nothing already filed and a re-run skips it as a duplicate.
+
+    Up to ``jobs`` orders are in flight at once (the database's round trips overlap); rows
+    are still reported in file order, the file is read as they finish (never held whole),
+    and an order whose number is already in flight waits for it (a repeat is then a
+    duplicate, not a race).
+    """
     report = ImportReport()
     seen: set[str] = set()
-    try:
-        for row in read_orders(path):
-            error = row.error
-            if row.order is not None:
-                try:
-                    if dry_run:
-                        # Nothing is written, so an order twice in the file is counted here.
-                        number = row.order.source_number
-                        new = number not in seen and await intake.check(source, row.order)
-                        seen.add(number)
-                    else:
-                        new = not (await intake.take(source, row.order)).duplicate
-                except OrderRejected as exc:
-                    error = exc
+    window: deque[tuple[Row, asyncio.Task[bool] | None]] = deque()
+    in_flight: dict[str, asyncio.Task[bool]] = {}
+
+    async def take(order: Order, before: asyncio.Task[bool] | None) -> bool:
+        if before is not None:
+            await asyncio.gather(before, return_exceptions=True)
+        if dry_run:
+            # Nothing is written, so an order twice in the file is counted here.
+            new = order.source_number not in seen and await intake.check(source, order)
+            seen.add(order.source_number)
+            return new
+        return not (await intake.take(source, order)).duplicate
+
+    async def settle() -> None:
+        row, task = window.popleft()
+        error = row.error
+        if task is not None:
+            try:
+                new = await task
+            except OrderRejected as exc:
+                error = exc
+            else:
+                if new:
+                    report.new += 1
                 else:
-                    if new:
-                        report.new += 1
-                    else:
-                        report.duplicates += 1
-            if error is not None:
-                report.bad += 1
-                out(texts.IMPORT_BAD_ROW.format(line=row.line, reason=error.message))
+                    report.duplicates += 1
+            finally:
+                assert row.order is not None
+                if in_flight.get(row.order.source_number) is task:
+                    del in_flight[row.order.source_number]
+        if error is not None:
+            report.bad += 1
+            out(texts.IMPORT_BAD_ROW.format(line=row.line, reason=error.message))
+
+    try:
+        try:
+            for row in read_orders(path):
+                task = None
+                if row.order is not None:
+                    number = row.order.source_number
+                    task = asyncio.create_task(take(row.order, in_flight.get(number)))
+                    in_flight[number] = task
+                window.append((row, task))
+                while len(window) >= max(jobs, 1):
+                    await settle()
+            while window:
+                await settle()
+        finally:
+            # A file error mid-way: the orders already in flight finish (they are filed).
+            rest = [task for _, task in window if task is not None]
+            await asyncio.gather(*rest, return_exceptions=True)
     except ImportFileError as exc:
         out(str(exc))
         return None
@@ -277,5 +324,8 @@ def register_cli(
     importing.add_argument("file", help="the export: .csv or .xlsx, one order per row")
     importing.add_argument("--source", required=True, help="the source's name, e.g. 12345")
     importing.add_argument("--dry-run", action="store_true", help="check every row, file nothing")
+    importing.add_argument(
+        "--jobs", type=int, default=4, help="orders in flight at once (default 4)"
+    )
     db_option(importing)
     importing.set_defaults(handler=lambda args: cmd_import(args, is_urgent))
