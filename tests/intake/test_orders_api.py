@@ -143,3 +143,19 @@ async def test_orders_on_postgresql(
     body = await (await client.post(URL, json=batch, headers=bearer(key))).json()
     assert (body["filed"], body["duplicates"], body["errors"]) == (2, 1, 0)
     assert body["results"][2]["ticket_number"] == body["results"][0]["ticket_number"]
+
+
+async def test_an_order_saying_someone_is_in_danger_is_filed_red(
+    aiohttp_client: Any, make_settings: Any
+) -> None:
+    client = await gateway(aiohttp_client, make_settings)
+    key = await key_of(client)
+    urgent = {**ORDER, "source_number": "RED-1", "text": "锦园小区2号楼电梯里困人了，快来人",
+              "category": "安全隐患"}  # fmt: skip
+    calm = {**ORDER, "source_number": "CALM-1"}
+    body = await (
+        await client.post(URL, json={"orders": [urgent, calm]}, headers=bearer(key))
+    ).json()
+    service = client.app[RUNTIME].tickets
+    red, normal = [await service.get(r["ticket_number"]) for r in body["results"]]
+    assert red.urgency == "red" and normal.urgency != "red"
