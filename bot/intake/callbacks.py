@@ -116,7 +116,9 @@ class IntakeCallbacks(OutputChannel):
         }
         try:
             client = await self._client()
-            async with client.post(source.callback_url, data=body, headers=headers) as answer:
+            async with client.post(
+                source.callback_url, data=body, headers=headers, allow_redirects=False
+            ) as answer:
                 status = answer.status
                 await answer.read()
         except (aiohttp.ClientError, TimeoutError) as exc:
