@@ -211,8 +211,11 @@ def _register_area(area: str, sub: argparse._SubParsersAction) -> None:  # type:
         demo(sub)
     elif area == "intake":
         from bot.intake.cli import register_cli as intake
+        from flows import detect_danger
 
-        intake(sub)
+        # The life-safety check of the dialogue flows, handed in: orders whose words say
+        # someone is in danger now are filed red, as a resident's message would be.
+        intake(sub, is_urgent=lambda text: detect_danger(text) is not None)
     elif area == "connectors":
         # Each connector adds its own commands (``minsheng wechat menu``, ...); found through
         # the registry, so adding one touches only its folder.

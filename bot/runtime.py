@@ -35,6 +35,7 @@ from bot.db import create_engine_for, make_session_factory, upgrade
 from bot.engine import Engine
 from bot.gateway import Gateway
 from bot.handoff import HandoffService, handoff_jobs
+from bot.intake.callbacks import IntakeCallbacks
 from bot.media import LocalMediaStore, MediaStore
 from bot.messages import InboundMessage
 from bot.nlu_setup import start_nlu
@@ -265,6 +266,10 @@ class Runtime:
             # Staff close a handoff from outside a turn: they change its state under its lock.
             handoff.attach(engine.update_state, end_handoff)
             outputs = OutputRegistry({"console": ConsoleInbox()})
+            # Status changes of orders go back to the hotline or platform that sent them.
+            callbacks = IntakeCallbacks(sessions)
+            stack.push_async_callback(callbacks.aclose)
+            outputs.register(callbacks)
             runtime = cls(
                 settings=settings,
                 db_engine=db_engine,

@@ -63,6 +63,26 @@ def setup_open311(app: web.Application) -> None:
     setup_routes(app, TICKET_SERVICE, limiter_key=RATE_LIMITER)
 
 
+def setup_intake(app: web.Application) -> None:
+    """``/intake/v1/...``: orders from hotlines and platforms, with the source's API key."""
+    from bot.intake.orders import OrderIntake
+    from bot.intake.orders_web import ORDER_INTAKE, setup_routes
+    from flows import detect_danger
+
+    async def provide(app: web.Application) -> None:
+        runtime = app[RUNTIME]
+        app[ORDER_INTAKE] = OrderIntake(
+            runtime.tickets,
+            runtime.addresses,
+            runtime.catalog,
+            parse=runtime.nlu.parse_async,
+            is_urgent=lambda text: detect_danger(text) is not None,
+        )
+
+    setup_routes(app, ORDER_INTAKE, limiter_key=RATE_LIMITER)
+    app.on_startup.append(provide)
+
+
 def setup_intake_alarms(app: web.Application) -> None:
     """``POST /intake/v1/alarms``: sensor readings; devices that keep exceeding make cases."""
     from bot.intake.alarms.web import setup_gateway_alarms
@@ -151,5 +171,6 @@ def setup_all(
     setup_nlu(app)
     setup_door_plates(app)
     setup_open311(app)
+    setup_intake(app)
     setup_intake_alarms(app)
     setup_console(app, public_url)

@@ -15,6 +15,7 @@ Actions and validators (the Python a flow may call) live in ``flows/_actions`` a
 ``flows/_validators.py`` and are registered by name.
 """
 
+from flows._danger import detect as detect_danger
 from flows._knowledge import Knowledge, KnowledgeAnswer, KnowledgeEntry
 from flows._loader import load_flow_file, load_flows
 from flows._manager import FORWARDED_FROM, DialogueManager
@@ -33,6 +34,7 @@ __all__ = [
     "KnowledgeAnswer",
     "KnowledgeEntry",
     "Responses",
+    "detect_danger",
     "end_handoff",
     "load_flow_file",
     "load_flows",

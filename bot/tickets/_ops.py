@@ -34,7 +34,20 @@ DEMO_HISTORY_CHANNEL = "demo_history"
 INTAKE_CHANNEL = "intake"
 #: Channels a ticket can be filed through that have no way to push back (API callers poll;
 #: staff see their own tickets in the console; demo residents have nowhere to be told).
-NO_PUSH_CHANNELS = frozenset({"open311", STAFF_FILED_CHANNEL, DEMO_HISTORY_CHANNEL, INTAKE_CHANNEL})
+NO_PUSH_CHANNELS = frozenset({"open311", STAFF_FILED_CHANNEL, DEMO_HISTORY_CHANNEL})
+#: Orders from an intake source (a 12345 hotline, another platform): the reporter id is the
+#: source's name, and what reaches it is one callback per status change (bot.intake), not a
+#: resident's chat message.
+INTAKE_CHANNEL = "intake"
+#: The resident pushes that announce a status change; only these reach an intake source.
+#: Replies, information requests, reminders to rate, overdue apologies and cluster notices
+#: are for a person in a chat, and a partner system has no use for them.
+STATUS_PUSH_KEYS = frozenset(
+    {
+        "accepted", "in_progress", "dispatched", "transferred", "escalated", "resolved",
+        "closed", "reopened", "rejected",
+    }
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +178,20 @@ async def push_residents(
     buttons = satisfaction_buttons() if key in {"resolved", "reminder"} else ()
     targets = await resident_targets(session, ticket)
     for channel, user_id in targets:
+        if channel == INTAKE_CHANNEL:
+            if key in STATUS_PUSH_KEYS:
+                # The callback is built from the ticket and this row (kind = the status the
+                # ticket moved to, created_at = the change's time), not from the text.
+                add_message(
+                    session,
+                    channel=channel,
+                    recipient_id=user_id,
+                    text=text,
+                    now=now,
+                    ticket_id=ticket.id,
+                    kind=ticket.status,
+                )
+            continue
         add_message(
             session,
             channel=channel,

@@ -145,8 +145,14 @@ class Dispatcher:
 
         async def serve(rows: list[_Claimed]) -> None:
             async with gate:
-                for row in rows:
-                    outcomes.append(await self._deliver(row))
+                for index, row in enumerate(rows):
+                    outcome = await self._deliver(row)
+                    outcomes.append(outcome)
+                    if outcome == OutboxStatus.PENDING and index + 1 < len(rows):
+                        # Its later messages wait behind the one to retry: a resident (or a
+                        # partner system's callback) must not get "已办结" before "已受理".
+                        await self._release(rows[index + 1 :], behind=row.id)
+                        break
 
         await asyncio.gather(*(serve(rows) for rows in by_recipient.values()))
         return DispatchReport(
@@ -256,6 +262,31 @@ class Dispatcher:
             next_attempt_at=self.clock() + self.backoff(row.attempts),
         )
         return OutboxStatus.PENDING
+
+    async def _release(self, rows: list[_Claimed], *, behind: int) -> None:
+        """Hand claimed rows back untried (their attempt not counted), due when the row
+        ``behind`` is retried, so they are sent after it and in their order."""
+        retry_at = (
+            select(OutboxMessage.next_attempt_at)
+            .where(col(OutboxMessage.id) == behind)
+            .scalar_subquery()
+        )
+        async with self.session_factory() as session:
+            await session.exec(
+                update(OutboxMessage)
+                .where(
+                    col(OutboxMessage.id).in_([r.id for r in rows]),
+                    col(OutboxMessage.claimed_by) == self.worker_id,
+                    col(OutboxMessage.status) == OutboxStatus.SENDING,
+                )
+                .values(
+                    status=OutboxStatus.PENDING,
+                    lease_until=None,
+                    attempts=col(OutboxMessage.attempts) - 1,
+                    next_attempt_at=retry_at,
+                )
+            )
+            await session.commit()
 
     async def _finish(self, row: _Claimed, **values: object) -> None:
         # Guarded by claimed_by: if our lease ran out and another worker re-claimed the row,

@@ -207,6 +207,7 @@ class TicketService(TicketQueries):
                     kind="filed",
                     now=now,
                     to_status=S.SUBMITTED.value,
+                    note=draft.filed_note,
                 )
                 notice = "urgent" if emergency or item.urgency is Urgency.HIGH else "new"
                 _ops.notify_staff(

@@ -54,6 +54,8 @@ class TicketDraft:
     #: Who filed it when it was not the resident (代办: the staff member's name), written as
     #: the actor of the ``filed`` event; None means the resident did.
     filed_by: str | None = None
+    #: The note of the ``filed`` event (an intake order's own time and caller, for staff).
+    filed_note: str | None = None
     #: Where it came in when that is not ``reporter_channel`` (an intake source such as
     #: ``12345``), and that source's own number for it; see ``Ticket.source``.
     source: str | None = None

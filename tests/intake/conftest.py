@@ -1,6 +1,7 @@
 """A small real world for sensor alarms: the ticket tests' world (migrated database, a tiny
 address registry, the shipped catalog, a settable clock), an ``alarms`` source with its key,
-the shipped alarm rules, and the alarms route served over real HTTP on loopback."""
+the shipped alarm rules, and the alarms route served over real HTTP on loopback; and for
+orders, an ``orders`` source with the shared default NLU model."""
 
 from __future__ import annotations
 
@@ -20,9 +21,11 @@ from bot.intake.alarms.models import SensorCase
 from bot.intake.alarms.rules import AlarmRules
 from bot.intake.alarms.service import AlarmService
 from bot.intake.alarms.web import ALARM_BATCH_MAX, ALARM_SERVICE, setup_routes
-from bot.intake.sources import SourceRegistry
+from bot.intake.orders import OrderIntake
+from bot.intake.sources import SourceRegistry, SourceView
 from bot.intake.web import INTAKE_SOURCES
 from bot.tickets.models import Ticket
+from nlu import ParseResult
 from tests.tickets.conftest import World, make_world
 
 RULES_PATH = PROJECT_ROOT / "training_data" / "alarm_rules.yml"
@@ -115,3 +118,42 @@ async def alarms(
         yield await make_alarm_world(world, aiohttp_client)
     finally:
         await world.engine.dispose()
+
+
+@dataclass
+class IntakeWorld:
+    world: World
+    registry: SourceRegistry
+    source: SourceView
+    key: str
+    intake: OrderIntake
+
+
+@pytest.fixture(scope="session")
+def shared_model(default_model_dir: Path, default_model_digest: str):  # type: ignore[no-untyped-def]
+    from nlu.artifact import default_model_path, load_model
+
+    return load_model(
+        default_model_path(default_model_dir), trusted=lambda d: d == default_model_digest
+    )
+
+
+async def build(url: str, tmp_path: Path, *, callback: str | None = None, model=None  # type: ignore[no-untyped-def]
+                ) -> IntakeWorld:
+    world = await make_world(url, tmp_path)
+    registry = SourceRegistry(world.sessions)
+    source, key = await registry.add("12345", "12345热线", callback_url=callback)
+
+    async def parse(text: str) -> ParseResult:
+        assert model is not None, "this test gives every order a category"
+        return model.parse(text)  # type: ignore[no-any-return]
+
+    intake = OrderIntake(world.service, world.book, world.catalog, parse=parse)
+    return IntakeWorld(world, registry, source, key, intake)
+
+
+@pytest.fixture
+async def intake_world(database_url: str, tmp_path: Path) -> AsyncIterator[IntakeWorld]:
+    built = await build(database_url, tmp_path)
+    yield built
+    await built.world.engine.dispose()

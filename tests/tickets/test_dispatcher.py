@@ -255,3 +255,20 @@ async def test_console_inbox_notices_are_delivered_and_listed(world: World) -> N
     inbox = await staff_inbox(world.sessions, ["dept:municipal"])
     assert [(n.ticket_number, n.status) for n in inbox] == [(number, "sent")]
     assert inbox[0].text.startswith("【社区派单】")
+
+
+async def test_a_recipients_later_messages_wait_behind_one_to_retry(world: World) -> None:
+    flaky = FlakyOutput("web", failures=1)
+    d = dispatcher(world, OutputRegistry({"web": flaky}), base_backoff=timedelta(seconds=10))
+    async with world.sessions() as session:
+        for text in ("已受理", "已办结"):
+            add_message(session, channel="web", recipient_id="r1", text=text, now=world.clock())
+        await session.commit()
+    first = await d.run_once()
+    assert (first.claimed, first.retried, first.sent) == (2, 1, 0)
+    waiting = await world.outbox()
+    assert [(r.status, r.attempts) for r in waiting] == [("pending", 1), ("pending", 0)]
+    assert waiting[1].next_attempt_at == waiting[0].next_attempt_at
+    world.clock.advance(seconds=10)
+    await d.drain()
+    assert [m.text for m in flaky.delivered] == ["已受理", "已办结"]
