@@ -8,7 +8,7 @@ dashboard get their own ``setup_console`` / ``setup_dashboard`` here, next to th
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 from aiohttp import web
 
@@ -84,10 +84,52 @@ def setup_intake(app: web.Application) -> None:
 
 
 def setup_intake_alarms(app: web.Application) -> None:
-    """``POST /intake/v1/alarms``: sensor readings; devices that keep exceeding make cases."""
-    from bot.intake.alarms.web import setup_gateway_alarms
+    """``POST /intake/v1/alarms``: sensor readings; devices that keep exceeding make cases.
+    At start-up the service (rules read and checked against the catalog: a bad rules file
+    stops the gateway with its line and key) and its periodic sweep."""
+    import asyncio
+    import contextlib
 
-    setup_gateway_alarms(app, RUNTIME)
+    from bot.intake.alarms.rules import AlarmRules
+    from bot.intake.alarms.service import AlarmService
+    from bot.intake.alarms.web import ALARM_BATCH_MAX, ALARM_SERVICE, alarm_jobs, setup_routes
+    from bot.tickets.scheduler import scheduler_loop
+
+    setup_routes(app)
+    sweep: dict[str, Any] = {}
+
+    async def start(app: web.Application) -> None:
+        # on_startup runs after the runtime context (aiohttp runs cleanup contexts first).
+        runtime = app[RUNTIME]
+        settings = runtime.settings
+        rules = AlarmRules.load(settings.effective_alarm_rules_file, runtime.catalog)
+        service = AlarmService(runtime.sessions, runtime.tickets, rules)
+        app[ALARM_SERVICE] = service
+        app[ALARM_BATCH_MAX] = settings.alarm_batch_max
+        if runtime.dispatcher is not None:  # background workers are on
+            stop = asyncio.Event()
+            task = asyncio.create_task(
+                scheduler_loop(
+                    runtime.tickets, runtime.sessions, jobs=alarm_jobs(service), stop=stop
+                ),
+                name="alarm-sweep",
+            )
+            sweep.update(stop=stop, task=task)
+
+    async def stop(app: web.Application) -> None:
+        # on_shutdown comes before the runtime closes the database under the task.
+        if not sweep:
+            return
+        sweep["stop"].set()
+        task: asyncio.Task[None] = sweep["task"]
+        done, _ = await asyncio.wait({task}, timeout=10)
+        if not done:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    app.on_startup.append(start)
+    app.on_shutdown.append(stop)
 
 
 def setup_connectors(app: web.Application, connectors: Sequence[RoutedConnector]) -> None:

@@ -17,24 +17,18 @@ reading was refused, 400 for a body that is not JSON or not readings.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 import math
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
 from bot.intake.alarms import texts
-from bot.intake.alarms.rules import AlarmRules
 from bot.intake.alarms.service import AlarmService, CaseView, ReadingIn, ReadingOutcome
 from bot.intake.web import SourceRejected, error_response, require_source
 from bot.tickets.clock import to_utc
-from bot.tickets.scheduler import Job, scheduler_loop
-
-if TYPE_CHECKING:
-    from bot.runtime import Runtime
+from bot.tickets.scheduler import Job
 
 ALARM_SERVICE: web.AppKey[AlarmService] = web.AppKey("alarm_service")
 #: The default of ``Settings.alarm_batch_max``, for apps built without settings (tests).
@@ -168,43 +162,3 @@ def alarm_jobs(service: AlarmService) -> list[Job]:
     """Close cases whose device went quiet after normal readings, flag silent devices and
     file a ticket a crash left unfiled; leased, so one worker runs it per minute."""
     return [Job("alarm_sweep", timedelta(minutes=1), service.sweep)]
-
-
-def setup_gateway_alarms(app: web.Application, runtime_key: web.AppKey[Runtime]) -> None:
-    """The route, and at start-up the service (rules read and checked against the catalog:
-    a bad rules file stops the gateway with its line and key) and its periodic sweep."""
-    setup_routes(app)
-    sweep: dict[str, Any] = {}
-
-    async def start(app: web.Application) -> None:
-        # on_startup runs after the runtime context (aiohttp runs cleanup contexts first).
-        runtime = app[runtime_key]
-        settings = runtime.settings
-        rules = AlarmRules.load(settings.effective_alarm_rules_file, runtime.catalog)
-        service = AlarmService(runtime.sessions, runtime.tickets, rules)
-        app[ALARM_SERVICE] = service
-        app[ALARM_BATCH_MAX] = settings.alarm_batch_max
-        if runtime.dispatcher is not None:  # background workers are on
-            stop = asyncio.Event()
-            task = asyncio.create_task(
-                scheduler_loop(
-                    runtime.tickets, runtime.sessions, jobs=alarm_jobs(service), stop=stop
-                ),
-                name="alarm-sweep",
-            )
-            sweep.update(stop=stop, task=task)
-
-    async def stop(app: web.Application) -> None:
-        # on_shutdown comes before the runtime closes the database under the task.
-        if not sweep:
-            return
-        sweep["stop"].set()
-        task: asyncio.Task[None] = sweep["task"]
-        done, _ = await asyncio.wait({task}, timeout=10)
-        if not done:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-    app.on_startup.append(start)
-    app.on_shutdown.append(stop)
