@@ -133,6 +133,11 @@ class Settings(BaseSettings):
 
     # Worker processes serving HTTP; more than one needs the shared (Redis) state store.
     workers: int = Field(1, ge=1)
+    # Turns (one message through NLU and the dialogue) a worker runs at once; more messages
+    # wait for a free turn before they take their conversation's lock. Unbounded, a burst
+    # of hundreds of turns slows the event loop so much that conversation-lock leases
+    # expire while held and database connections run out.
+    max_concurrent_turns: int = Field(16, ge=1)
     # Connector modules outside connectors/ (each exposes CONNECTOR), e.g. a deployment's own.
     extra_connectors: list[str] = Field(default_factory=list)
     # How often each worker checks whether the address registry or the service catalog

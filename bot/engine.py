@@ -69,12 +69,12 @@ async def update_conversation_state(
     state is left alone (``fn`` is not called); returns the new state, or ``None``.
     """
     key = state_key(conversation_id)
-    async with store.lock(key, timeout=lock_timeout):
-        state = await store.get(key)
+    async with store.locked(key, [key], timeout=lock_timeout) as turn:
+        state = turn.values[0]
         if state is None:
             return None
         new_state = fn(state)
-        await store.set(key, new_state, ttl=STATE_RETENTION_SECONDS)
+        turn.put(key, new_state, ttl=STATE_RETENTION_SECONDS)
         return new_state
 
 
@@ -124,9 +124,13 @@ class Engine:
 
     async def handle(self, message: InboundMessage) -> list[OutboundMessage]:
         reply_key = self._reply_key(message)
-        async with self._store.lock(self._state_key(message), timeout=self._lock_timeout):
+        key = self._state_key(message)
+        # The state and the remembered replies are read as the lock is taken and written as
+        # it is released: two round trips to a shared store per turn.
+        keys = [key] if reply_key is None else [key, reply_key]
+        async with self._store.locked(key, keys, timeout=self._lock_timeout) as turn:
             if reply_key is not None:
-                cached = await self._store.get(reply_key)
+                cached = turn.values[1]
                 if cached is not None:
                     log.info(
                         "duplicate message %s on %s answered from cache",
@@ -135,16 +139,14 @@ class Engine:
                     )
                     return [outbound_from_dict(item) for item in cached["replies"]]
 
-            state = await self._store.get(self._state_key(message)) or {}
+            state = turn.values[0] or {}
             said = message.said
             parse = await self._nlu.parse_message(said, message.message_id) if said else None
             if parse is not None and self._is_uncertain and self._is_uncertain(parse):
                 await self._record_uncertain(message, parse)
 
             result = await self._dialogue.handle(state, message, parse)
-            await self._store.set(
-                self._state_key(message), result.state, ttl=STATE_RETENTION_SECONDS
-            )
+            turn.put(key, result.state, ttl=STATE_RETENTION_SECONDS)
             replies = result.replies
             if result.forward is not None:
                 # A demand raised in a group continues in the resident's private
@@ -152,7 +154,7 @@ class Engine:
                 # conversation never forwards, so holding both cannot deadlock.
                 replies = replies + await self.handle(result.forward)
             if reply_key is not None:
-                await self._store.set(
+                turn.put(
                     reply_key,
                     {"replies": [outbound_to_dict(r) for r in replies]},
                     ttl=self._dedupe_ttl,

@@ -95,6 +95,9 @@ class Gateway:
         self._uploads = uploads
         self._secret = secret or secrets.token_bytes(32)
         self._client_hmac_key = derive_key(self._secret, "client-key")
+        # Bounds the turns in flight (Settings.max_concurrent_turns); waiting here holds
+        # no lock and no database connection.
+        self._turns = asyncio.Semaphore(settings.max_concurrent_turns)
 
     # ------------------------------------------------------------ read-only services
 
@@ -196,7 +199,8 @@ class Gateway:
             log.info("sender on %s over the rate limit", message.channel)
             text = RATE_LIMITED_TEXT.format(seconds=wait_seconds(exc))
             return [OutboundMessage(recipient_id=message.sender_id, text=text)]
-        return await self._engine.handle(self._with_client_key(message))
+        async with self._turns:
+            return await self._engine.handle(self._with_client_key(message))
 
     def _with_client_key(self, message: InboundMessage) -> InboundMessage:
         """Every message names its client for clusters: a connector that knows more (the

@@ -94,7 +94,7 @@ async def database(settings: Settings) -> AsyncIterator[AsyncEngine]:
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     url = settings.effective_database_url
     await upgrade(url)
-    engine = create_engine_for(url)
+    engine = create_engine_for(url, pool_size=settings.max_concurrent_turns)
     try:
         yield engine
     finally:

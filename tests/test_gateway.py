@@ -118,3 +118,33 @@ async def test_a_caller_that_hangs_up_still_gets_the_answer_later(sessions) -> N
         await waiting
     await gateway.aclose()
     assert len(await _queued(sessions)) == 2
+
+
+class CountingDialogue(SlowDialogue):
+    """A slow engine that records how many turns ran at once."""
+
+    def __init__(self, delay: float) -> None:
+        super().__init__(delay)
+        self.running = 0
+        self.peak = 0
+
+    async def handle(self, message: InboundMessage) -> list[OutboundMessage]:
+        self.running += 1
+        self.peak = max(self.peak, self.running)
+        try:
+            return await super().handle(message)
+        finally:
+            self.running -= 1
+
+
+async def test_a_burst_runs_at_most_max_concurrent_turns_at_once(sessions) -> None:  # type: ignore[no-untyped-def]
+    """Was: every message of a burst ran its turn at once; with hundreds in flight the event
+    loop lagged past the conversation locks' lease and the database pool ran dry."""
+    engine = CountingDialogue(0.02)
+    gateway = Gateway(engine, settings=load_settings(max_concurrent_turns=3), sessions=sessions,
+                      outputs=OutputRegistry())
+    burst = [replace(_message(), sender_id=f"r-{i}") for i in range(20)]
+    answers = await asyncio.gather(*(gateway.receive(m) for m in burst))
+    assert all(len(replies) == 2 for replies in answers)
+    assert len(engine.handled) == 20
+    assert engine.peak == 3

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -40,11 +43,43 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.close()
 
 
-def create_engine_for(url: str, *, pool_size: int = 10) -> AsyncEngine:
+#: A pooled PostgreSQL connection idle longer than this is pinged before it is used again.
+PING_IDLE_SECONDS = 10.0
+_IDLE_SINCE = "minsheng_idle_since"
+
+
+def _mark_idle(_dbapi_connection: Any, record: Any) -> None:
+    record.info[_IDLE_SINCE] = time.monotonic()
+
+
+def _check_before_use(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    """Hand out only live connections, without a round trip for the busy ones.
+
+    SQLAlchemy's ``pool_pre_ping`` costs three round trips (BEGIN, a query, ROLLBACK) on
+    every checkout, as many as the turn's own query. asyncpg notices at once when the server
+    closes a connection (a restart, a terminated backend); only a connection that sat idle
+    long enough for something quieter to happen to it (a firewall's idle timeout) is pinged.
+    Raising DisconnectionError makes the pool replace the connection and try again.
+    """
+    if record.driver_connection.is_closed():
+        raise DisconnectionError("the server closed this pooled connection")
+    idle_since = record.info.get(_IDLE_SINCE)
+    if idle_since is None or time.monotonic() - idle_since > PING_IDLE_SECONDS:
+        try:
+            dbapi_connection.ping()
+        except Exception as exc:
+            raise DisconnectionError("a pooled connection did not answer a ping") from exc
+
+
+def create_engine_for(url: str, *, pool_size: int = 16, max_overflow: int = 4) -> AsyncEngine:
     """Create an async engine; SQLite files get their folder created and sane pragmas.
 
     Parameters are hidden from SQLAlchemy's error messages: they hold residents' phones and
     descriptions, and errors end up in the log.
+
+    A PostgreSQL pool keeps ``pool_size`` connections (one per concurrent turn,
+    ``Settings.max_concurrent_turns``): connections beyond it are opened for a burst and
+    closed again, each costing a TCP and authentication handshake.
     """
     target = async_url(url)
     if is_sqlite(url):
@@ -54,13 +89,16 @@ def create_engine_for(url: str, *, pool_size: int = 10) -> AsyncEngine:
         engine = create_async_engine(target, hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(
+    engine = create_async_engine(
         target,
         pool_size=pool_size,
-        max_overflow=pool_size,
-        pool_pre_ping=True,
+        max_overflow=max_overflow,
         hide_parameters=True,
     )
+    event.listen(engine.sync_engine, "connect", _mark_idle)
+    event.listen(engine.sync_engine, "checkin", _mark_idle)
+    event.listen(engine.sync_engine, "checkout", _check_before_use)
+    return engine
 
 
 def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

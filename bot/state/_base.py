@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from abc import ABC, abstractmethod
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from bot.errors import MinshengError
@@ -15,6 +17,29 @@ class LockTimeout(MinshengError):
     """Another worker held a conversation's lock for too long."""
 
     code = "busy"
+
+
+class Turn:
+    """What the holder of a lock taken with :meth:`StateStore.locked` sees: the values read
+    as the lock was taken, and the writes it stages (:meth:`put`), which are made when the
+    lock is released, in the same round trip."""
+
+    __slots__ = ("_writes", "values")
+
+    def __init__(self, values: list[JSONDict | None]) -> None:
+        self.values = values
+        self._writes: list[tuple[str, str, float]] = []
+
+    def put(self, key: str, value: JSONDict, *, ttl: float) -> None:
+        """Store ``value`` for ``ttl`` seconds when the lock is released (even if the holder
+        then fails: a staged write is one the holder would have made at once)."""
+        # Serialised now: the holder may go on changing ``value`` after staging it.
+        self._writes.append((key, json.dumps(value, ensure_ascii=False), ttl))
+
+    def take(self) -> list[tuple[str, str, float]]:
+        """The staged writes as (key, JSON, ttl), once."""
+        writes, self._writes = self._writes, []
+        return writes
 
 
 class StateStore(ABC):
@@ -50,6 +75,24 @@ class StateStore(ABC):
         shared between processes is a short lease its holder renews while it works, so a
         killed worker frees its conversations within that lease (seconds), not ``timeout``.
         """
+
+    @asynccontextmanager
+    async def locked(
+        self, name: str, keys: Sequence[str], *, timeout: float = 30.0
+    ) -> AsyncIterator[Turn]:
+        """Hold the lock on ``name`` (as :meth:`lock`) with ``keys`` read once it is held,
+        and the writes staged on the :class:`Turn` made as it is released.
+
+        A store that shares state between processes does each end in one round trip: a
+        conversation's turn costs two, however many keys it reads and writes.
+        """
+        async with self.lock(name, timeout=timeout):
+            turn = Turn([await self.get(key) for key in keys])
+            try:
+                yield turn
+            finally:
+                for key, payload, ttl in turn.take():
+                    await self.set(key, json.loads(payload), ttl=ttl)
 
     @abstractmethod
     async def ping(self) -> bool:

@@ -6,11 +6,11 @@ import asyncio
 import copy
 import json
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from weakref import WeakValueDictionary
 
-from bot.state._base import JSONDict, LockTimeout, StateStore
+from bot.state._base import JSONDict, LockTimeout, StateStore, Turn
 
 
 class MemoryStateStore(StateStore):
@@ -81,6 +81,21 @@ class MemoryStateStore(StateStore):
             yield
         finally:
             lock.release()
+
+    @asynccontextmanager
+    async def locked(
+        self, name: str, keys: Sequence[str], *, timeout: float = 30.0
+    ) -> AsyncIterator[Turn]:
+        async with self.lock(name, timeout=timeout):
+            turn = Turn([await self.get(key) for key in keys])
+            try:
+                yield turn
+            finally:
+                # The turn serialised its writes already: stored as they are.
+                now = self._clock()
+                for key, payload, ttl in turn.take():
+                    self._values[key] = (now + ttl, payload)
+                self._sweep()
 
     async def ping(self) -> bool:
         return True

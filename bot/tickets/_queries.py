@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, or_
+from sqlalchemy import ColumnElement, case, or_
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -104,9 +104,16 @@ class TicketQueries:
             return follows.first() is not None
 
     async def list_for_reporter(
-        self, channel: str, user_id: str, open_only: bool = True, *, limit: int = 20
+        self,
+        channel: str,
+        user_id: str,
+        open_only: bool = True,
+        *,
+        limit: int = 20,
+        open_first: bool = False,
     ) -> list[TicketView]:
-        """The resident's own tickets and those they follow, newest first."""
+        """The resident's own tickets and those they follow, newest first (``open_first``:
+        the open ones newest first, then the others newest first, in the same query)."""
         async with self.session_factory() as session:
             followed = select(TicketSupporter.ticket_id).where(
                 TicketSupporter.channel == channel, TicketSupporter.user_id == user_id
@@ -120,7 +127,11 @@ class TicketQueries:
             )
             if open_only:
                 query = query.where(col(Ticket.status).in_([s.value for s in OPEN_STATUSES]))
-            rows = await session.exec(query.order_by(col(Ticket.created_at).desc()).limit(limit))
+            order = [col(Ticket.created_at).desc()]
+            if open_first:
+                open_statuses = [s.value for s in OPEN_STATUSES]
+                order.insert(0, case((col(Ticket.status).in_(open_statuses), 0), else_=1))  # type: ignore[arg-type]
+            rows = await session.exec(query.order_by(*order).limit(limit))
             return [self._view(row) for row in rows]
 
     async def search(

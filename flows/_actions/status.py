@@ -59,9 +59,11 @@ async def lookup_status(ctx: ActionContext) -> None:
             ctx.say("ticket_status_public", {"number": view.number, "status": view.status_label_zh})
         return
     channel, sender = ctx.message.channel, ctx.message.sender_id
-    mine = await tickets.list_for_reporter(channel, sender, open_only=True)
+    # One query: the open tickets, or (none open) the latest one first.
+    listed = await tickets.list_for_reporter(channel, sender, open_only=False, open_first=True)
+    mine = [view for view in listed if view.is_open]
     if not mine:
-        recent = await tickets.list_for_reporter(channel, sender, open_only=False, limit=1)
+        recent = listed[:1]
         if not recent:
             ctx.slots["status_found"] = False
             ctx.say("no_tickets")

@@ -90,6 +90,62 @@ async def test_lock_times_out_with_clear_error(store: StateStore) -> None:
         pass
 
 
+async def test_locked_reads_keys_and_writes_staged_values_on_release(store: StateStore) -> None:
+    await store.set("conv:t", {"step": 1}, ttl=60)
+    async with store.locked("conv:t", ["conv:t", "reply:absent"], timeout=5) as turn:
+        assert turn.values == [{"step": 1}, None]
+        state = {"step": 2, "where": "锦园小区"}
+        turn.put("conv:t", state, ttl=60)
+        turn.put("reply:1", {"replies": []}, ttl=60)
+        state["step"] = 99  # staged as it was when put
+        assert await store.get("conv:t") == {"step": 1}  # not yet: written on release
+    assert await store.get("conv:t") == {"step": 2, "where": "锦园小区"}
+    assert await store.get("reply:1") == {"replies": []}
+    async with store.locked("conv:t", ["reply:absent", "conv:t"], timeout=5) as turn:
+        assert turn.values == [None, {"step": 2, "where": "锦园小区"}]
+
+
+async def test_locked_keeps_writes_staged_before_a_failure(store: StateStore) -> None:
+    with pytest.raises(ValueError):
+        async with store.locked("conv:f", ["conv:f"], timeout=5) as turn:
+            turn.put("conv:f", {"saved": True}, ttl=60)
+            raise ValueError("the holder fails after staging")
+    assert await store.get("conv:f") == {"saved": True}
+    async with store.lock("conv:f", timeout=0.5):  # released
+        pass
+
+
+async def test_locked_excludes_other_holders_of_the_lock(store: StateStore) -> None:
+    inside = 0
+    peak = 0
+
+    async def turn_of(n: int) -> None:
+        nonlocal inside, peak
+        async with store.locked("conv:c", ["count"], timeout=5) as turn:
+            inside += 1
+            peak = max(peak, inside)
+            count = (turn.values[0] or {"n": 0})["n"]
+            await asyncio.sleep(0.01)
+            turn.put("count", {"n": count + 1}, ttl=60)
+            inside -= 1
+
+    async def plain_holder() -> None:
+        nonlocal inside, peak
+        async with store.lock("conv:c", timeout=5):
+            inside += 1
+            peak = max(peak, inside)
+            await asyncio.sleep(0.01)
+            inside -= 1
+
+    await asyncio.gather(*(turn_of(n) for n in range(6)), plain_holder())
+    assert peak == 1
+    assert await store.get("count") == {"n": 6}  # no lost update
+    with pytest.raises(LockTimeout):
+        async with store.lock("conv:c", timeout=5):
+            async with store.locked("conv:c", [], timeout=0.1):
+                pass
+
+
 async def test_ping(store: StateStore) -> None:
     assert await store.ping() is True
 

@@ -186,3 +186,21 @@ async def test_lists_for_reporter_and_similar_open(world: World) -> None:
     assert [v.number for v in still_open] == [other.number]
     closed_too = await world.service.list_for_reporter("web", "resident-1", open_only=False)
     assert {v.number for v in closed_too} == {mine.number, other.number}
+
+
+async def test_open_first_lists_open_tickets_before_newer_closed_ones(world: World) -> None:
+    """What the status question asks in one query: the open tickets, else the latest."""
+    assert await world.service.list_for_reporter("web", "resident-1", open_first=True) == []
+    older = await world.service.file(world.draft())
+    world.clock.advance(minutes=5)
+    newer = await world.service.file(world.draft(description="楼道灯又坏了一盏"))
+    await world.service.resolve(newer.number, "李书记", "已更换灯泡")
+    listed = await world.service.list_for_reporter(
+        "web", "resident-1", open_only=False, open_first=True
+    )
+    assert [v.number for v in listed] == [older.number, newer.number]
+    await world.service.resolve(older.number, "李书记", "已更换灯泡")
+    listed = await world.service.list_for_reporter(
+        "web", "resident-1", open_only=False, open_first=True
+    )
+    assert [v.number for v in listed] == [newer.number, older.number]
