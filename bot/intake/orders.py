@@ -371,6 +371,7 @@ class OrderIntake:
             source=source.name,
             source_ref=order.source_number,
             category_predicted=predicted,
+            reported_at=order.received_at,
         )
 
     async def category_of(self, order: Order) -> tuple[str, bool]:

@@ -218,7 +218,10 @@ class TicketService(TicketQueries):
                     _ops.tier_handlers(self.ctx, ticket, tier),
                     now,
                 )
-                await clusters.attach(session, self.ctx, ticket, now)
+                if draft.reported_at is None or draft.reported_at >= _ops.lookback(
+                    now, self.policy.cluster_window_hours
+                ):
+                    await clusters.attach(session, self.ctx, ticket, now)
                 await session.commit()
                 # The row is still loaded (no expiry on commit); only the history, which
                 # clustering may have added to, is read back.

@@ -56,6 +56,10 @@ class TicketDraft:
     filed_by: str | None = None
     #: The note of the ``filed`` event (an intake order's own time and caller, for staff).
     filed_note: str | None = None
+    #: When the source received the demand (naive UTC), if before filing: an order imported
+    #: from a hotline's export. Orders older than the cluster window are history, not a live
+    #: incident, and are not clustered (a month's export must not look like one bad day).
+    reported_at: datetime | None = None
     #: Where it came in when that is not ``reporter_channel`` (an intake source such as
     #: ``12345``), and that source's own number for it; see ``Ticket.source``.
     source: str | None = None

@@ -218,3 +218,33 @@ def test_plausible_weight_caps_clients_and_channels() -> None:
     mixed = [Resident("wechat", "o1", "ip:x", True), Resident("web", "u1", "ip:x", False)]
     assert plausible_weight(mixed, TicketPolicy()) == 1.0
     assert plausible_weight([Resident("wechat", "o1", None, True)], policy) == 1.0
+
+
+async def test_orders_older_than_the_window_are_history_not_an_incident(world: World) -> None:
+    # A hotline's export of last month, imported today: similar orders in one place, but
+    # reported long before the cluster window; they must not found an incident.
+    from datetime import timedelta
+
+    old = world.clock.now - timedelta(days=20)
+    numbers = [
+        (
+            await world.service.file(
+                world.draft(reporter_id=f"caller-{i}", source_message_id=f"o{i}", reported_at=old)
+            )
+        ).number
+        for i in range(4)
+    ]
+    assert [(await world.service.get(n)).incident_id for n in numbers] == [None] * 4
+    # The same orders received just now are clustered as ever.
+    recent = world.clock.now - timedelta(hours=1)
+    fresh = [
+        (
+            await world.service.file(
+                world.draft(
+                    reporter_id=f"caller-{i}", source_message_id=f"n{i}", reported_at=recent
+                )
+            )
+        ).number
+        for i in range(2)
+    ]
+    assert (await world.service.get(fresh[1])).incident_id is not None
