@@ -21,7 +21,7 @@ from bot.appkeys import (
     TICKET_SERVICE,
 )
 from bot.gateway import Gateway
-from bot.ratelimit import Rule, rate_limit_middleware
+from bot.ratelimit import Handler, Rule, rate_limit_middleware
 from bot.security_headers import security_headers
 
 
@@ -181,7 +181,30 @@ def setup_console(app: web.Application, public_url: str | None = None) -> None:
 def setup_console_tickets(app: web.Application) -> None:
     """``/console/`` inbox, ticket pages, live feed and actions (bot.console.web); their
     services are read from the runtime once it has started."""
+    import time
+
     from bot.console.web import CONSOLE_DEPS, ConsoleDeps, setup_routes
+    from bot.intake.web import INTAKE_SOURCES
+
+    # Labels of registered intake sources (12345热线, ...): read at start-up and again at
+    # most every 30 s while staff use the console, so a source added by the command line
+    # shows by its name on every worker without a restart.
+    labels: dict[str, str] = {}
+    read_at = [0.0]
+
+    async def refresh_labels() -> None:
+        if time.monotonic() - read_at[0] < 30:
+            return
+        read_at[0] = time.monotonic()
+        fresh = await app[INTAKE_SOURCES].labels()
+        labels.clear()
+        labels.update(fresh)
+
+    @web.middleware
+    async def console_labels(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.path.startswith("/console"):
+            await refresh_labels()
+        return await handler(request)
 
     async def provide(app: web.Application) -> None:
         # on_startup runs after the runtime context (aiohttp runs cleanup contexts first).
@@ -193,9 +216,11 @@ def setup_console_tickets(app: web.Application) -> None:
             media=runtime.media,
             catalog=runtime.catalog,
             max_photo_bytes=runtime.settings.upload_max_bytes,
+            source_labels=labels,
         )
 
     setup_routes(app)
+    app.middlewares.append(console_labels)
     app.on_startup.append(provide)
 
 

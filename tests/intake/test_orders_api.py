@@ -126,8 +126,9 @@ async def test_each_source_is_rate_limited(aiohttp_client: Any, make_settings: A
     client = await gateway(aiohttp_client, make_settings, rate_api_key_per_minute=2)
     key = await key_of(client)
     statuses = [
-        (await client.post(URL, json={**ORDER, "source_number": f"R{i}"}, headers=bearer(key)))
-        .status
+        (
+            await client.post(URL, json={**ORDER, "source_number": f"R{i}"}, headers=bearer(key))
+        ).status
         for i in range(3)
     ]
     assert statuses == [201, 201, 429]
@@ -159,3 +160,33 @@ async def test_an_order_saying_someone_is_in_danger_is_filed_red(
     service = client.app[RUNTIME].tickets
     red, normal = [await service.get(r["ticket_number"]) for r in body["results"]]
     assert red.urgency == "red" and normal.urgency != "red"
+
+
+async def test_the_console_names_an_order_by_its_registered_source(
+    aiohttp_client: Any, make_settings: Any
+) -> None:
+    # One picture: an order from a newly registered platform shows in the inbox and is
+    # counted on the dashboard under the label staff gave that platform.
+    from bot.staff import Scope
+
+    client = await gateway(aiohttp_client, make_settings)
+    _, key = await client.app[INTAKE_SOURCES].add("citymail", "市长信箱")
+    posted = await client.post(URL, json=ORDER, headers=bearer(key))
+    assert posted.status == 201, await posted.text()
+    await client.app[RUNTIME].staff.create_account(
+        "admin",
+        "正确的密码-123",
+        role="admin",
+        scope=Scope.parse("district:370303"),
+        display_name="admin",
+    )
+    login = await client.post(
+        "/console/login", json={"username": "admin", "password": "正确的密码-123"}
+    )
+    assert login.status == 200
+    listed = (await (await client.get("/console/api/tickets")).json())["tickets"]
+    assert [(t["source"], t["source_label"]) for t in listed] == [("citymail", "市长信箱")]
+    dashboard = await (await client.get("/console/api/dashboard?days=7")).json()
+    assert [(s["source"], s["label"], s["count"]) for s in dashboard["by_source"]] == [
+        ("citymail", "市长信箱", 1)
+    ]
