@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -43,32 +42,19 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.close()
 
 
-#: A pooled PostgreSQL connection idle longer than this is pinged before it is used again.
-PING_IDLE_SECONDS = 10.0
-_IDLE_SINCE = "minsheng_idle_since"
+def _ping_on_checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """Hand out only live connections: ping each one as it is checked out, and have the pool
+    replace it (DisconnectionError) whatever way the ping fails.
 
-
-def _mark_idle(_dbapi_connection: Any, record: Any) -> None:
-    record.info[_IDLE_SINCE] = time.monotonic()
-
-
-def _check_before_use(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
-    """Hand out only live connections, without a round trip for the busy ones.
-
-    SQLAlchemy's ``pool_pre_ping`` costs three round trips (BEGIN, a query, ROLLBACK) on
-    every checkout, as many as the turn's own query. asyncpg notices at once when the server
-    closes a connection (a restart, a terminated backend); only a connection that sat idle
-    long enough for something quieter to happen to it (a firewall's idle timeout) is pinged.
-    Raising DisconnectionError makes the pool replace the connection and try again.
+    SQLAlchemy's own ``pool_pre_ping`` lets through the error asyncpg raises for a
+    connection the server dropped a moment ago (InternalClientError: asyncpg marks it
+    closed only once the event loop has read the server's goodbye), so the first request
+    after a PostgreSQL restart failed instead of getting a fresh connection.
     """
-    if record.driver_connection.is_closed():
-        raise DisconnectionError("the server closed this pooled connection")
-    idle_since = record.info.get(_IDLE_SINCE)
-    if idle_since is None or time.monotonic() - idle_since > PING_IDLE_SECONDS:
-        try:
-            dbapi_connection.ping()
-        except Exception as exc:
-            raise DisconnectionError("a pooled connection did not answer a ping") from exc
+    try:
+        dbapi_connection.ping()
+    except Exception as exc:
+        raise DisconnectionError("a pooled connection did not answer a ping") from exc
 
 
 def create_engine_for(url: str, *, pool_size: int = 16, max_overflow: int = 4) -> AsyncEngine:
@@ -90,14 +76,9 @@ def create_engine_for(url: str, *, pool_size: int = 16, max_overflow: int = 4) -
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     engine = create_async_engine(
-        target,
-        pool_size=pool_size,
-        max_overflow=max_overflow,
-        hide_parameters=True,
+        target, pool_size=pool_size, max_overflow=max_overflow, hide_parameters=True
     )
-    event.listen(engine.sync_engine, "connect", _mark_idle)
-    event.listen(engine.sync_engine, "checkin", _mark_idle)
-    event.listen(engine.sync_engine, "checkout", _check_before_use)
+    event.listen(engine.sync_engine, "checkout", _ping_on_checkout)
     return engine
 
 

@@ -1,4 +1,4 @@
-"""The PostgreSQL pool hands out live connections without a ping round trip per checkout."""
+"""The PostgreSQL pool hands out live connections, even right after the server dropped them."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import asyncpg
 from sqlalchemy import text
 
 from bot.db import create_engine_for
-from bot.db import engine as db_engine
 
 
 async def _backend_pids(engine, n: int) -> set[int]:  # type: ignore[no-untyped-def]
@@ -36,35 +35,5 @@ async def test_connections_the_server_closed_are_replaced_without_an_error(
             async with engine.connect() as connection:
                 pid = (await connection.execute(text("SELECT pg_backend_pid()"))).scalar_one()
                 assert pid not in pids
-    finally:
-        await engine.dispose()
-
-
-async def test_a_busy_connection_is_not_pinged_but_an_idle_one_is(
-    postgres_url: str, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
-    """Was: pool_pre_ping spent three round trips (BEGIN, a query, ROLLBACK) on every
-    checkout, as many as a turn's own query."""
-    from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection
-
-    pings = 0
-    ping = AsyncAdapt_asyncpg_connection.ping
-
-    def counting_ping(self) -> None:  # type: ignore[no-untyped-def]
-        nonlocal pings
-        pings += 1
-        ping(self)
-
-    monkeypatch.setattr(AsyncAdapt_asyncpg_connection, "ping", counting_ping)
-    engine = create_engine_for(postgres_url, pool_size=1, max_overflow=0)
-    try:
-        for _ in range(5):
-            async with engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
-        assert pings == 0
-        monkeypatch.setattr(db_engine, "PING_IDLE_SECONDS", -1.0)
-        async with engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
-        assert pings == 1
     finally:
         await engine.dispose()
