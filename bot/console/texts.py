@@ -101,6 +101,7 @@ ROLE_LABELS: dict[str, str] = {
     "secretary": "社区书记",
     "grid_worker": "网格员",
     "police": "社区民警",
+    "lift_rescue": "电梯救援",
 }
 
 #: Where tickets come in, as staff read them: the channels residents report through, 代办

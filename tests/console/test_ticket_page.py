@@ -40,3 +40,14 @@ async def test_no_urgings_no_banner(sqlite_client: TestClient) -> None:
     await login(client, "han")
     page = await (await client.get(f"/console/tickets/{ticket.number}")).text()
     assert 'id="urgings"' not in page
+
+
+async def test_every_contact_role_is_named_in_chinese(sqlite_client: TestClient) -> None:
+    # 锦园小区 has its lift company's rescue line; the page showed the code "lift_rescue".
+    client = sqlite_client
+    await two_communities(client)
+    ticket = await file(client)
+    await login(client, "han")
+    page = await (await client.get(f"/console/tickets/{ticket.number}")).text()
+    people = page[page.index("地址责任人"):page.index("现场材料")]
+    assert "电梯救援" in people and "lift_rescue" not in people
