@@ -262,7 +262,7 @@ class AlarmService:
                     )
                 ).first()
                 if existing is None:
-                    session.add(SensorDevice(source=source, **values))  # type: ignore[arg-type]
+                    session.add(SensorDevice(source=source, **values))
                     report.added += 1
                 else:
                     for name, value in values.items():
