@@ -92,7 +92,13 @@ def setup_intake_alarms(app: web.Application) -> None:
 
     from bot.intake.alarms.rules import AlarmRules
     from bot.intake.alarms.service import AlarmService
-    from bot.intake.alarms.web import ALARM_BATCH_MAX, ALARM_SERVICE, alarm_jobs, setup_routes
+    from bot.intake.alarms.web import (
+        ALARM_BATCH_MAX,
+        ALARM_LIMITER,
+        ALARM_SERVICE,
+        alarm_jobs,
+        setup_routes,
+    )
     from bot.tickets.scheduler import scheduler_loop
 
     setup_routes(app)
@@ -106,6 +112,7 @@ def setup_intake_alarms(app: web.Application) -> None:
         service = AlarmService(runtime.sessions, runtime.tickets, rules)
         app[ALARM_SERVICE] = service
         app[ALARM_BATCH_MAX] = settings.alarm_batch_max
+        app[ALARM_LIMITER] = app[RATE_LIMITER]
         if runtime.dispatcher is not None:  # background workers are on
             stop = asyncio.Event()
             task = asyncio.create_task(

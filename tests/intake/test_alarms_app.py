@@ -51,3 +51,25 @@ async def test_a_bad_rules_file_stops_the_gateway(
     rules.write_text("version: 1\nkinds:\n  fume:\n    name: 油烟\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"line 3, kinds\.fume\.unit"):
         await aiohttp_client(create_app(make_settings(alarm_rules_file=rules), background=False))
+
+
+async def test_each_alarms_source_is_rate_limited(make_settings: Any, aiohttp_client: Any) -> None:
+    client = await aiohttp_client(
+        create_app(make_settings(rate_api_key_per_minute=2), background=False)
+    )
+    app = client.server.app
+    _, key = await app[INTAKE_SOURCES].add("noise-net", "噪声监测", kind="alarms")
+    await app[ALARM_SERVICE].add_device("noise-net", "N-1", "noise", building_code=DEMO_BUILDING)
+    now = datetime.now(UTC)
+    statuses = []
+    for i in range(3):
+        reading = {
+            "device_id": "N-1",
+            "time": (now - timedelta(minutes=i)).isoformat(),
+            "value": 40,
+        }
+        response = await client.post(
+            "/intake/v1/alarms", json=reading, headers={"Authorization": f"Bearer {key}"}
+        )
+        statuses.append(response.status)
+    assert statuses == [200, 200, 429]

@@ -24,9 +24,11 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.errors import RateLimited
 from bot.intake.alarms import texts
 from bot.intake.alarms.service import AlarmService, CaseView, ReadingIn, ReadingOutcome
 from bot.intake.web import SourceRejected, error_response, require_source
+from bot.ratelimit import RateLimiter, too_many_requests
 from bot.tickets.clock import to_utc
 from bot.tickets.scheduler import Job
 
@@ -107,11 +109,22 @@ def _reject_nonfinite(token: str) -> float:
     raise ValueError(f"{token} is not JSON")
 
 
+#: The deployment's rate limiter, when the app has one: each alarms source is limited per
+#: key like an orders source (``Settings.rate_api_key_per_minute``).
+ALARM_LIMITER: web.AppKey[RateLimiter] = web.AppKey("alarm_limiter")
+
+
 async def post_alarms(request: web.Request) -> web.Response:
     try:
         source = await require_source(request, "alarms")
     except SourceRejected as rejected:
         return rejected.response
+    limiter = request.app.get(ALARM_LIMITER)
+    if limiter is not None:
+        try:
+            await limiter.check("api_key", f"intake:{source.name}")
+        except RateLimited as exc:
+            return too_many_requests(request, exc)
     raw = await request.read()
     try:
         # NaN and Infinity are not JSON; Python's parser takes them unless told not to.
