@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from bot.config import Settings, load_settings
+from bot.config import Settings
 from bot.intake import texts
 from bot.intake.importer import ImportFileError, Row, read_orders
 from bot.intake.orders import IsUrgent, Order, OrderIntake, OrderRejected
@@ -28,27 +28,18 @@ T = TypeVar("T")
 
 
 def settings_of(args: argparse.Namespace) -> Settings:
-    overrides: dict[str, object] = {}
-    if getattr(args, "database_url", None):
-        overrides["database_url"] = args.database_url
-    return load_settings(**overrides)
+    from bot.db.command import command_settings
+
+    return command_settings(args)
 
 
 async def with_registry(
     args: argparse.Namespace, work: Callable[[SourceRegistry], Awaitable[T]]
 ) -> T:
-    from bot.db import create_engine_for, make_session_factory
-    from bot.db.migrate import upgrade
+    from bot.db.command import command_database
 
-    settings = settings_of(args)
-    settings.var_dir.mkdir(parents=True, exist_ok=True)
-    url = settings.effective_database_url
-    await upgrade(url)
-    engine = create_engine_for(url)
-    try:
-        return await work(SourceRegistry(make_session_factory(engine)))
-    finally:
-        await engine.dispose()
+    async with command_database(settings_of(args)) as sessions:
+        return await work(SourceRegistry(sessions))
 
 
 def cmd_source_add(args: argparse.Namespace) -> int:
@@ -138,52 +129,46 @@ async def import_file(
     """Import an export of ``source_name``'s orders; 0 when every row was taken, 1 when some
     were bad (each named by its row), 2 when the file or the source is unusable."""
     from bot.addresses import AddressBook, ensure_demo_data
-    from bot.db import create_engine_for, make_session_factory
-    from bot.db.migrate import upgrade
+    from bot.db.command import command_database
     from bot.tickets import Catalog, TicketService
 
-    settings.var_dir.mkdir(parents=True, exist_ok=True)
-    url = settings.effective_database_url
-    await upgrade(url)
-    engine = create_engine_for(url, pool_size=max(jobs, 1))
     nlu: NLUService | None = None
-    try:
-        sessions = make_session_factory(engine)
-        source = await SourceRegistry(sessions).get(source_name)
-        if source is None:
-            out(texts.IMPORT_UNKNOWN_SOURCE.format(name=source_name))
-            return 2
-        if source.kind != "orders":
-            kind = texts.KIND_LABELS[source.kind]
-            out(texts.IMPORT_WRONG_KIND.format(name=source_name, kind=kind))
-            return 2
-        if settings.load_demo_data:
-            await ensure_demo_data(sessions, settings)
-        book = await AddressBook.load(sessions)
-        catalog = Catalog.load(settings.training_data_dir / "catalog.yml")
-        tickets = TicketService(sessions, catalog, book, settings=settings)
+    async with command_database(settings, pool_size=max(jobs, 1)) as sessions:
+        try:
+            source = await SourceRegistry(sessions).get(source_name)
+            if source is None:
+                out(texts.IMPORT_UNKNOWN_SOURCE.format(name=source_name))
+                return 2
+            if source.kind != "orders":
+                kind = texts.KIND_LABELS[source.kind]
+                out(texts.IMPORT_WRONG_KIND.format(name=source_name, kind=kind))
+                return 2
+            if settings.load_demo_data:
+                await ensure_demo_data(sessions, settings)
+            book = await AddressBook.load(sessions)
+            catalog = Catalog.load(settings.training_data_dir / "catalog.yml")
+            tickets = TicketService(sessions, catalog, book, settings=settings)
 
-        loading = asyncio.Lock()
+            loading = asyncio.Lock()
 
-        async def parse(text: str) -> ParseResult:
-            # Loaded on the first order without a usable category: most exports have one.
-            nonlocal nlu
-            async with loading:
-                if nlu is None:
-                    from bot.nlu_setup import start_nlu
+            async def parse(text: str) -> ParseResult:
+                # Loaded on the first order without a usable category: most exports have one.
+                nonlocal nlu
+                async with loading:
+                    if nlu is None:
+                        from bot.nlu_setup import start_nlu
 
-                    nlu = await start_nlu(settings, sessions)
-            return await nlu.parse_async(text)
+                        nlu = await start_nlu(settings, sessions)
+                return await nlu.parse_async(text)
 
-        intake = OrderIntake(tickets, book, catalog, parse=parse, is_urgent=is_urgent)
-        report = await run_import(intake, source, path, dry_run=dry_run, jobs=jobs, out=out)
-        if report is None:
-            return 2
-        return 0 if report.bad == 0 else 1
-    finally:
-        if nlu is not None:
-            await nlu.aclose()
-        await engine.dispose()
+            intake = OrderIntake(tickets, book, catalog, parse=parse, is_urgent=is_urgent)
+            report = await run_import(intake, source, path, dry_run=dry_run, jobs=jobs, out=out)
+            if report is None:
+                return 2
+            return 0 if report.bad == 0 else 1
+        finally:
+            if nlu is not None:
+                await nlu.aclose()
 
 
 @dataclass

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from bot.config import Settings, load_settings
+from bot.config import Settings
 from bot.staff import texts
 from bot.staff.errors import StaffInputError
 from bot.staff.roles import Role
@@ -25,30 +25,19 @@ T = TypeVar("T")
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    overrides: dict[str, object] = {}
-    if getattr(args, "database_url", None):
-        overrides["database_url"] = args.database_url
-    return load_settings(**overrides)
+    from bot.db.command import command_settings
+
+    return command_settings(args)
 
 
 async def _with_service(
     args: argparse.Namespace, work: Callable[[StaffService], Awaitable[T]]
 ) -> T:
-    from bot.db import create_engine_for, make_session_factory
-    from bot.db.migrate import upgrade
+    from bot.db.command import command_database
 
     settings = _settings(args)
-    settings.var_dir.mkdir(parents=True, exist_ok=True)
-    url = settings.effective_database_url
-    await upgrade(url)
-    engine = create_engine_for(url)
-    try:
-        service = StaffService(
-            make_session_factory(engine), policy=StaffPolicy.from_settings(settings)
-        )
-        return await work(service)
-    finally:
-        await engine.dispose()
+    async with command_database(settings) as sessions:
+        return await work(StaffService(sessions, policy=StaffPolicy.from_settings(settings)))
 
 
 def _read_password(args: argparse.Namespace) -> str:

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
 
-from bot.config import Settings, load_settings
+from bot.config import Settings
 from bot.errors import BadInput, ConfigError
 from bot.intake.alarms import texts
 from bot.intake.alarms.rules import KINDS, AlarmRules
@@ -25,10 +25,9 @@ T = TypeVar("T")
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    overrides: dict[str, object] = {}
-    if getattr(args, "database_url", None):
-        overrides["database_url"] = args.database_url
-    return load_settings(**overrides)
+    from bot.db.command import command_settings
+
+    return command_settings(args)
 
 
 async def _with_service(
@@ -37,19 +36,13 @@ async def _with_service(
     from sqlmodel import select
 
     from bot.addresses import AddressBook
-    from bot.db import create_engine_for, make_session_factory
-    from bot.db.migrate import upgrade
+    from bot.db.command import command_database
     from bot.intake.models import IntakeSource
     from bot.tickets.catalog import Catalog
     from bot.tickets.service import TicketService
 
     settings = _settings(args)
-    settings.var_dir.mkdir(parents=True, exist_ok=True)
-    url = settings.effective_database_url
-    await upgrade(url)
-    engine = create_engine_for(url)
-    try:
-        sessions = make_session_factory(engine)
+    async with command_database(settings) as sessions:
         catalog = Catalog.load(settings.training_data_dir / "catalog.yml")
         rules = AlarmRules.load(settings.effective_alarm_rules_file, catalog)
         tickets = TicketService(
@@ -65,8 +58,6 @@ async def _with_service(
                 )
             source = names[0] if len(names) == 1 else ""
         return await work(AlarmService(sessions, tickets, rules), source)
-    finally:
-        await engine.dispose()
 
 
 def _run(args: argparse.Namespace, work: Callable[[AlarmService, str], Awaitable[int]]) -> int:
