@@ -55,6 +55,7 @@ from bot.tickets import (
     ticket_jobs,
 )
 from bot.tickets.catalog import watch_catalog
+from bot.tickets.info_watch import InfoRequestWatch
 from bot.uploads import Uploads, upload_jobs
 from connectors import discover
 from connectors.base import Connector
@@ -259,7 +260,10 @@ class Runtime:
             nlu = await start_nlu(settings, sessions)
             stack.push_async_callback(nlu.aclose)
             catalog = Catalog.load(catalog_path(settings))
-            tickets = TicketService(sessions, catalog, addresses, settings=settings)
+            info_watch = InfoRequestWatch(store)
+            tickets = TicketService(
+                sessions, catalog, addresses, settings=settings, info_watch=info_watch
+            )
             handoff = HandoffService.from_settings(sessions, settings)
             dialogue = dialogue_manager(settings, tickets, addresses, catalog, handoff, nlu)
             engine = conversation_engine(settings, store, nlu, dialogue, sessions)
@@ -331,7 +335,9 @@ class Runtime:
 
     async def _start_background(self) -> None:
         stack, settings = self._stack, self.settings
-        self.dispatcher = Dispatcher(self.sessions, self.outputs)
+        self.dispatcher = Dispatcher(
+            self.sessions, self.outputs, info_watch=self.tickets.info_watch
+        )
         self.gateway.on_queued = self.dispatcher.wake
         await stack.enter_async_context(
             background_task(self, "nlu-model-watch", lambda stop: self.nlu.watch(stop=stop))

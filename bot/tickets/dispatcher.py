@@ -32,8 +32,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.messages import OutboundMessage
 from bot.ports import DeliveryError, OutputRegistry
 from bot.tickets.clock import Clock, utcnow
+from bot.tickets.info_watch import InfoRequestWatch
 from bot.tickets.models import OutboxMessage
-from bot.tickets.outbox import OutboxStatus, decode_buttons
+from bot.tickets.outbox import Audience, OutboxStatus, decode_buttons
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +81,7 @@ class Dispatcher:
         jitter: float = 0.1,
         poll_interval: float = 0.5,
         send_concurrency: int = 8,
+        info_watch: InfoRequestWatch | None = None,
     ) -> None:
         if send_timeout >= lease.total_seconds():
             raise ValueError("send_timeout must be shorter than the lease")
@@ -97,6 +99,9 @@ class Dispatcher:
         self.poll_interval = poll_interval
         self.send_concurrency = send_concurrency
         self._wake = asyncio.Event()
+        # A push can bring a resident a ticket that waits for their answer (a reopened one):
+        # marked before the resident can read it, so awaiting_info asks the database again.
+        self.info_watch = info_watch
 
     def backoff(self, attempts: int) -> timedelta:
         """Delay before retry number ``attempts`` (1-based): base · 2^(attempts-1), capped,
@@ -239,6 +244,8 @@ class Dispatcher:
                 group_id=row.group_id,
                 custom={"outbox_id": row.id, "ticket_id": row.ticket_id, "audience": row.audience},
             )
+            if self.info_watch is not None and row.audience == Audience.RESIDENT:
+                await self.info_watch.mark(row.channel, row.recipient_id)
             try:
                 await asyncio.wait_for(channel.send(message), timeout=self.send_timeout)
             except DeliveryError as exc:

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import bindparam
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
@@ -30,6 +31,7 @@ from bot.tickets._queries import TicketQueries
 from bot.tickets.catalog import Catalog, Department
 from bot.tickets.clock import Clock, utcnow
 from bot.tickets.deadlines import compute_deadline
+from bot.tickets.info_watch import InfoRequestWatch
 from bot.tickets.models import (
     Incident,
     OutboxMessage,
@@ -60,6 +62,19 @@ class Urged:
 
 _EVIDENCE_KINDS = frozenset({"image", "video", "voice", "file"})
 _INFO_KINDS = ("info_requested", "info_received")
+# Built once: this runs on residents' messages, and building a statement costs as much as
+# running it on SQLite.
+_AWAITING_INFO = (
+    select(Ticket.number, TicketEvent.kind)
+    .join(TicketEvent, col(TicketEvent.ticket_id) == col(Ticket.id))
+    .where(
+        Ticket.reporter_channel == bindparam("channel"),
+        Ticket.reporter_id == bindparam("user_id"),
+        col(Ticket.status).in_([s.value for s in OPEN_STATUSES]),
+        col(TicketEvent.kind).in_(_INFO_KINDS),
+    )
+    .order_by(col(TicketEvent.id))
+)
 
 
 def _check_evidence(evidence: Sequence[tuple[str, str]]) -> None:
@@ -81,9 +96,7 @@ def _staff_text(text: str) -> str:
     if not body:
         raise BadInput("a message to the resident needs text", code="missing_text")
     if len(body) > texts.MAX_REPLY_CHARS:
-        raise BadInput(
-            f"at most {texts.MAX_REPLY_CHARS} characters", code="text_too_long"
-        )
+        raise BadInput(f"at most {texts.MAX_REPLY_CHARS} characters", code="text_too_long")
     return body
 
 
@@ -99,9 +112,12 @@ class TicketService(TicketQueries):
         clock: Clock = utcnow,
         policy: TicketPolicy | None = None,
         settings: Settings | None = None,
+        info_watch: InfoRequestWatch | None = None,
     ) -> None:
         self.session_factory = session_factory
         self.settings = settings
+        # Without one (the CLI's services), awaiting_info asks the database every time.
+        self.info_watch = info_watch
         self.catalog = catalog
         self.router = address_book if isinstance(address_book, Router) else Router(address_book)
         self.clock = clock
@@ -182,9 +198,7 @@ class TicketService(TicketQueries):
             department=item.department.code,
             tier=tier.value,
             responsible_unit=unit.name if unit else texts.TIER_LABELS[tier.value],
-            deadline=compute_deadline(
-                now, limit, working=working, calendar=self.catalog.calendar
-            ),
+            deadline=compute_deadline(now, limit, working=working, calendar=self.catalog.calendar),
             expected_hours=limit,
             working_hours=working,
             source_message_id=key,
@@ -454,7 +468,11 @@ class TicketService(TicketQueries):
             _ops.move(session, ticket, S.RESOLVED, actor=actor, now=now, reason=note)
             _add_evidence(session, ticket, evidence, now)
             await _ops.push_residents(
-                session, self.ctx, ticket, "resolved", now,
+                session,
+                self.ctx,
+                ticket,
+                "resolved",
+                now,
                 note=note or texts.RESOLVED_DEFAULT_NOTE,
             )
             await session.commit()
@@ -594,8 +612,10 @@ class TicketService(TicketQueries):
                     and ticket.urgency != Urgency.RED.value
                 ):
                     ticket.deadline = compute_deadline(
-                        ticket.created_at, item.time_limit_hours,
-                        working=item.working_hours, calendar=self.catalog.calendar,
+                        ticket.created_at,
+                        item.time_limit_hours,
+                        working=item.working_hours,
+                        calendar=self.catalog.calendar,
                     )
                     ticket.expected_hours = item.time_limit_hours
                     ticket.working_hours = item.working_hours
@@ -643,28 +663,30 @@ class TicketService(TicketQueries):
             _ops.record(session, ticket, actor=actor, kind="info_requested", now=now, note=body)
             await _ops.push_residents(session, self.ctx, ticket, "info_requested", now, note=body)
             await session.commit()
+            reporter = (ticket.reporter_channel, ticket.reporter_id)
+        if self.info_watch is not None:
+            await self.info_watch.mark(*reporter)
         return await self.get(number)
 
     async def awaiting_info(self, channel: str, user_id: str) -> str | None:
         """The number of the open ticket this resident reported whose information request
-        is still unanswered (the latest such), else None. Flows call it on each message."""
+        is still unanswered (the latest such), else None. Flows call it on each message,
+        so a resident the :class:`InfoRequestWatch` knows to have none costs no query."""
+        watch = self.info_watch
+        mark = None if watch is None else await watch.current(channel, user_id)
+        if watch is not None and watch.known_empty(channel, user_id, mark):
+            return None
         async with self.session_factory() as session:
             rows = await session.exec(
-                select(Ticket.number, TicketEvent.kind)
-                .join(TicketEvent, col(TicketEvent.ticket_id) == col(Ticket.id))
-                .where(
-                    Ticket.reporter_channel == channel,
-                    Ticket.reporter_id == user_id,
-                    col(Ticket.status).in_([s.value for s in OPEN_STATUSES]),
-                    col(TicketEvent.kind).in_(_INFO_KINDS),
-                )
-                .order_by(col(TicketEvent.id))
+                _AWAITING_INFO, params={"channel": channel, "user_id": user_id}
             )
             last: dict[str, str] = {}
             for number, kind in rows:
                 last.pop(number, None)  # re-insert: dict order follows the latest event
                 last[number] = kind
         pending = [number for number, kind in last.items() if kind == "info_requested"]
+        if watch is not None:
+            watch.remember(channel, user_id, mark, pending=bool(pending))
         return pending[-1] if pending else None
 
     async def attach_resident_message(
@@ -689,12 +711,21 @@ class TicketService(TicketQueries):
             ticket = await self._load(session, number, lock=True)
             ticket.updated_at = now
             _ops.record(
-                session, ticket, actor=texts.RESIDENT_ACTOR, kind="info_received", now=now,
+                session,
+                ticket,
+                actor=texts.RESIDENT_ACTOR,
+                kind="info_received",
+                now=now,
                 note=body,
             )
             _add_evidence(session, ticket, attachments, now)
             _ops.notify_staff(
-                session, self.ctx, ticket, "info_received", self._current_handlers(ticket), now,
+                session,
+                self.ctx,
+                ticket,
+                "info_received",
+                self._current_handlers(ticket),
+                now,
                 note=body[:100],
             )
             await session.commit()
