@@ -31,10 +31,13 @@ def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    import asyncio
+
     from aiohttp import web
 
     from bot.app import create_app
     from bot.config import check_worker_setup
+    from bot.serve import new_event_loop
 
     settings = _settings(args)
     check_worker_setup(settings)
@@ -53,11 +56,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
         f"(the first start also trains the NLU model and loads the demo data)",
         flush=True,
     )
+    loop = new_event_loop(settings)
+    asyncio.set_event_loop(loop)
     web.run_app(
         create_app(settings),
         host=settings.host,
         port=settings.port,
         print=lambda line: print(line, flush=True),
+        loop=loop,
     )
     return 0
 

@@ -28,6 +28,20 @@ from bot.config import Settings, check_worker_setup, load_settings
 WORKER_TIMEOUT = 180
 #: Seconds a worker gets on shutdown to answer the requests it has.
 GRACEFUL_TIMEOUT = 15
+#: aiohttp's gunicorn worker for each ``Settings.event_loop``.
+WORKER_CLASSES = {
+    "uvloop": "aiohttp.GunicornUVLoopWebWorker",
+    "asyncio": "aiohttp.GunicornWebWorker",
+}
+
+
+def new_event_loop(settings: Settings) -> asyncio.AbstractEventLoop:
+    """The event loop a single-process server runs on (``Settings.event_loop``)."""
+    if settings.event_loop == "uvloop":
+        import uvloop
+
+        return uvloop.new_event_loop()
+    return asyncio.new_event_loop()
 
 
 async def prepare(settings: Settings) -> None:
@@ -60,7 +74,7 @@ def gunicorn_argv(settings: Settings) -> list[str]:
         "gunicorn",
         "bot.serve:worker_app",
         "--worker-class",
-        "aiohttp.GunicornWebWorker",
+        WORKER_CLASSES[settings.event_loop],
         "--workers",
         str(settings.workers),
         "--bind",

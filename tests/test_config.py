@@ -76,3 +76,31 @@ def test_serve_refuses_several_workers_on_the_memory_store(
     monkeypatch.delenv("MINSHENG_REDIS_URL", raising=False)
     assert main(["serve", "--workers", "3"]) == 2
     assert "MINSHENG_REDIS_URL" in capsys.readouterr().err
+
+
+def test_the_event_loop_is_uvloop_unless_asked_otherwise(monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+
+    import uvloop
+
+    from bot.serve import gunicorn_argv, new_event_loop
+
+    monkeypatch.delenv("MINSHENG_EVENT_LOOP", raising=False)
+    settings = load_settings()
+    argv = gunicorn_argv(settings)
+    assert argv[argv.index("--worker-class") + 1] == "aiohttp.GunicornUVLoopWebWorker"
+    loop = new_event_loop(settings)
+    assert isinstance(loop, uvloop.Loop)
+    loop.close()
+
+    monkeypatch.setenv("MINSHENG_EVENT_LOOP", "asyncio")
+    settings = load_settings()
+    argv = gunicorn_argv(settings)
+    assert argv[argv.index("--worker-class") + 1] == "aiohttp.GunicornWebWorker"
+    loop = new_event_loop(settings)
+    assert not isinstance(loop, uvloop.Loop) and isinstance(loop, asyncio.AbstractEventLoop)
+    loop.close()
+
+    monkeypatch.setenv("MINSHENG_EVENT_LOOP", "tokio")
+    with pytest.raises(ConfigError):
+        load_settings()
