@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import ColumnElement, case, or_
+from sqlalchemy import ColumnElement, DateTime, Integer, String, bindparam, case, or_
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from bot.errors import TicketNotFound
 from bot.tickets import _ops
@@ -17,6 +19,51 @@ from bot.tickets.clock import Clock
 from bot.tickets.models import Incident, Ticket, TicketEvent, TicketEvidence, TicketSupporter
 from bot.tickets.status import OPEN_STATUSES
 from bot.tickets.views import EventView, IncidentView, TicketView, source_key
+
+
+@cache
+def _reporter_query(open_only: bool, open_first: bool) -> SelectOfScalar[Ticket]:
+    """:meth:`TicketQueries.list_for_reporter`'s statement, built once per shape: residents
+    ask for their tickets all day, and building a statement costs about as much as running
+    it on SQLite."""
+    channel, user_id = bindparam("channel", type_=String), bindparam("user_id", type_=String)
+    followed = select(TicketSupporter.ticket_id).where(
+        TicketSupporter.channel == channel, TicketSupporter.user_id == user_id
+    )
+    query = select(Ticket).where(
+        or_(
+            (col(Ticket.reporter_channel) == channel) & (col(Ticket.reporter_id) == user_id),
+            col(Ticket.id).in_(followed),
+        )
+    )
+    open_statuses = [s.value for s in OPEN_STATUSES]
+    if open_only:
+        query = query.where(col(Ticket.status).in_(open_statuses))
+    order = [col(Ticket.created_at).desc()]
+    if open_first:
+        order.insert(0, case((col(Ticket.status).in_(open_statuses), 0), else_=1))  # type: ignore[arg-type]
+    return query.order_by(*order).limit(bindparam("limit", type_=Integer))
+
+
+@cache
+def _similar_query(by_building: bool, by_grid: bool) -> SelectOfScalar[Ticket]:
+    """:meth:`TicketQueries.find_similar_open`'s statement, built once per shape."""
+    place: list[ColumnElement[bool]] = []
+    if by_building:
+        place.append(col(Ticket.building_code) == bindparam("building", type_=String))
+    if by_grid:
+        place.append(col(Ticket.grid_code) == bindparam("grid", type_=String))
+    return (
+        select(Ticket)
+        .where(
+            Ticket.category == bindparam("category", type_=String),
+            col(Ticket.status).in_([s.value for s in OPEN_STATUSES]),
+            Ticket.created_at >= bindparam("since", type_=DateTime),
+            or_(*place),
+        )
+        .order_by(col(Ticket.supporters).desc(), col(Ticket.created_at))
+        .limit(10)
+    )
 
 
 class TicketQueries:
@@ -32,26 +79,17 @@ class TicketQueries:
     ) -> list[TicketView]:
         """Open tickets of ``category`` filed lately for the same building or grid, most
         supported first (the intake flow offers to follow one instead of filing again)."""
-        place: list[ColumnElement[bool]] = []
-        if building_code:
-            place.append(col(Ticket.building_code) == building_code)
-        if grid_code:
-            place.append(col(Ticket.grid_code) == grid_code)
-        if not place:
+        if not building_code and not grid_code:
             return []
-        since = _ops.lookback(self.clock(), self.policy.similar_lookback_hours)
+        params = {
+            "category": category,
+            "building": building_code,
+            "grid": grid_code,
+            "since": _ops.lookback(self.clock(), self.policy.similar_lookback_hours),
+        }
+        statement = _similar_query(bool(building_code), bool(grid_code))
         async with self.session_factory() as session:
-            rows = await session.exec(
-                select(Ticket)
-                .where(
-                    Ticket.category == category,
-                    col(Ticket.status).in_([s.value for s in OPEN_STATUSES]),
-                    Ticket.created_at >= since,
-                    or_(*place),
-                )
-                .order_by(col(Ticket.supporters).desc(), col(Ticket.created_at))
-                .limit(10)
-            )
+            rows = await session.exec(statement, params=params)
             return [self._view(row) for row in rows]
 
     async def get(self, number: str) -> TicketView:
@@ -114,24 +152,9 @@ class TicketQueries:
     ) -> list[TicketView]:
         """The resident's own tickets and those they follow, newest first (``open_first``:
         the open ones newest first, then the others newest first, in the same query)."""
+        params = {"channel": channel, "user_id": user_id, "limit": limit}
         async with self.session_factory() as session:
-            followed = select(TicketSupporter.ticket_id).where(
-                TicketSupporter.channel == channel, TicketSupporter.user_id == user_id
-            )
-            query = select(Ticket).where(
-                or_(
-                    (col(Ticket.reporter_channel) == channel)
-                    & (col(Ticket.reporter_id) == user_id),
-                    col(Ticket.id).in_(followed),
-                )
-            )
-            if open_only:
-                query = query.where(col(Ticket.status).in_([s.value for s in OPEN_STATUSES]))
-            order = [col(Ticket.created_at).desc()]
-            if open_first:
-                open_statuses = [s.value for s in OPEN_STATUSES]
-                order.insert(0, case((col(Ticket.status).in_(open_statuses), 0), else_=1))  # type: ignore[arg-type]
-            rows = await session.exec(query.order_by(*order).limit(limit))
+            rows = await session.exec(_reporter_query(open_only, open_first), params=params)
             return [self._view(row) for row in rows]
 
     async def search(
@@ -212,9 +235,7 @@ class TicketQueries:
             raise TicketNotFound(f"no ticket {number}")
         return ticket
 
-    async def filed_from(
-        self, channel: str, sender_id: str, message_id: str
-    ) -> TicketView | None:
+    async def filed_from(self, channel: str, sender_id: str, message_id: str) -> TicketView | None:
         """The ticket this sender's message (or API request) id already filed, if any: an
         API client retrying a submit learns it before uploading its evidence again."""
         return await self._find_by_source(source_key(channel, sender_id, message_id))
