@@ -7,7 +7,7 @@ For each setup the script starts a bare aiohttp echo server and the gateway (``m
 serve``; with ``-2w`` two gunicorn workers) as subprocesses on free loopback ports, sends
 the same bounded mix to both — report openings and the answers that follow them, status
 questions and contact questions from 10,000 residents over ``--connections`` concurrent
-connections — and prints throughput, p50 and p99 of each, the ratios (the issue's goal:
+connections, after ``--warmup`` uncounted requests of the same mix — and prints throughput, p50 and p99 of each, the ratios (the issue's goal:
 per worker >= 1/3 of the echo's throughput, p99 <= 2x the echo's p99) and each worker's
 resident memory (RSS) after the run.
 
@@ -242,6 +242,15 @@ def scratch_database(server: str) -> Iterator[str]:
         asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
+async def measured(base: str, warmup: int, kwargs: dict[str, int]) -> Result:
+    """The load on ``base`` after ``warmup`` requests of the same mix that are not counted
+    (other residents, other seed): a server that has run a while, not one just started,
+    whose first requests pay for imports, SQL compilation and cold caches."""
+    if warmup > 0:
+        await load(base, **{**kwargs, "total": warmup, "seed": kwargs["seed"] + 1})
+    return await load(base, **kwargs)
+
+
 def measure(args: argparse.Namespace, setup: str, base_env: dict[str, str]) -> None:
     workers = 2 if setup.endswith("-2w") else 1
     kwargs = dict(total=args.requests, connections=args.connections,
@@ -249,7 +258,7 @@ def measure(args: argparse.Namespace, setup: str, base_env: dict[str, str]) -> N
     echo_port = free_port()
     echo_url = f"http://127.0.0.1:{echo_port}"
     with running([sys.executable, "-c", ECHO_SERVER, str(echo_port)], base_env, echo_url):
-        echo = asyncio.run(load(echo_url, **kwargs))  # type: ignore[arg-type]
+        echo = asyncio.run(measured(echo_url, args.warmup, kwargs))
 
     with contextlib.ExitStack() as stack:
         env = {**base_env, "MINSHENG_VAR_DIR": stack.enter_context(tempfile.TemporaryDirectory())}
@@ -260,12 +269,13 @@ def measure(args: argparse.Namespace, setup: str, base_env: dict[str, str]) -> N
         port = free_port()
         url = f"http://127.0.0.1:{port}"
         process = stack.enter_context(running([*argv, "--port", str(port)], env, url))
-        pipeline = asyncio.run(load(url, **kwargs))  # type: ignore[arg-type]
+        pipeline = asyncio.run(measured(url, args.warmup * workers, kwargs))
         pids = children(process.pid) if workers > 1 else [process.pid]
         memory = [rss_mib(pid) for pid in pids]
 
     print(f"\n== {setup} ({workers} worker{'s' if workers > 1 else ''}), "
-          f"{args.connections} connections, {args.requests} requests, "
+          f"{args.connections} connections, {args.requests} requests after "
+          f"{args.warmup} uncounted, "
           f"{args.residents} residents")
     print(echo.line("bare echo"))
     print(pipeline.line("pipeline"))
@@ -284,6 +294,8 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=200)
     parser.add_argument("--residents", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--warmup", type=int, default=300,
+                        help="uncounted requests before the measured ones (per worker)")
     parser.add_argument("--pg-server", default="postgresql://postgres@127.0.0.1:5432")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/12")
     parser.add_argument("--model-dir", type=Path, default=ROOT / "var" / "models")
