@@ -15,17 +15,38 @@ training and parsing, and a lookup keeps parsing well under a millisecond.
 
 from __future__ import annotations
 
+import importlib.util
 import unicodedata
 from collections.abc import Sequence
-from functools import lru_cache
+from functools import cache, lru_cache
+from pathlib import Path
 
-from pypinyin.pinyin_dict import pinyin_dict
+
+@cache
+def _pinyin_dict() -> dict[int, str]:
+    """pypinyin's table of readings per character (code point -> "lóu,lǘ").
+
+    Read from its module file alone: importing anything from the ``pypinyin`` package
+    first runs its ``__init__``, which loads the phrase dictionaries as well (55 MiB in
+    every worker, for segmenting we never do); this table alone is 13 MiB.
+    """
+    spec = importlib.util.find_spec("pypinyin")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("pypinyin is not installed")
+    path = Path(next(iter(spec.submodule_search_locations))) / "pinyin_dict.py"
+    module_spec = importlib.util.spec_from_file_location("_minsheng_pinyin_dict", path)
+    if module_spec is None or module_spec.loader is None:
+        raise ImportError(f"cannot read {path}")
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    table: dict[int, str] = module.pinyin_dict
+    return table
 
 
 @lru_cache(maxsize=32768)
 def syllable(char: str) -> str | None:
     """``"楼"`` -> ``"lou"``, ``"绿"`` -> ``"lv"``; ``None`` for anything not Chinese."""
-    reading = pinyin_dict.get(ord(char))
+    reading = _pinyin_dict().get(ord(char))
     if not reading:
         return None
     marked = unicodedata.normalize("NFKD", reading.split(",", 1)[0]).replace("u\u0308", "v")

@@ -14,7 +14,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from pypinyin import Style, lazy_pinyin
+from nlu.pinyin import syllable as _syllable
 
 _SPACE_RE = re.compile(r"\s+")
 _FOLDS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("ng", "n"))
@@ -35,7 +35,7 @@ def _is_han(ch: str) -> bool:
 def _char_key(ch: str, fold: bool) -> str:
     if not _is_han(ch):
         return ch
-    syllable = lazy_pinyin(ch, style=Style.NORMAL, errors="default")[0]
+    syllable = _syllable(ch) or ch
     if fold:
         for long, short in _FOLDS:
             syllable = syllable.replace(long, short)
