@@ -7,9 +7,10 @@ For each setup the script starts a bare aiohttp echo server and the gateway (``m
 serve``; with ``-2w`` two gunicorn workers) as subprocesses on free loopback ports, sends
 the same bounded mix to both — report openings and the answers that follow them, status
 questions and contact questions from 10,000 residents over ``--connections`` concurrent
-connections, after ``--warmup`` uncounted requests of the same mix — and prints throughput, p50 and p99 of each, the ratios (the issue's goal:
-per worker >= 1/3 of the echo's throughput, p99 <= 2x the echo's p99) and each worker's
-resident memory (RSS) after the run.
+connections, after ``--warmup`` uncounted requests of the same mix — and prints
+throughput, p50 and p99 of each, the ratios (the issue's goal: per worker >= 1/3 of the
+echo's throughput, p99 <= 2x the echo's p99) and each worker's resident memory (RSS)
+after the run.
 
 PostgreSQL setups create a scratch database on ``--pg-server`` and drop it afterwards;
 Redis setups use ``--redis-url``. The NLU model is trained into ``--model-dir`` on first use.
