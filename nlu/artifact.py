@@ -264,7 +264,6 @@ def ensure_model(
     """
     from nlu.pipeline import default_address_dir, fingerprint, lexicon_for
     from nlu.rasa_io import load_data
-    from nlu.training import train_model
 
     target = Path(path)
     data_dir = Path(training_data_dir)
@@ -285,6 +284,8 @@ def ensure_model(
             log.warning("cannot use the model at %s (%s); retraining", target, exc)
     else:
         log.info("no NLU model at %s; training one from %s", target, data_dir)
+    from nlu.training import train_model  # scikit-learn: only where a model is trained
+
     model = train_model(data, address_dir=default_address_dir([data_dir]))
     model.metadata["training_data"] = [str(data_dir)]
     save_model(model, target)

@@ -21,19 +21,24 @@ import warnings
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sklearn.calibration import CalibratedClassifierCV
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import f1_score
-from sklearn.model_selection import StratifiedKFold
-from sklearn.svm import LinearSVC
 
 from nlu.features import FeatureConfig, Featurizer
-from nlu.nbsvm import NBLinearSVC
 from nlu.scoring import LinearScorer
 from nlu.tokenizer import Tokenizer
+
+if TYPE_CHECKING:
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.svm import LinearSVC
+
+    from nlu.nbsvm import NBLinearSVC
+
+# scikit-learn is imported where a model is trained, never where one is only used: a
+# worker that loads a trained model parses with LinearScorer's arrays and would carry
+# scikit-learn's 70 MiB of modules for nothing (see IntentClassifier.__getstate__).
 
 Progress = Callable[[str], None]
 
@@ -127,6 +132,10 @@ class ClassifierConfig:
 
 
 def _linear(model: str, config: ClassifierConfig) -> LinearSVC | NBLinearSVC:
+    from sklearn.svm import LinearSVC
+
+    from nlu.nbsvm import NBLinearSVC
+
     # A fixed seed: the same data must give the same model (and the same version hash).
     if model == "nbsvm":
         return NBLinearSVC(C=config.c, alpha=config.nb_alpha, class_weight=config.class_weight)
@@ -199,6 +208,9 @@ def select_candidate(
     are refitted per fold, and NB-SVM's ratios come from each fold's training part.
     ``progress`` hears each (candidate, fold) fit: :func:`selection_steps` of them.
     """
+    from sklearn.metrics import f1_score
+    from sklearn.model_selection import StratifiedKFold
+
     counts = Counter(labels)
     folds = min(folds, min(counts.values()))
     if folds < 2 or len(CANDIDATES) == 1:
@@ -237,9 +249,10 @@ class IntentClassifier:
         self.config = config or ClassifierConfig()
         self.tokenizer = tokenizer
         self.selection: dict[str, Any] = {}
-        self.featurizer = Featurizer(
+        self.featurizer: Featurizer | None = Featurizer(
             tokenizer, self.config.features or next(iter(CANDIDATES.values())).features
         )
+        self._feature_config = self.featurizer.config
         self.model_kind = self.config.model
         self.classes_: list[str] = []
         # One calibrated model, or (kind "nbsvm+svm") several whose probabilities are averaged.
@@ -256,6 +269,9 @@ class IntentClassifier:
         planned: Callable[[int], None] | None = None,
     ) -> IntentClassifier:
         """Train on ``texts``; ``planned`` hears how many ``progress`` steps will follow."""
+        from sklearn.calibration import CalibratedClassifierCV
+        from sklearn.linear_model import LogisticRegression
+
         counts = Counter(labels)
         if len(counts) < 2:
             raise ValueError("at least two intents are needed to train a classifier")
@@ -273,9 +289,10 @@ class IntentClassifier:
             self.selection = {"features": chosen, "model": kind, "macro_f1": scores}
         elif cfg.kind is not None:
             self.selection = {"features": cfg.kind, "model": kind, "pinned": True}
-        self.featurizer = Featurizer(self.tokenizer, features)
+        featurizer = Featurizer(self.tokenizer, features)
+        self.featurizer, self._feature_config = featurizer, featurizer.config
         self.model_kind = kind
-        x = self.featurizer.fit_transform(texts, tokens)
+        x = featurizer.fit_transform(texts, tokens)
         y = np.asarray(labels)
         folds = min(cfg.calibration_folds, min(counts.values()))
         members = ["svm", "nbsvm"] if kind == "nbsvm+svm" else [kind]
@@ -288,9 +305,7 @@ class IntentClassifier:
                     _linear(member, cfg), method="sigmoid", cv=folds, ensemble=False
                 )
             else:
-                est = LogisticRegression(
-                    C=cfg.c * 10, class_weight=cfg.class_weight, max_iter=3000
-                )
+                est = LogisticRegression(C=cfg.c * 10, class_weight=cfg.class_weight, max_iter=3000)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # liblinear's convergence notes
                 est.fit(x, y)
@@ -299,12 +314,30 @@ class IntentClassifier:
                 progress("fit" if len(members) == 1 else f"fit {member}")
         self._estimator = estimators[0] if len(estimators) == 1 else estimators
         self.classes_ = [str(c) for c in estimators[0].classes_]
-        self._scorer = LinearScorer(self.featurizer, self._estimator, self.classes_)
+        self._scorer = LinearScorer(featurizer, self._estimator, self.classes_)
         return self
 
     @property
     def features(self) -> FeatureConfig:
+        if self.featurizer is None:
+            return self._feature_config
         return self.featurizer.config
+
+    def __getstate__(self) -> dict[str, Any]:
+        # What parsing needs: the scorer's arrays and dictionaries, no scikit-learn object
+        # (unpickling one imports scikit-learn). The estimators and TF-IDF vectorizers stay
+        # with the process that trained them, for rank_reference.
+        state = dict(self.__dict__)
+        state["_estimator"] = None
+        state["featurizer"] = None
+        state["_feature_config"] = self.features
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        featurizer = state.get("featurizer")
+        if featurizer is not None:  # pickled before 2026-12, with scikit-learn's objects
+            self._feature_config = featurizer.config
 
     def rank(self, texts: Sequence[str]) -> np.ndarray:
         """Probabilities, one row per text, columns in ``classes_`` order."""
@@ -327,9 +360,10 @@ class IntentClassifier:
         return word in self._scorer.words.vocabulary
 
     def rank_reference(self, texts: Sequence[str]) -> np.ndarray:
-        """The same probabilities computed by scikit-learn itself (slow; for tests)."""
-        if self._estimator is None:
-            raise RuntimeError("classifier is not trained")
+        """The same probabilities computed by scikit-learn itself (slow; for tests). Only
+        in the process that trained the classifier: artifacts keep the scorer alone."""
+        if self._estimator is None or self.featurizer is None:
+            raise RuntimeError("classifier is not trained in this process")
         x = self.featurizer.transform(texts)
         members = self._estimator if isinstance(self._estimator, list) else [self._estimator]
         return np.asarray(np.mean([m.predict_proba(x) for m in members], axis=0))

@@ -12,14 +12,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from nlu.pinyin import pinyin_grams
 from nlu.tokenizer import Tokenizer, normalize
 from nlu.types import Entity
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
+    from sklearn.feature_extraction.text import TfidfVectorizer
 
 # Private-use characters survive NFKC and jieba keeps each as one token.
 MASKS = {"address": "\ue000", "phone": "\ue001", "ticket_number": "\ue002"}
@@ -109,6 +112,9 @@ class Featurizer:
     """
 
     def __init__(self, tokenizer: Tokenizer, config: FeatureConfig) -> None:
+        # Only training builds a Featurizer (a loaded model parses with nlu.scoring).
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
         self.tokenizer = tokenizer
         self.config = config
         self.words = TfidfVectorizer(
@@ -164,6 +170,8 @@ class Featurizer:
                 self.pinyin = None
             else:
                 blocks.append(sounds * self.config.pinyin_weight)
+        import scipy.sparse as sp
+
         return sp.hstack(blocks, format="csr")
 
     def transform(
@@ -178,6 +186,8 @@ class Featurizer:
         pinyin = getattr(self, "pinyin", None)  # models pickled before pinyin existed
         if pinyin is not None:
             blocks.append(pinyin.transform(self._sounds(texts)) * self.config.pinyin_weight)
+        import scipy.sparse as sp
+
         return sp.hstack(blocks, format="csr")
 
     def _heads(self, texts: Sequence[str]) -> list[str]:

@@ -24,7 +24,7 @@ from nlu.tokenizer import Tokenizer
 
 FORMAT_VERSION = 1
 # Bump when a change to tokenisation, features or entities makes old models stale.
-PIPELINE_VERSION = "2026.12.1"
+PIPELINE_VERSION = "2026.12.2"  # artifacts keep no scikit-learn object
 
 
 def default_address_dir(data_paths: Iterable[Path]) -> Path | None:

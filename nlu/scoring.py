@@ -15,16 +15,15 @@ import math
 import re
 from collections import Counter
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from scipy.special import expit, softmax
-from sklearn.calibration import CalibratedClassifierCV
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
 
 from nlu.features import Featurizer, word_grams
 from nlu.pinyin import pinyin_grams
+
+if TYPE_CHECKING:
+    from sklearn.feature_extraction.text import TfidfVectorizer
 
 _WHITE = re.compile(r"\s\s+")  # what scikit-learn's char analyzer collapses
 
@@ -132,6 +131,9 @@ class _Output:
     logistic regression); an ensemble averages several over the same features."""
 
     def __init__(self, estimator: Any, classes: list[str]) -> None:
+        from sklearn.calibration import CalibratedClassifierCV
+        from sklearn.linear_model import LogisticRegression
+
         self.a = self.b = np.empty(0)
         if isinstance(estimator, CalibratedClassifierCV):
             calibrated = estimator.calibrated_classifiers_[0]
@@ -150,6 +152,19 @@ class _Output:
             raise ValueError("estimator classes are not in the classifier's order")
         self.coef = np.ascontiguousarray(np.asarray(linear.coef_, dtype=np.float64).T)
         self.intercept = np.asarray(linear.intercept_, dtype=np.float64)
+
+
+def expit(x: Any) -> Any:
+    """The logistic function, as scipy.special.expit (whose import a parsing worker is
+    spared): 1 / (1 + e^-x) as exp(-log(1 + e^-x)), which neither overflows for large
+    negative x nor rounds small results to zero."""
+    return np.exp(-np.logaddexp(0.0, -np.asarray(x, dtype=np.float64)))
+
+
+def softmax(x: np.ndarray) -> np.ndarray:
+    """As scipy.special.softmax for one vector."""
+    shifted = np.exp(x - np.max(x))
+    return np.asarray(shifted / shifted.sum())
 
 
 def _output_proba(out: Any, index: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:

@@ -10,8 +10,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import sklearn
-
 from nlu import strings
 from nlu.classifier import ClassifierConfig
 from nlu.data import TrainingData
@@ -140,9 +138,15 @@ def train_model(
         "features": asdict(model.classifier.features),
         "feature_selection": model.classifier.selection,
         "metrics": metrics,
-        "sklearn_version": sklearn.__version__,
+        "sklearn_version": _sklearn_version(),
         "python_version": platform.python_version(),
     }
     step("metrics")
     log.info("trained NLU model %s on %d examples", model.version, len(data.examples))
     return model
+
+
+def _sklearn_version() -> str:
+    import sklearn
+
+    return str(sklearn.__version__)

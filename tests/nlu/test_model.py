@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import tarfile
 from pathlib import Path
 
@@ -101,11 +103,41 @@ def test_empty_and_odd_input(model: NLUModel) -> None:
 
 
 def test_fast_scorer_matches_scikit_learn(model: NLUModel) -> None:
-    data = load_data(Path(__file__).parents[2] / "training_data")
+    """The loaded artifact parses with its scorer alone; the same data trained here again
+    (deterministically) gives scikit-learn's own probabilities to compare with."""
+    from nlu.pipeline import default_address_dir
+    from nlu.training import train_model
+
+    data_dir = Path(__file__).parents[2] / "training_data"
+    data = load_data(data_dir)
+    fresh = train_model(data, address_dir=default_address_dir([data_dir]))
     texts = [model.classifier_input(e.text) for e in data.examples[::7]] + ["", "zz"]
     fast = model.classifier.rank(texts)
-    reference = model.classifier.rank_reference(texts)
+    reference = fresh.classifier.rank_reference(texts)
     assert np.allclose(fast, reference, atol=1e-6)
+    with pytest.raises(RuntimeError):
+        model.classifier.rank_reference(texts)  # no scikit-learn object in the artifact
+
+
+def test_parsing_with_a_loaded_model_never_imports_scikit_learn(model_path: Path) -> None:
+    """A worker that only parses does not carry scikit-learn (70 MiB of modules)."""
+    code = (
+        "import sys\n"
+        "from nlu.artifact import load_model\n"
+        f"model = load_model({str(model_path)!r})\n"
+        "assert model.parse('楼道灯坏了，晚上很黑').intent\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'sklearn', 'scipy'}))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).parents[2],
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"
 
 
 def test_metadata_and_artifact(model_path: Path, model: NLUModel) -> None:
