@@ -64,6 +64,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         port=settings.port,
         print=lambda line: print(line, flush=True),
         loop=loop,
+        access_log=logging.getLogger("aiohttp.access") if settings.access_log else None,
     )
     return 0
 

@@ -141,6 +141,10 @@ class Settings(BaseSettings):
     # uvloop runs the same server on about 6% less CPU per message (bench/load.py);
     # "asyncio" is the standard library's loop, for debugging.
     event_loop: Literal["uvloop", "asyncio"] = "uvloop"
+    # One log line per HTTP request from `serve` (gunicorn workers never write one). Off by
+    # default: request lines carry paths and addresses of residents, the privacy filter
+    # costs about 8% of a worker's CPU at load, and nginx in front keeps its own log.
+    access_log: bool = False
     # Connector modules outside connectors/ (each exposes CONNECTOR), e.g. a deployment's own.
     extra_connectors: list[str] = Field(default_factory=list)
     # How often each worker checks whether the address registry or the service catalog

@@ -104,3 +104,34 @@ def test_the_event_loop_is_uvloop_unless_asked_otherwise(monkeypatch: pytest.Mon
     monkeypatch.setenv("MINSHENG_EVENT_LOOP", "tokio")
     with pytest.raises(ConfigError):
         load_settings()
+
+
+def test_serve_writes_no_access_log_unless_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    import logging
+
+    import aiohttp.web
+    import uvloop
+
+    import bot.app
+    from bot.cli import main
+
+    seen: list[dict[str, object]] = []
+
+    def run_app(app: object, **kwargs: object) -> None:
+        seen.append(kwargs)
+        loop = kwargs["loop"]
+        assert isinstance(loop, uvloop.Loop)
+        loop.close()
+
+    monkeypatch.setattr(aiohttp.web, "run_app", run_app)
+    monkeypatch.setattr(bot.app, "create_app", lambda settings: object())
+    monkeypatch.delenv("MINSHENG_ACCESS_LOG", raising=False)
+    monkeypatch.delenv("MINSHENG_EVENT_LOOP", raising=False)
+    assert main(["serve"]) == 0
+    assert seen[-1]["access_log"] is None
+    monkeypatch.setenv("MINSHENG_ACCESS_LOG", "true")
+    assert main(["serve"]) == 0
+    assert seen[-1]["access_log"] is logging.getLogger("aiohttp.access")
+    import asyncio
+
+    asyncio.set_event_loop(None)  # serve made its (now closed) loop the current one
