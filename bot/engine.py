@@ -12,12 +12,12 @@ gets the same replies again (WeChat expects that) and changes nothing.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from bot.messages import InboundMessage, OutboundMessage, outbound_from_dict, outbound_to_dict
-from bot.state import StateStore
+from bot.state import StateStore, reading_along
 from nlu import ParseResult
 
 log = logging.getLogger(__name__)
@@ -91,6 +91,7 @@ class Engine:
         lock_timeout: float = 30.0,
         on_uncertain: UncertainHook | None = None,
         is_uncertain: Callable[[ParseResult], bool] | None = None,
+        read_along: Callable[[InboundMessage], Sequence[str]] | None = None,
     ) -> None:
         self._store = store
         self._nlu = nlu
@@ -99,6 +100,9 @@ class Engine:
         self._lock_timeout = lock_timeout
         self._on_uncertain = on_uncertain
         self._is_uncertain = is_uncertain
+        # Keys the dialogue reads on every message (bot.state.read_along): read with the
+        # state as the lock is taken, in the same round trip.
+        self._read_along = read_along
 
     @staticmethod
     def _state_key(message: InboundMessage) -> str:
@@ -114,9 +118,7 @@ class Engine:
         """The stored dialogue state of a conversation (for the console and tests)."""
         return await self._store.get(state_key(conversation_id))
 
-    async def update_state(
-        self, conversation_id: str, fn: StateChange
-    ) -> dict[str, Any] | None:
+    async def update_state(self, conversation_id: str, fn: StateChange) -> dict[str, Any] | None:
         """Change a conversation's state under its lock (a person ends a handoff, ...)."""
         return await update_conversation_state(
             self._store, conversation_id, fn, lock_timeout=self._lock_timeout
@@ -128,7 +130,11 @@ class Engine:
         # The state and the remembered replies are read as the lock is taken and written as
         # it is released: two round trips to a shared store per turn.
         keys = [key] if reply_key is None else [key, reply_key]
-        async with self._store.locked(key, keys, timeout=self._lock_timeout) as turn:
+        along = list(self._read_along(message)) if self._read_along is not None else []
+        async with (
+            self._store.locked(key, [*keys, *along], timeout=self._lock_timeout) as turn,
+            reading_along(dict(zip(along, turn.values[len(keys) :], strict=True))),
+        ):
             if reply_key is not None:
                 cached = turn.values[1]
                 if cached is not None:

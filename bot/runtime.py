@@ -153,11 +153,14 @@ def conversation_engine(
             sessions, parse.text, parse, message.channel, model_version=nlu.model.version
         )
 
+    watch = dialogue.services.tickets.info_watch
     return Engine(
         store=store,
         nlu=nlu,
         dialogue=dialogue,
         dedupe_ttl=settings.dedupe_ttl_seconds,
+        # Whether staff wait for this resident's answer (补充情况) is asked on every message.
+        read_along=(None if watch is None else lambda m: [watch.key(m.channel, m.sender_id)]),
         on_uncertain=review,
         # Out-of-scope messages are reviewed too: they are where new kinds of demand
         # first show up.

@@ -5,11 +5,26 @@ embedded default, one process) and :class:`RedisStateStore` (many workers). Both
 same contract tests.
 """
 
-from bot.state._base import LockTimeout, StateStore
+from bot.state._base import (
+    LockTimeout,
+    StateStore,
+    forget_read_along,
+    read_along,
+    reading_along,
+)
 from bot.state._memory import MemoryStateStore
 from bot.state._redis import RedisStateStore
 
-__all__ = ["LockTimeout", "MemoryStateStore", "RedisStateStore", "StateStore", "create_state_store"]
+__all__ = [
+    "LockTimeout",
+    "MemoryStateStore",
+    "RedisStateStore",
+    "StateStore",
+    "create_state_store",
+    "forget_read_along",
+    "read_along",
+    "reading_along",
+]
 
 
 def create_state_store(redis_url: str, *, namespace: str = "minsheng:") -> StateStore:

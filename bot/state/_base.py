@@ -4,13 +4,48 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from bot.errors import MinshengError
 
 JSONDict = dict[str, Any]
+
+
+# Values of keys a turn's lock read along with its state (Engine's ``read_along``), for the
+# code that runs inside that turn; absent keys are there with None.
+_READ_ALONG: ContextVar[dict[str, JSONDict | None] | None] = ContextVar(
+    "minsheng_read_along", default=None
+)
+
+
+@asynccontextmanager
+async def reading_along(values: Mapping[str, JSONDict | None]) -> AsyncIterator[None]:
+    """Within this block (the turn), :func:`read_along` answers for ``values``' keys."""
+    token = _READ_ALONG.set(dict(values))
+    try:
+        yield
+    finally:
+        _READ_ALONG.reset(token)
+
+
+def read_along(key: str) -> tuple[bool, JSONDict | None]:
+    """(True, value) when the current turn's lock read ``key`` (value None: absent), else
+    (False, None): the caller reads the store itself. Saves a round trip to a shared store
+    for a key every turn needs."""
+    values = _READ_ALONG.get()
+    if values is None or key not in values:
+        return False, None
+    return True, values[key]
+
+
+def forget_read_along(key: str) -> None:
+    """``key`` changed during the turn: later reads in it go to the store."""
+    values = _READ_ALONG.get()
+    if values is not None:
+        values.pop(key, None)
 
 
 class LockTimeout(MinshengError):

@@ -20,7 +20,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable
 
-from bot.state import StateStore
+from bot.state import StateStore, forget_read_along, read_along
 
 log = logging.getLogger(__name__)
 
@@ -48,16 +48,18 @@ class InfoRequestWatch:
         self._empty: OrderedDict[tuple[str, str], tuple[str, float]] = OrderedDict()
 
     @staticmethod
-    def _key(channel: str, user_id: str) -> str:
+    def key(channel: str, user_id: str) -> str:
+        """The resident's mark in the store (the engine reads it along with each turn's
+        state: ``Engine(read_along=...)``)."""
         return f"info-request-mark:{channel}:{user_id}"
 
     async def mark(self, channel: str, user_id: str) -> None:
         """A request may now be pending for this resident: every worker asks again."""
         self._empty.pop((channel, user_id), None)
+        key = self.key(channel, user_id)
+        forget_read_along(key)
         try:
-            await self.store.set(
-                self._key(channel, user_id), {"v": uuid.uuid4().hex}, ttl=MARK_TTL_SECONDS
-            )
+            await self.store.set(key, {"v": uuid.uuid4().hex}, ttl=MARK_TTL_SECONDS)
         except Exception:
             # Other workers keep their memory for at most max_age; the request itself is
             # committed and shown in the console.
@@ -66,8 +68,11 @@ class InfoRequestWatch:
     async def current(self, channel: str, user_id: str) -> str | None:
         """The resident's mark now (read *before* asking the database), None if the store
         cannot say."""
+        key = self.key(channel, user_id)
+        found, value = read_along(key)
         try:
-            value = await self.store.get(self._key(channel, user_id))
+            if not found:
+                value = await self.store.get(key)
         except Exception:
             log.warning("state store unreadable; asking the database", exc_info=True)
             return None

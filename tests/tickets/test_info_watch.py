@@ -8,10 +8,11 @@ from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine as SyncEngine
 from sqlmodel import select
 
-from bot.messages import OutboundMessage
+from bot.engine import DialogueResult, Engine
+from bot.messages import InboundMessage, OutboundMessage
 from bot.ports import OutputChannel, OutputRegistry
 from bot.state import MemoryStateStore, RedisStateStore, StateStore
 from bot.tickets import Dispatcher, TicketService
@@ -36,7 +37,7 @@ def worker(world: World, store: StateStore) -> TicketService:
 class QueryCounter:
     def __init__(self, world: World) -> None:
         self.count = 0
-        self._engine: Engine = world.engine.sync_engine
+        self._engine: SyncEngine = world.engine.sync_engine
 
     def __enter__(self) -> QueryCounter:
         event.listen(self._engine, "before_cursor_execute", self._seen)
@@ -147,3 +148,56 @@ async def test_without_a_store_answer_the_watch_asks_the_database(world: World) 
     assert await a.awaiting_info("web", "resident-1") is None
     await world.service.request_info(number, "韩书记", "请问是几单元？")  # no watch at all
     assert await a.awaiting_info("web", "resident-1") == number
+
+
+class CountingGets:
+    """A store's ``get`` calls, counted."""
+
+    def __init__(self, store: StateStore) -> None:
+        self.count = 0
+        original = store.get
+
+        async def get(key: str) -> dict[str, object] | None:
+            self.count += 1
+            return await original(key)
+
+        store.get = get  # type: ignore[method-assign]
+
+
+async def test_the_engine_reads_the_mark_with_the_state_in_one_round_trip(
+    world: World, stores: tuple[StateStore, StateStore]
+) -> None:
+    """The mark is read as the turn's lock is taken (one round trip with the state on
+    Redis); within the turn the watch asks the store nothing, and a mark made during the
+    turn is read afresh."""
+    a, b = worker(world, stores[0]), worker(world, stores[1])
+    number = (await a.file(world.draft())).number
+    seen: list[str | None] = []
+
+    class Dialogue:
+        async def handle(
+            self, state: dict[str, object], message: InboundMessage, parse: object
+        ) -> DialogueResult:
+            seen.append(await a.awaiting_info(message.channel, message.sender_id))
+            return DialogueResult(state, [])
+
+    class NoParse:
+        async def parse_message(self, text: str, message_id: str | None = None) -> None:
+            return None
+
+    engine = Engine(
+        store=stores[0],
+        nlu=NoParse(),  # type: ignore[arg-type]
+        dialogue=Dialogue(),
+        read_along=lambda m: [InfoRequestWatch.key(m.channel, m.sender_id)],
+    )
+    gets = CountingGets(stores[0])
+    message = InboundMessage(channel="web", sender_id="resident-1", text="还有一件事")
+    await engine.handle(message)  # asks the database once, remembers "none"
+    await engine.handle(message)
+    assert seen == [None, None]
+    if stores[0] is not stores[1]:  # Redis: the lock's script read the mark, not a get
+        assert gets.count == 0
+    await b.request_info(number, "韩书记", "请问是几单元？")
+    await engine.handle(message)
+    assert seen[-1] == number
