@@ -39,14 +39,20 @@ class _Block:
 
     def vector(self, grams: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """(row indices into W, values) of the weighted, normalised TF-IDF vector."""
-        counts = Counter(g for g in grams if g in self.vocabulary)
-        if not counts:
+        # Count every gram first (in C), then look up each distinct one once: a long
+        # message repeats many of its grams, and most of them are not in the vocabulary.
+        vocabulary = self.vocabulary
+        found: list[int] = []
+        repeats: list[int] = []
+        for gram, count in Counter(grams).items():
+            column = vocabulary.get(gram)
+            if column is not None:
+                found.append(column)
+                repeats.append(count)
+        if not found:
             return np.empty(0, dtype=np.intp), np.empty(0)
-        index = np.fromiter((self.vocabulary[g] for g in counts), dtype=np.intp, count=len(counts))
-        tf = np.fromiter(
-            (1.0 + math.log(c) for c in counts.values()), dtype=np.float64, count=len(counts)
-        )
-        values = tf * self.idf[index]
+        index = np.array(found, dtype=np.intp)
+        values = (1.0 + np.log(np.array(repeats, dtype=np.float64))) * self.idf[index]
         norm = math.sqrt(float(values @ values))
         if norm > 0:
             values *= self.weight / norm
