@@ -178,20 +178,9 @@ async def push_residents(
     buttons = satisfaction_buttons() if key in {"resolved", "reminder"} else ()
     targets = await resident_targets(session, ticket)
     for channel, user_id in targets:
-        if channel == INTAKE_CHANNEL:
-            if key in STATUS_PUSH_KEYS:
-                # The callback is built from the ticket and this row (kind = the status the
-                # ticket moved to, created_at = the change's time), not from the text.
-                add_message(
-                    session,
-                    channel=channel,
-                    recipient_id=user_id,
-                    text=text,
-                    now=now,
-                    ticket_id=ticket.id,
-                    kind=ticket.status,
-                )
-            continue
+        intake = channel == INTAKE_CHANNEL
+        if intake and key not in STATUS_PUSH_KEYS:
+            continue  # a source hears status changes, not replies or rating prompts
         add_message(
             session,
             channel=channel,
@@ -199,7 +188,10 @@ async def push_residents(
             text=text,
             now=now,
             ticket_id=ticket.id,
-            buttons=buttons,
+            # A source's callback is built from the ticket and this row (kind = the status
+            # the ticket moved to, created_at = the change's time), not from the text.
+            kind=ticket.status if intake else None,
+            buttons=() if intake else buttons,
         )
     return len(targets)
 
