@@ -34,6 +34,20 @@ async def sqlite_client(sqlite_url, make_settings, aiohttp_client):  # type: ign
     return await aiohttp_client(app)
 
 
+@pytest.fixture
+async def secretary_console(aiohttp_server, make_settings):  # type: ignore[no-untyped-def]
+    """A gateway served on a loopback port for a browser, and its runtime, with 韩勇 (user
+    ``han``) as 城南社区's secretary: (base URL, runtime)."""
+    app = create_app(make_settings(), background=False)
+    server = await aiohttp_server(app)
+    runtime: Runtime = app[RUNTIME]
+    await runtime.staff.create_account(
+        "han", PASSWORD, role="secretary", scope=Scope.parse(f"community:{CHENGNAN}"),
+        display_name="韩勇",
+    )
+    return f"http://127.0.0.1:{server.port}", runtime
+
+
 def runtime_of(client: TestClient) -> Runtime:
     return client.app[RUNTIME]
 

@@ -8,27 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import create_app
-from bot.appkeys import RUNTIME
-from bot.staff import Scope
 from bot.tickets.views import TicketDraft
-from tests.console.conftest import CHENGNAN, CHENGNAN_BUILDING, PASSWORD
+from tests.console.conftest import CHENGNAN_BUILDING, PASSWORD
 from tests.e2e.browser import PHONE, chromium
 
 pytestmark = pytest.mark.browser
 
 
 async def test_inbox_live_and_ticket_actions_in_the_browser(  # type: ignore[no-untyped-def]
-    aiohttp_server, make_settings, tmp_path: Path
+    secretary_console, tmp_path: Path
 ) -> None:
-    app = create_app(make_settings(), background=False)
-    server = await aiohttp_server(app)
-    base = f"http://127.0.0.1:{server.port}"
-    runtime = app[RUNTIME]
-    await runtime.staff.create_account(
-        "han", PASSWORD, role="secretary", scope=Scope.parse(f"community:{CHENGNAN}"),
-        display_name="韩勇",
-    )
+    base, runtime = secretary_console
     shots = Path(os.environ.get("MINSHENG_SCREENSHOTS", tmp_path))
 
     def draft(text: str, reporter: str) -> TicketDraft:

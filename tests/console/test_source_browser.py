@@ -11,11 +11,8 @@ from pathlib import Path
 import pytest
 from playwright.async_api import ConsoleMessage, Page, ViewportSize
 
-from bot.app import create_app
-from bot.appkeys import RUNTIME
-from bot.staff import Scope
 from bot.tickets.views import TicketDraft
-from tests.console.conftest import CHENGNAN, CHENGNAN_BUILDING, PASSWORD
+from tests.console.conftest import CHENGNAN_BUILDING, PASSWORD
 from tests.e2e.browser import chromium, screens_dir
 
 pytestmark = pytest.mark.browser
@@ -42,16 +39,9 @@ async def fits(page: Page) -> None:
 
 
 async def test_sources_on_the_console_pages(  # type: ignore[no-untyped-def]
-    aiohttp_server, make_settings, tmp_path: Path
+    secretary_console, tmp_path: Path
 ) -> None:
-    app = create_app(make_settings(), background=False)
-    server = await aiohttp_server(app)
-    base = f"http://127.0.0.1:{server.port}"
-    runtime = app[RUNTIME]
-    await runtime.staff.create_account(
-        "han", PASSWORD, role="secretary", scope=Scope.parse(f"community:{CHENGNAN}"),
-        display_name="韩勇",
-    )
+    base, runtime = secretary_console
 
     def draft(text: str, source: str, **more: object) -> TicketDraft:
         return TicketDraft(
