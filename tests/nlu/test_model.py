@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import tarfile
 from pathlib import Path
 
@@ -23,6 +21,7 @@ from nlu import (
 )
 from nlu.errors import NLUError
 from nlu.types import FALLBACK_INTENT
+from tests.nlu.conftest import python_output
 
 
 @pytest.mark.parametrize(
@@ -128,16 +127,7 @@ def test_parsing_with_a_loaded_model_never_imports_scikit_learn(model_path: Path
         "assert model.parse('楼道灯坏了，晚上很黑').intent\n"
         "print(sorted({m.split('.')[0] for m in sys.modules} & {'sklearn', 'scipy'}))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        cwd=Path(__file__).parents[2],
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip().splitlines()[-1] == "[]"
+    assert python_output(code).splitlines()[-1] == "[]"
 
 
 def test_metadata_and_artifact(model_path: Path, model: NLUModel) -> None:

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from bot.config import PROJECT_ROOT
 from nlu import load_model, train_model
 from nlu.classifier import CANDIDATES
 from nlu.cli import main
 from nlu.defaults import MODEL_KINDS
+from tests.nlu.conftest import python_output
 
 
 def run(*argv: str) -> int:
@@ -142,11 +140,4 @@ def test_help_and_the_nlu_commands_do_not_import_scikit_learn() -> None:
         "heavy = [m for m in ('sklearn', 'jieba', 'scipy', 'bot.addresses') if m in sys.modules]\n"
         "print(heavy)\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert result.stdout.strip() == "[]", result.stdout
+    assert python_output(code) == "[]"
