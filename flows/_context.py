@@ -17,6 +17,7 @@ from flows._state import Frame
 from nlu import FALLBACK_INTENT, ParseResult
 
 if TYPE_CHECKING:
+    from flows._danger import Danger
     from flows._services import FlowServices
 
 INFORM_INTENT = "inform"
@@ -119,6 +120,9 @@ class Turn:
         # What follows the quick reply the message began with ("" when it was only that);
         # None when no quick reply was read from its words.
         self.rest_text: str | None = None
+        # flows._emergency.danger_of's answer for (text, intent): asked at several places
+        # in one turn (the manager, the handoff, the group), detected once.
+        self.danger_read: tuple[tuple[str, str | None], Danger | None] | None = None
 
     # -- the message ----------------------------------------------------------------------
 

@@ -39,7 +39,10 @@ def danger_of(turn: Turn) -> Danger | None:
     if not turn.text:
         return None
     intent = turn.parse.intent.name if turn.parse is not None else None
-    return detect(turn.text, intent)
+    key = (turn.text, intent)
+    if turn.danger_read is None or turn.danger_read[0] != key:
+        turn.danger_read = (key, detect(turn.text, intent))
+    return turn.danger_read[1]
 
 
 def say_numbers(turn: Turn, danger: Danger, *, group: bool = False) -> None:

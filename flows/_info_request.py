@@ -12,7 +12,9 @@ What is not an answer, and is handled as usual instead:
 * a message without words or media (a QR scan that merely opened the chat);
 * a quick reply tapped on an earlier prompt of the bot (the resident is still answering
   the bot, e.g. a rating button);
-* an urgent demand (a gas smell) is attached *and* handled at once — safety first.
+* an urgent demand (a gas smell) is attached *and* handled at once — safety first; when
+  the words say someone is in danger, the manager answers with the emergency numbers
+  first and attaches the words after.
 """
 
 from __future__ import annotations

@@ -142,7 +142,10 @@ class DialogueManager:
         if message.chat_type is ChatType.GROUP:
             forward = self._private_copy(message) if self._group(turn) else None
             return DialogueResult(state, turn.outbound(), forward)
-        if private and await self._answered_info_request(turn):
+        # Someone in danger hears the emergency numbers before anything else, even while
+        # staff wait for their answer (补充情况): the words reach the ticket afterwards.
+        in_danger = private and danger_of(turn) is not None
+        if private and not in_danger and await self._answered_info_request(turn):
             return DialogueResult(state, turn.outbound())
         if message.metadata.get(FORWARDED_FROM):
             # The first words in the private chat: say why we are here, or the resident
@@ -153,6 +156,8 @@ class DialogueManager:
                 await self._start(turn)
         else:
             await self._private(turn)
+        if in_danger:
+            await answer_info_request(turn, tapped=False)
         return DialogueResult(state, turn.outbound())
 
     @staticmethod

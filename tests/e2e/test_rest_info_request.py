@@ -107,3 +107,28 @@ async def test_a_photo_alone_answers_and_other_residents_are_not_caught(
     view = await client.app[RUNTIME].tickets.get(number)
     assert view.history[-1].kind == "info_received"
     assert ("image", upload["url"]) in view.evidence
+
+
+async def test_someone_in_danger_hears_the_number_first_while_staff_wait_for_an_answer(
+    client: TestClient,
+) -> None:
+    """Staff wait for this resident's answer, and the resident's next words say someone is
+    in danger: the emergency number comes first, before the acknowledgement; the words
+    still reach the staff who asked."""
+    await add_staff(client, SECRETARY, "secretary", f"community:{CHENGNAN}")
+    number = (await report_until_filed(client, "res-danger", "锦园小区2号楼楼道灯坏了")).number
+    await ask_for_more(client, number, "请问是几单元的楼道？")
+    await pushed(client, "res-danger")
+
+    for words, emergency in (("楼道里有人打架 都见血了 快报警", "110"), ("楼道里冒烟了", "119")):
+        response = await client.post(
+            "/webhooks/rest/webhook",
+            json={"sender": "res-danger", "message": words,
+                  "metadata": {"message_id": f"i-{next(_ids)}"}},
+        )
+        said = "\n".join(r["text"] for r in await response.json())
+        assert said.splitlines()[0].count(emergency), said
+        if words.startswith("楼道里有人打架"):  # the first answer of the two is attached
+            assert said.index(emergency) < said.index("补充") < said.rindex(number), said
+            kinds = await history(client, number)
+            assert ("info_received", ticket_texts.RESIDENT_ACTOR, words) in kinds
